@@ -1,0 +1,216 @@
+"""The ``kg`` command: parse arguments, call the API, map errors to exit codes.
+
+Exit status: 0 on success, 1 on a user error (one line on stderr naming the
+problem, no traceback), 2 on a usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import DocumentError, KGError
+
+log = logging.getLogger("kg")
+
+RDF_FORMATS = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".jsonld": "json-ld", ".nt": "nt"}
+
+
+def default_store() -> str:
+    return os.environ.get("KG_STORE") or "kg-store"
+
+
+class UsageError(Exception):
+    """Wrong arguments: exit status 2."""
+
+
+def _progress(iterable, total=None, desc="", unit="doc", disable=None):
+    from tqdm import tqdm
+    return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, disable=disable,
+                dynamic_ncols=True, smoothing=0.1)
+
+
+def _report(error: DocumentError, failures: list) -> None:
+    failures.append(error)
+    print(f"kg: skipped {error}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------
+
+def cmd_extract(args) -> int:
+    from .documents import iter_paths
+    from .pipeline import Extractor, read_documents
+    from .rdf.build import build_dataset
+
+    out = Path(args.output) if args.output else None
+    fmt = "trig"
+    if out is not None:
+        fmt = RDF_FORMATS.get(out.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"unknown output format {out.suffix!r}: use one of {', '.join(RDF_FORMATS)}")
+    failures: list[DocumentError] = []
+    paths = list(iter_paths(args.documents))
+    extractor = Extractor()
+    items = []
+    docs = read_documents(paths, on_error=lambda e: _report(e, failures))
+    for r in _progress(extractor.extract_documents(docs), total=len(paths), desc="extract",
+                       disable=True if args.quiet else None):
+        items.append((r.extraction, r.content_hash))
+    ds = build_dataset(items)
+    if fmt == "turtle":
+        from rdflib import Graph
+        g = Graph()
+        for prefix, ns in ds.namespaces():
+            g.bind(prefix, ns)
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            g.add((s, p, o))
+        data = g.serialize(format="turtle")
+    else:
+        data = ds.serialize(format=fmt)
+    if out is None:
+        sys.stdout.write(data)
+    else:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(data, encoding="utf-8")
+        tmp.replace(out)
+        print(f"kg: wrote {len(items)} document(s) to {out}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_ingest(args) -> int:
+    from .ingest import ingest
+
+    summary = ingest(args.paths, store=args.store, endpoint=args.endpoint, jobs=args.jobs,
+                     quiet=args.quiet, dask=args.dask)
+    print(summary.line(), file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def cmd_query(args) -> int:
+    from .query import format_result, run_query
+
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as e:
+            raise KGError(f"{args.file}: cannot read query file ({e.strerror or e})") from None
+    elif args.sparql:
+        text = args.sparql
+    else:
+        raise UsageError("give a SPARQL query or -f FILE.rq")
+    result = run_query(text, store=args.store, endpoint=args.endpoint)
+    sys.stdout.write(format_result(result, args.format))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export
+
+    written = export(fmt=args.format, output=args.output, store=args.store, endpoint=args.endpoint,
+                     view=args.view, query_file=args.query, layout=args.layout, dynamic=args.dynamic)
+    if written:
+        print(f"kg: wrote {written}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .server import serve
+
+    serve(store=args.store, host=args.host, port=args.port, timeout=args.timeout,
+          max_results=args.max_results, allow_service=args.allow_service)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# parser
+# ---------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kg", description="Press releases in, a knowledge graph of the clinical pipeline out.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr (-vv for debug)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def store_args(sp, endpoint=True):
+        sp.add_argument("--store", default=None, metavar="DIR",
+                        help="embedded store folder (default: $KG_STORE or ./kg-store)")
+        if endpoint:
+            sp.add_argument("--endpoint", default=None, metavar="URL",
+                            help="a remote SPARQL 1.1 endpoint instead of the embedded store "
+                                 "(credentials from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD or KG_ENDPOINT_TOKEN)")
+
+    e = sub.add_parser("extract", help="extract without a store; RDF to stdout (TriG) or FILE")
+    e.add_argument("documents", nargs="+", metavar="DOC", help="files or folders (read recursively)")
+    e.add_argument("-o", "--output", metavar="FILE", help="output file; format from the extension: "
+                   + " ".join(RDF_FORMATS))
+    e.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    e.set_defaults(func=cmd_extract)
+
+    i = sub.add_parser("ingest", help="add files / folders (recursively) to the store; idempotent per document")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    store_args(i)
+    i.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    i.add_argument("--dask", default=None, metavar="SCHEDULER", help="distribute batches to a Dask cluster")
+    i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    i.set_defaults(func=cmd_ingest)
+
+    q = sub.add_parser("query", help="run a SPARQL 1.1 query")
+    q.add_argument("sparql", nargs="?", help="the query text")
+    q.add_argument("-f", "--file", metavar="FILE.rq", help="read the query from a file")
+    q.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    store_args(q)
+    q.set_defaults(func=cmd_query)
+
+    x = sub.add_parser("export", help="whole-graph export; gexf/graphml via networkx, for Gephi")
+    x.add_argument("--format", required=True, choices=["gexf", "graphml", "trig", "nq", "json", "png", "svg"])
+    x.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout for text formats)")
+    x.add_argument("--view", choices=["full", "drug-target", "drug-condition", "sites"], default="full")
+    x.add_argument("--query", metavar="FILE.rq", help="export the subgraph a SPARQL CONSTRUCT returns")
+    x.add_argument("--layout", choices=["spring", "forceatlas2", "none"], default="spring")
+    x.add_argument("--dynamic", action="store_true", help="dynamic GEXF carrying release dates (timeline)")
+    store_args(x)
+    x.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("serve", help="read-only SPARQL 1.1 Protocol endpoint at /sparql")
+    store_args(s, endpoint=False)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7878)
+    s.add_argument("--timeout", type=float, default=30.0, help="query timeout in seconds (default 30)")
+    s.add_argument("--max-results", type=int, default=10000, help="result row limit (default 10000)")
+    s.add_argument("--allow-service", action="store_true", help="allow SERVICE (federated queries)")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="kg: %(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    if hasattr(args, "store") and args.store is None:
+        args.store = default_store()
+    try:
+        return args.func(args)
+    except UsageError as e:
+        parser.error(str(e))     # exits 2
+    except KGError as e:
+        print(f"kg: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

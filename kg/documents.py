@@ -1,0 +1,726 @@
+"""Load a source file into clean text that remembers where every character came from.
+
+Press releases arrive as SEC EDGAR exhibits (SGML-marked plain text with
+``<PAGE>``/``<TABLE>`` markup and 80-column hard wraps, or HTML), full EDGAR
+submissions holding several ``<DOCUMENT>``s, newswire HTML, newswire markdown
+and plain text. :func:`load_documents` turns one file into one or more
+:class:`Document` objects whose ``text`` is paragraph text for the NLP
+pipeline (markup, page furniture and hard wraps gone) and whose ``offsets``
+map every character of that text back to the original file.
+
+"Original file's text" means ``open(path, encoding="utf-8", newline="").read()``:
+character (not byte) offsets, line endings as stored.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+PARA = "\n\n"
+
+
+# ---------------------------------------------------------------------------
+# Offsets
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OffsetMap:
+    """Maps character offsets of clean text to offsets of the original text.
+
+    The clean text is a sequence of segments; a segment is either copied
+    verbatim from ``original[orig_start:orig_start + length]`` or synthetic
+    (a space standing for a line break, a paragraph break standing for markup)
+    and then maps onto the original range it replaced.
+    """
+
+    clean_starts: tuple[int, ...]
+    orig_starts: tuple[int, ...]
+    orig_ends: tuple[int, ...]
+    verbatim: tuple[bool, ...]
+
+    def _segment(self, i: int) -> int:
+        return max(0, bisect.bisect_right(self.clean_starts, i) - 1)
+
+    def char(self, i: int) -> int:
+        """Original offset of clean character ``i``."""
+        if not self.clean_starts:
+            return i
+        k = self._segment(i)
+        if self.verbatim[k]:
+            return min(self.orig_starts[k] + (i - self.clean_starts[k]), self.orig_ends[k])
+        return self.orig_starts[k]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of the clean span ``[start, end)``."""
+        if end <= start:
+            o = self.char(start)
+            return o, o
+        last = end - 1
+        k = self._segment(last)
+        if self.verbatim[k]:
+            o_end = self.orig_starts[k] + (last - self.clean_starts[k]) + 1
+        else:
+            o_end = self.orig_ends[k]
+        return self.char(start), o_end
+
+
+class TextBuilder:
+    """Accumulates clean text and its :class:`OffsetMap` segment by segment."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._clean: list[int] = []
+        self._ostart: list[int] = []
+        self._oend: list[int] = []
+        self._verb: list[bool] = []
+        self.length = 0
+
+    def keep(self, text: str, orig_start: int) -> None:
+        """Append text copied verbatim from the original at ``orig_start``."""
+        if not text:
+            return
+        self._add(text, orig_start, orig_start + len(text), True)
+
+    def put(self, text: str, orig_start: int, orig_end: int) -> None:
+        """Append synthetic text standing for ``original[orig_start:orig_end]``."""
+        if not text:
+            return
+        self._add(text, orig_start, max(orig_start, orig_end), False)
+
+    def _add(self, text: str, s: int, e: int, verbatim: bool) -> None:
+        self._parts.append(text)
+        self._clean.append(self.length)
+        self._ostart.append(s)
+        self._oend.append(e)
+        self._verb.append(verbatim)
+        self.length += len(text)
+
+    def tail(self, n: int = 2) -> str:
+        out = ""
+        for p in reversed(self._parts):
+            out = p + out
+            if len(out) >= n:
+                break
+        return out[-n:]
+
+    def paragraph_break(self, orig_at: int, orig_end: int | None = None) -> None:
+        """End the current paragraph (no-op at the start or after a break)."""
+        if self.length and not self.tail(2).endswith(PARA):
+            self.put(PARA, orig_at, orig_end if orig_end is not None else orig_at)
+
+    def build(self) -> tuple[str, OffsetMap]:
+        text = "".join(self._parts)
+        # trailing paragraph breaks carry no text
+        while text.endswith("\n") and self._parts:
+            last = self._parts[-1]
+            cut = len(last) - len(last.rstrip("\n"))
+            if cut == len(last):
+                self._parts.pop(); self._clean.pop(); self._ostart.pop(); self._oend.pop(); self._verb.pop()
+            else:
+                self._parts[-1] = last[: len(last) - cut]
+            text = "".join(self._parts)
+        return text, OffsetMap(tuple(self._clean), tuple(self._ostart), tuple(self._oend), tuple(self._verb))
+
+
+# ---------------------------------------------------------------------------
+# Documents
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Document:
+    """One press release: clean text, where it came from, and what it says about itself."""
+
+    id: str                      # content hash of the original text (hex)
+    text: str                    # clean paragraph text for the NLP pipeline
+    source: str                  # path (plus ``#EX-99.1`` for an exhibit of a submission)
+    original: str                # the original text the offsets point into
+    offsets: OffsetMap
+    format: str                  # edgar | html | markdown | text
+    meta: dict = field(default_factory=dict)   # title, date, companies, tickers
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.offsets.span(start, end)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.original.encode("utf-8")).hexdigest()
+
+
+def content_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+# ---------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------
+
+TEXT_SUFFIXES = {".txt", ".htm", ".html", ".xhtml", ".md", ".markdown", ".nc", ".sgml", ""}
+
+
+def read_text(path: str | Path) -> str:
+    """Read a file as UTF-8 text, or raise :class:`DocumentError` saying why not."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(p, "no such file") from None
+    except IsADirectoryError:
+        raise DocumentError(p, "is a directory, not a file") from None
+    except PermissionError:
+        raise DocumentError(p, "permission denied") from None
+    except OSError as e:
+        raise DocumentError(p, f"cannot be read ({e.strerror or e})") from None
+    if not data.strip():
+        raise DocumentError(p, "empty file")
+    head = data[:8192]
+    if b"\x00" in head:
+        raise DocumentError(p, "binary file, not text (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DocumentError(
+            p, f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); convert it to UTF-8") from None
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    if controls > 0.02 * min(len(text), 8192):
+        raise DocumentError(p, "binary file, not text (control characters)")
+    return text
+
+
+def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Expand files and folders (recursively, sorted) into the files to read.
+
+    Hidden files and folders are skipped inside folders; a path named
+    explicitly is always yielded, so its problem gets reported.
+    """
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.is_file():
+                    yield f
+        else:
+            yield p
+
+
+def load_documents(path: str | Path) -> list[Document]:
+    """Read one file and return its documents (several for an EDGAR submission)."""
+    text = read_text(path)
+    docs = list(parse_documents(text, str(path)))
+    if not docs:
+        raise DocumentError(path, "no text left after removing markup")
+    return docs
+
+
+def parse_documents(original: str, source: str) -> Iterator[Document]:
+    """Split and clean ``original`` (the text of ``source``) into documents."""
+    if re.search(r"<DOCUMENT>", original, re.I):
+        found = False
+        for m in re.finditer(r"<DOCUMENT>(.*?)(?:</DOCUMENT>|\Z)", original, re.S | re.I):
+            body = m.group(1)
+            typ = re.search(r"<TYPE>\s*([^\s<]+)", body, re.I)
+            kind = typ.group(1).upper() if typ else ""
+            if not kind.startswith("EX-99"):
+                continue
+            t = re.search(r"<TEXT>(.*?)(?:</TEXT>|\Z)", body, re.S | re.I)
+            start = m.start(1) + (t.start(1) if t else 0)
+            end = m.start(1) + (t.end(1) if t else len(body))
+            doc = _make_document(original, source + "#" + kind, start, end)
+            if doc is not None:
+                found = True
+                yield doc
+        if found:
+            return
+        # a submission without EX-99 exhibits: read it whole
+    doc = _make_document(original, source, 0, len(original))
+    if doc is not None:
+        yield doc
+
+
+def detect_format(text: str, source: str = "") -> str:
+    suffix = Path(source.split("#", 1)[0]).suffix.lower()
+    if re.search(r"<(html|body|p|div|br|span|font)\b[^>]*>", text[:20000], re.I):
+        return "html"
+    if re.search(r"^\s*<(PAGE|TABLE|S|C|TYPE|SEQUENCE|FILENAME)>", text, re.M):
+        return "edgar"
+    if re.search(r"<(table|td|tr)\b[^>]*>", text[:20000], re.I):
+        return "html"
+    if suffix in (".md", ".markdown") or re.search(r"^#{1,6} \S", text, re.M) \
+            or re.search(r"\]\((https?://|/)[^)]*\)", text):
+        return "markdown"
+    return "text"
+
+
+def _make_document(original: str, source: str, start: int, end: int) -> Document | None:
+    region = original[start:end]
+    fmt = detect_format(region, source)
+    b = TextBuilder()
+    html_title = None
+    if fmt == "html":
+        html_title = clean_html(original, start, end, b)
+    elif fmt == "markdown":
+        clean_markdown(original, start, end, b)
+    else:
+        clean_plain(original, start, end, b)
+    text, offsets = b.build()
+    if not text.strip():
+        return None
+    doc = Document(id=content_id(region), text=text, source=source, original=original,
+                   offsets=offsets, format=fmt)
+    doc.meta = extract_metadata(doc)
+    if html_title:
+        doc.meta["title"] = html_title
+    return doc
+
+
+# ---------------------------------------------------------------------------
+# Plain text and EDGAR SGML
+# ---------------------------------------------------------------------------
+
+_SGML_LINE = re.compile(
+    r"^\s*(?:</?(?:PAGE|TABLE|S|C|CAPTION|FN|DOCUMENT|TEXT|TYPE|SEQUENCE|FILENAME|DESCRIPTION|F\d+)\b[^>]*>\s*)+$", re.I)
+_SGML_INLINE = re.compile(r"</?(?:PAGE|S|C|CAPTION|FN|F\d+)>", re.I)
+_FURNITURE = re.compile(
+    r"^\s*(?:\(more\)|-\s*more\s*-|-\s*30\s*-|#\s*#\s*#|\.|-?\s*\d{1,3}\s*-?|page \d+( of \d+)?|\[\s*\d+\s*\])\s*$", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa\u25cf]|\d{1,2}[.)])\s+\S")
+_SENT_END = re.compile(r"[.!?:;\"\u201d']\s*$")
+
+
+def _lines(original: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """(offset, line) pairs of ``original[start:end]``, line endings removed."""
+    pos = start
+    for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", original[start:end]):
+        raw = m.group(0)
+        if not raw:
+            break
+        yield pos, raw.rstrip("\r\n")
+        pos += len(raw)
+
+
+def clean_plain(original: str, start: int, end: int, b: TextBuilder) -> None:
+    """Plain text and EDGAR SGML: strip markup and page furniture, join hard wraps."""
+    in_table = False
+    prev_indent: int | None = None
+    prev_line = ""
+    open_para = False
+    last_end = start
+    for off, line in _lines(original, start, end):
+        if re.match(r"^\s*<TABLE\b", line, re.I):
+            in_table = True
+        if re.match(r"^\s*</TABLE>", line, re.I):
+            in_table = False
+            b.paragraph_break(off)
+            open_para = False
+            continue
+        if _SGML_LINE.match(line) or _FURNITURE.match(line):
+            # markup and page furniture vanish; a blank line around them ends the paragraph
+            continue
+        if not line.strip():
+            if open_para:
+                b.paragraph_break(last_end, off)
+            open_para = False
+            prev_indent = None
+            continue
+        indent = len(line) - len(line.lstrip(" \t"))
+        new_para = (
+            not open_para
+            or in_table
+            or bool(_BULLET.match(line))
+            or (prev_indent is not None and indent >= prev_indent + 2 and indent >= 2
+                and _SENT_END.search(prev_line) is not None)
+            or (_SENT_END.search(prev_line) is not None and len(prev_line.strip()) < 45
+                and prev_line.strip().endswith((".", ":")) and line.strip()[:1].isupper()
+                and len(prev_line.strip().split()) <= 6)
+        )
+        if new_para:
+            b.paragraph_break(last_end, off)
+        else:
+            # join a hard wrap: keep a word-final hyphen, otherwise one space
+            if not (prev_line.rstrip().endswith("-") and re.search(r"[A-Za-z]-$", prev_line.rstrip())
+                    and line.lstrip()[:1].isalpha()):
+                b.put(" ", last_end, off + indent)
+        _emit_line(original, off, line, b, table=in_table)
+        last_end = off + len(line.rstrip())
+        open_para = True
+        prev_indent = indent
+        prev_line = line
+
+
+def _emit_line(original: str, off: int, line: str, b: TextBuilder, table: bool = False) -> None:
+    """Append one line's text (markup tags removed, table columns separated)."""
+    stripped = line.strip()
+    lead = len(line) - len(line.lstrip())
+    pos = off + lead
+    text = stripped
+    # inline SGML tags and column gaps inside tables
+    pattern = re.compile(r"</?(?:PAGE|S|C|CAPTION|FN|F\d+)>|\s{2,}" if table else _SGML_INLINE.pattern, re.I)
+    last = 0
+    for m in pattern.finditer(text):
+        if m.start() > last:
+            b.keep(text[last:m.start()], pos + last)
+        if table and m.group(0).isspace() and m.start() > 0 and m.end() < len(text):
+            b.put(" | ", pos + m.start(), pos + m.end())
+        last = m.end()
+    if last < len(text):
+        b.keep(text[last:], pos + last)
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------
+
+_MD_INLINE = re.compile(
+    r"!\[[^\]]*\]\([^)]*\)"                 # image: dropped
+    r"|\[([^\]]*)\]\(([^)]*)\)"             # link: keep its text
+    r"|\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])"  # emphasis markers
+    r"|^#{1,6}\s+"                           # heading marker
+    r"|^\s*[*+-]\s+(?=\S)"                   # list marker
+)
+_MD_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
+
+
+def clean_markdown(original: str, start: int, end: int, b: TextBuilder) -> None:
+    """Markdown newswire text: drop images, keep link text, drop link-only lines."""
+    open_para = False
+    last_end = start
+    for off, line in _lines(original, start, end):
+        if not line.strip() or _MD_RULE.match(line):
+            if open_para:
+                b.paragraph_break(last_end, off)
+            open_para = False
+            continue
+        if _is_link_list(line):
+            if open_para:
+                b.paragraph_break(last_end, off)
+            open_para = False
+            continue
+        heading = bool(re.match(r"^\s*#{1,6}\s", line))
+        bullet = bool(re.match(r"^\s*[*+-]\s+\S", line))
+        if open_para and (heading or bullet):
+            b.paragraph_break(last_end, off)
+            open_para = False
+        if open_para:
+            b.put(" ", last_end, off)
+        lead = len(line) - len(line.lstrip())
+        seg = line.strip()
+        pos = off + lead
+        last = 0
+        for m in _MD_INLINE.finditer(seg):
+            if m.start() > last:
+                b.keep(seg[last:m.start()], pos + last)
+            if m.group(1) is not None:
+                b.keep(m.group(1), pos + m.start(1))
+            last = m.end()
+        if last < len(seg):
+            b.keep(seg[last:], pos + last)
+        last_end = off + len(line.rstrip())
+        open_para = True
+        if heading:
+            b.paragraph_break(last_end)
+            open_para = False
+
+
+def _is_link_list(line: str) -> bool:
+    """A line made only of links (newswire pickup lists, source links, QR codes)."""
+    rest = re.sub(r"!?\[[^\]]*\]\([^)]*\)", "", line)
+    if rest == line:
+        return False
+    rest = re.sub(r"[\s\-|:\u2013\u2014]+|Pickup|Source|Original", "", rest, flags=re.I)
+    return not rest
+
+
+# ---------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "blockquote", "section", "article", "header", "footer", "hr", "dd", "dt", "dl", "title",
+    "pre", "center", "form", "main", "nav", "aside", "figure", "figcaption", "address",
+}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "object", "iframe"}
+_CELL_TAGS = {"td", "th"}
+
+
+class _HTMLText(HTMLParser):
+    """Collects text runs with their absolute offsets (stdlib HTML parser)."""
+
+    def __init__(self, original: str, start: int, end: int):
+        super().__init__(convert_charrefs=False)
+        self.original = original
+        self.base = start
+        self.end = end
+        self.pieces: list[tuple[str, int, int, str]] = []   # (kind, ostart, oend, text)
+        self.skip = 0
+        self.in_title = False
+        self.title = ""
+        self.pre = 0
+        src = original[start:end]
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", src)]
+
+    def _pos(self) -> int:
+        line, col = self.getpos()
+        return self.base + self._line_starts[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP_TAGS and tag != "head":
+            self.skip += 1
+        if tag == "title":
+            self.in_title = True
+        if tag == "pre":
+            self.pre += 1
+        if tag in _BLOCK_TAGS:
+            self.pieces.append(("break", self._pos(), self._pos(), ""))
+        elif tag in _CELL_TAGS:
+            self.pieces.append(("cell", self._pos(), self._pos(), ""))
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.pieces.append(("break", self._pos(), self._pos(), ""))
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP_TAGS and tag != "head" and self.skip:
+            self.skip -= 1
+        if tag == "title":
+            self.in_title = False
+        if tag == "pre" and self.pre:
+            self.pre -= 1
+        if tag in _BLOCK_TAGS:
+            self.pieces.append(("break", self._pos(), self._pos(), ""))
+
+    def handle_data(self, data):
+        pos = self._pos()
+        if self.in_title:
+            self.title += data
+            return
+        if self.skip:
+            return
+        self.pieces.append(("pre" if self.pre else "text", pos, pos + len(data), data))
+
+    def _entity(self, text: str):
+        pos = self._pos()
+        m = re.match(r"&#?[\w]+;?", self.original[pos:pos + 40])
+        raw_len = len(m.group(0)) if m else len(text)
+        value = html.unescape(m.group(0) if m else text)
+        if self.in_title:
+            self.title += value
+            return
+        if self.skip:
+            return
+        self.pieces.append(("entity", pos, pos + raw_len, value))
+
+    def handle_entityref(self, name):
+        self._entity("&" + name + ";")
+
+    def handle_charref(self, name):
+        self._entity("&#" + name + ";")
+
+
+def clean_html(original: str, start: int, end: int, b: TextBuilder) -> str | None:
+    """HTML: text of the body, block elements as paragraphs, whitespace collapsed.
+
+    Returns the document's ``<title>``, if it has one.
+    """
+    parser = _HTMLText(original, start, end)
+    parser.feed(original[start:end])
+    parser.close()
+    pending_space: tuple[int, int] | None = None
+    for kind, s, e, text in parser.pieces:
+        if kind == "break":
+            b.paragraph_break(s)
+            pending_space = None
+            continue
+        if kind == "cell":
+            if b.length and not b.tail(2).endswith(PARA):
+                pending_space = (s, s)
+            continue
+        if kind == "pre":
+            sub = TextBuilder()
+            clean_plain(original, s, e, sub)
+            # re-emit the sub-builder's segments into b
+            t, om = sub.build()
+            if t:
+                b.paragraph_break(s)
+                for i, cs in enumerate(om.clean_starts):
+                    ce = om.clean_starts[i + 1] if i + 1 < len(om.clean_starts) else len(t)
+                    piece = t[cs:ce]
+                    if om.verbatim[i]:
+                        b.keep(piece, om.orig_starts[i])
+                    else:
+                        b.put(piece, om.orig_starts[i], om.orig_ends[i])
+                b.paragraph_break(e)
+            continue
+        if kind == "entity":
+            value = text.replace("\xa0", " ")
+            if value.isspace():
+                if b.length and not b.tail(1).isspace():
+                    pending_space = (s, e)
+                continue
+            if pending_space:
+                b.put(" ", *pending_space)
+                pending_space = None
+            b.put(value, s, e)
+            continue
+        # text: collapse whitespace runs
+        for m in re.finditer(r"\s+|[^\s]+", text):
+            if m.group(0).isspace() or m.group(0) == "\xa0":
+                if b.length and not b.tail(1).isspace():
+                    pending_space = (s + m.start(), s + m.end())
+                continue
+            if pending_space:
+                b.put(" ", *pending_space)
+                pending_space = None
+            b.keep(m.group(0), s + m.start())
+    return re.sub(r"\s+", " ", parser.title).strip() or None
+
+
+# ---------------------------------------------------------------------------
+# Metadata
+# ---------------------------------------------------------------------------
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august",
+     "september", "october", "november", "december"])}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATE_MDY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
+_DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH}),?\s+((?:19|20)\d\d)\b", re.I)
+_DATE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_DATE_MY = re.compile(rf"\b({_MONTH})\s+((?:19|20)\d\d)\b", re.I)
+_DATE_NUM = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
+
+_EXCHANGES = (r"NASDAQ|Nasdaq|NYSE(?:\s+American|\s+MKT|\s+Arca)?|AMEX|TSX(?:-?V)?|TSE|ASX|HKEX|FSE|ETR|"
+              r"OTCBB|OTC\s?BB|OTCQB|OTCQX|OTC|LSE|AIM|SIX|Euronext(?:\s+\w+)?|TASE|KOSDAQ|SSE|SZSE|NEO|CSE")
+_TICKER = re.compile(rf"\b({_EXCHANGES})\s*:\s*([A-Z][A-Z0-9.\-]{{0,9}}|\d{{3,6}})\b")
+_LEGAL = (r"Inc\.?|Incorporated|Ltd\.?|Limited|Corp\.?|Corporation|AG|SE|S\.A\.|SA|SAS|plc|PLC|GmbH|N\.V\.|"
+          r"LLC|L\.P\.|Co\.|Pty\.? Ltd\.?|A/S|AB|ASA|Oyj|S\.p\.A\.|K\.K\.")
+_NAME_WORD = r"(?:[A-Z][\w&.'\u2019-]*|[a-z]{1,3}[A-Z][\w-]*)"
+_COMPANY = re.compile(
+    rf"\b({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|of|and|&)){{0,4}}?,?[ \t]+(?:{_LEGAL}))(?=[\s,.;:)(\"\u201c\u201d]|$)")
+_LISTED = re.compile(
+    rf"\b({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}}(?:,?[ \t]+(?:{_LEGAL}))?),?[ \t]*\((?:{_EXCHANGES})\s*:")
+_NOT_COMPANY = re.compile(r"contact|communications|media|relations|newswire|wire\b|^(?:the|a|an|for|and|about)\b", re.I)
+_NAV = re.compile(r"^(?:view all|you are here|investors|press releases?|category:|to: |exhibit|for immediate|"
+                  r"news release|contacts?\b|source:|home\b|menu\b|share\b)", re.I)
+_DATELINE_DATE = re.compile(r"^\s*(?:[-\u2013\u2014(/]|$)")
+
+
+def _guess_title(paras: list[str]) -> str | None:
+    """The headline: an all-capitals paragraph, else the first heading-like one."""
+    usable = [p for p in paras[:14] if len(p.split()) >= 4 and not _NAV.match(p)
+              and not re.search(r"contact|tel:|e-?mail|@|\bwho wrote\b", p[:300], re.I)]
+    for p in usable:
+        letters = [c for c in p if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+            return p
+    for p in usable:
+        if len(p) <= 300 and not p.rstrip().endswith((".", ":")) and not _DATE_MDY.match(p):
+            return p
+    if usable:
+        first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", usable[0])[0]
+        return first
+    return None
+
+
+def _parse_date(text: str) -> str | None:
+    """The release date: a date written as a dateline first, else the first full date."""
+    cands: list[tuple[int, str]] = []
+    for m in _DATE_MDY.finditer(text):
+        mon = _month(m.group(1))
+        if mon:
+            cands.append((m.start(), _iso(int(m.group(3)), mon, int(m.group(2)))))
+    for m in _DATE_DMY.finditer(text):
+        mon = _month(m.group(2))
+        if mon:
+            cands.append((m.start(), _iso(int(m.group(3)), mon, int(m.group(1)))))
+    for m in _DATE_ISO.finditer(text):
+        cands.append((m.start(), _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+    for m in _DATE_NUM.finditer(text):
+        cands.append((m.start(), _iso(int(m.group(3)), int(m.group(1)), int(m.group(2)))))
+    cands = [(p, d) for p, d in cands if d]
+    if cands:
+        def rank(c):
+            pos, _ = c
+            after = text[pos:pos + 40]
+            m = re.search(r"(?:19|20)\d\d", after)
+            tail = after[m.end():m.end() + 6] if m else ""
+            return (0 if _DATELINE_DATE.search(tail) else 1, pos)
+        return min(cands, key=rank)[1]
+    m = _DATE_MY.search(text)
+    if m:
+        mon = _month(m.group(1))
+        if mon:
+            return f"{int(m.group(2)):04d}-{mon:02d}"
+    return None
+
+
+def _month(word: str) -> int | None:
+    w = word.lower().rstrip(".")
+    return MONTHS.get(w) or MONTHS.get(w[:3])
+
+
+def _iso(y: int, m: int, d: int) -> str:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return ""
+
+
+def extract_metadata(doc: Document) -> dict:
+    """Title, release date, issuing companies and tickers, read from the text."""
+    text = doc.text
+    paras = [p.strip() for p in text.split(PARA) if p.strip()]
+    meta: dict = {"format": doc.format}
+    title = None
+    if doc.format == "markdown":
+        m = re.search(r"^\s*#{1,6}\s+(.+)$", doc.original, re.M)
+        if m:
+            title = _MD_INLINE.sub(lambda mm: mm.group(1) or "", m.group(1)).strip()
+    title = title or _guess_title(paras)
+    if title:
+        title = re.sub(r"\s+", " ", title)
+        meta["title"] = title if len(title) <= 250 else title[:250].rsplit(" ", 1)[0] + "\u2026"
+    head = text[:3000]
+    d = _parse_date(head)
+    if d:
+        meta["date"] = d
+    tickers = []
+    for m in _TICKER.finditer(head):
+        exchange = re.sub(r"\s+", " ", m.group(1)).upper()
+        t = f"{exchange}:{m.group(2)}"
+        if t not in tickers:
+            tickers.append(t)
+    if tickers:
+        meta["tickers"] = tickers
+    found: list[tuple[int, str]] = []
+    for rx in (_COMPANY, _LISTED):
+        for m in rx.finditer(head):
+            name = m.group(1).strip().rstrip(",")
+            if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name):
+                continue
+            found.append((m.start(1), name))
+    # a listed name inside a longer match is the better reading ("Headline Words Acme Inc.")
+    names = [n for _, n in sorted(found)]
+    names = [n for n in names if not any(o != n and n.endswith(" " + o) for o in names)]
+    companies: list[str] = []
+    for name in names:
+        if not any(name in c or c in name for c in companies):
+            companies.append(name)
+    if companies:
+        meta["companies"] = companies[:3]
+    return meta

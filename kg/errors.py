@@ -1,0 +1,58 @@
+"""The project's exception hierarchy.
+
+Every error a user can cause derives from :class:`KGError`; the CLI turns
+these into one line on stderr and exit status 1. Messages say what was wrong
+and, where it helps, what to do about it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KGError(Exception):
+    """Base class of every error the tool reports to its user."""
+
+
+class DocumentError(KGError):
+    """A source document cannot be read (missing, empty, binary, bad encoding)."""
+
+    def __init__(self, path: str | Path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class DataFileError(KGError):
+    """A pattern, lexicon or rule file is malformed.
+
+    Names the file, the line and, for a bad key or value, the allowed values,
+    so a typo fails loudly instead of silently matching nothing.
+    """
+
+    def __init__(self, path: str | Path, line: int | None, problem: str,
+                 allowed: list[str] | tuple[str, ...] | set[str] | None = None):
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        self.allowed = sorted(allowed) if allowed else None
+        where = f"{self.path}:{line}" if line else self.path
+        msg = f"{where}: {problem}"
+        if self.allowed:
+            msg += f" (allowed: {', '.join(self.allowed)})"
+        super().__init__(msg)
+
+
+class ModelNotFoundError(KGError):
+    """The statistical English model is not installed."""
+
+
+class StoreError(KGError):
+    """The store cannot be opened, read or written."""
+
+
+class QueryError(KGError):
+    """A SPARQL query is malformed or cannot be run."""
+
+
+class ExportError(KGError):
+    """An export cannot be produced."""

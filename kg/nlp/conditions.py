@@ -1,0 +1,254 @@
+"""Condition (disease / indication) mentions by head noun and modifier morphology.
+
+A condition phrase ends in a head noun from ``condition_heads.tsv``
+("carcinoma", "leukemia", "syndrome") or a disease abbreviation (defined in
+the release, or listed in ``condition_abbreviations.tsv``) and extends left
+over modifiers ("advanced, end-stage renal cell", "non-small cell lung"),
+stopping at the words in ``condition_modifiers.tsv`` marked ``stop``.
+Coordinated modifiers share the head: "colorectal, lung and renal cell
+cancers" gives three conditions. ``span.kb_id_`` is the canonical name:
+qualifiers ("advanced", "relapsed or refractory") stripped, ellipsis
+restored ("lung" -> "lung cancer").
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from .abbreviations import KEY as ABBR_KEY
+from .resources import data_path, load_tsv
+
+KEY = "kg_condition"
+MAX_TOKENS = 9
+FIXED_COORDINATIONS = {("head", "neck"), ("oral", "pharyngeal")}
+# a head noun followed by one of these is a modifier of something else ("tumor growth")
+NOT_A_MENTION_AFTER = {
+    "growth", "cell", "cells", "shrinkage", "shrinkages", "response", "responses", "assessment",
+    "microenvironment", "types", "type", "antigens", "antigen", "regression", "models", "model",
+    "tissue", "tissues", "burden", "volume", "size", "samples", "sample", "biology", "research",
+    "center", "centre", "centers", "centres", "institute", "hospital", "program", "programs",
+    "therapy", "therapies", "therapeutics", "treatment", "treatments", "drug", "drugs", "care",
+    "death", "deaths", "space", "market", "markets", "vaccine", "vaccines", "immunotherapy",
+    "immunotherapies", "medicine", "medicines", "agent", "agents", "targets", "target", "mortality",
+    "foundation", "society", "association", "alliance", "network", "group", "unit", "clinic",
+    "specialists", "doctors", "experts", "organization", "awareness", "screening", "diagnosis",
+    "progression", "pathogenesis", "lesions", "lesion", "killing", "statistics", "cure",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon():
+    heads = {}
+    for r in load_tsv(data_path("lexicons", "condition_heads.tsv"), ["head", "kind", "standalone"]):
+        heads[r["head"].lower()] = (r["kind"], r["standalone"] == "yes")
+    mods = {r["word"].lower(): r["kind"] for r in
+            load_tsv(data_path("lexicons", "condition_modifiers.tsv"), ["word", "kind"])}
+    abbr = {r["abbreviation"]: r["condition"] for r in
+            load_tsv(data_path("lexicons", "condition_abbreviations.tsv"), ["abbreviation", "condition"])}
+    return heads, mods, abbr
+
+
+def _word_ok(tok: Token, mods: dict) -> bool:
+    """May this token sit inside a condition phrase as a modifier?"""
+    low = tok.lower_
+    if mods.get(low) == "stop":
+        return False
+    if tok.is_space or tok.like_url or tok.like_email:
+        return False
+    if tok.text in ("-", "/") and not tok.whitespace_ and tok.i > 0 and not tok.doc[tok.i - 1].whitespace_:
+        return True
+    if tok.text in ("'s", "\u2019s", "'", "\u2019", "+"):
+        return True
+    if tok.like_num:
+        prev = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
+        return prev in ("type", "grade", "stage") or len(tok.text) == 1 and not tok.whitespace_
+    if tok.is_punct or tok.is_digit:
+        return False
+    if tok.pos_ in ("ADJ", "NOUN", "PROPN", "X") or mods.get(low) in ("qualifier", "word"):
+        return not (tok.is_stop and mods.get(low) not in ("qualifier", "word"))
+    if tok.pos_ == "VERB" and tok.i > 0 and tok.doc[tok.i - 1].text == "-" and not tok.doc[tok.i - 1].whitespace_:
+        return True          # "opioid-induced", "castration-resistant"
+    return False
+
+
+def _extend_left(doc: Doc, head_start: int, lo: int, mods: dict) -> int:
+    j = head_start
+    while j - 1 >= lo and head_start - (j - 1) < MAX_TOKENS:
+        tok = doc[j - 1]
+        if _word_ok(tok, mods):
+            j -= 1
+            continue
+        # "advanced, end-stage renal cell cancer": a comma between qualifiers
+        if tok.text == "," and j - 2 >= lo and mods.get(doc[j - 2].lower_) == "qualifier" \
+                and mods.get(doc[j].lower_) in ("qualifier",) or (
+                tok.text == "," and j - 2 >= lo and mods.get(doc[j - 2].lower_) == "qualifier"
+                and doc[j].lower_ in ("end", "late", "early", "locally", "non", "newly")):
+            j -= 1
+            continue
+        # "relapsed or refractory", "mild to moderate", "head and neck"
+        if tok.lower_ in ("or", "to", "and") and j - 2 >= lo:
+            a, b = doc[j - 2].lower_, doc[j].lower_
+            if (mods.get(a) == "qualifier" and mods.get(b) == "qualifier") or (a, b) in FIXED_COORDINATIONS:
+                j -= 1
+                continue
+        break
+    # never start on a hyphen, apostrophe or qualifier-less connector
+    while j < head_start and (doc[j].is_punct or doc[j].lower_ in ("and", "or", "to")):
+        j += 1
+    return j
+
+
+def _right_extension(doc: Doc, end: int, hi: int) -> int:
+    """ "osteoarthritis of the knee", "cancer of the pancreas"."""
+    if end + 2 < hi and doc[end].lower_ == "of":
+        k = end + 1
+        if doc[k].lower_ == "the":
+            k += 1
+        if k < hi and doc[k].pos_ == "NOUN" and not doc[k].is_stop and doc[k].lower_ not in NOT_A_MENTION_AFTER \
+                and (k + 1 >= hi or doc[k + 1].pos_ not in ("NOUN", "PROPN")):
+            return k + 1
+    return end
+
+
+@functools.lru_cache(maxsize=1)
+def _qualifier_regex() -> re.Pattern:
+    _, mods, _ = lexicon()
+    quals = sorted((w for w, k in mods.items() if k == "qualifier"), key=len, reverse=True)
+    alts = "|".join(re.escape(q).replace("\\-", "[- ]") for q in quals)
+    return re.compile(rf"^(?:(?:{alts})\b\s*(?:[,/]\s*|(?:or|and|to)\s+)?)+", re.I)
+
+
+def canonical(text: str) -> str:
+    """Canonical name: leading qualifiers ("advanced, end-stage", "relapsed or refractory") stripped."""
+    text = re.sub(r"\s+", " ", text).strip()
+    core = _qualifier_regex().sub("", text).strip(" ,/-")
+    return _case(core or text)
+
+
+def _case(text: str) -> str:
+    """Lower-case ordinary words; keep acronyms ("NSCLC", "rHGG") and eponyms ("Alzheimer's", "non-Hodgkin")."""
+    words = text.split(" ")
+    out = []
+    for wi, w in enumerate(words):
+        parts = w.split("-")
+        fixed = []
+        for pi, p in enumerate(parts):
+            upper = sum(c.isupper() for c in p)
+            if upper >= 2 or (upper and re.search(r"\d", p)) or p.endswith(("'s", "\u2019s")) and p[:1].isupper():
+                fixed.append(p)
+            elif p[:1].isupper() and pi > 0 and parts[pi - 1][:1].isupper() or (
+                    p[:1].isupper() and pi + 1 < len(parts) and parts[pi + 1][:1].isupper()
+                    and p.lower() not in ("non", "anti", "pre", "post")):
+                fixed.append(p)      # "Charcot-Marie-Tooth", "non-Hodgkin"
+            else:
+                fixed.append(p.lower())
+        out.append("-".join(fixed))
+    return " ".join(out).replace("\u2019", "'")
+
+
+def find_conditions(doc: Doc) -> list[Span]:
+    """Pure function over a parsed doc: condition spans with canonical names in ``kb_id_``."""
+    heads, mods, abbr_lex = lexicon()
+    defined = {}
+    for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, []):
+        defined[doc.text[s_start:s_end]] = doc.text[l_start:l_end]
+    spans: list[Span] = []
+    for sent in doc.sents:
+        letters = [c for c in sent.text if c.isalpha()]
+        if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+            continue             # an all-capitals headline: no reliable parts of speech
+        lo, hi = sent.start, sent.end
+        i = lo
+        while i < hi:
+            tok = doc[i]
+            low = tok.lower_
+            head_len = 0
+            is_abbr = False
+            if low in heads:
+                head_len = 1
+            elif tok.text in defined or tok.text in abbr_lex:
+                head_len, is_abbr = 1, True
+            if not head_len:
+                i += 1
+                continue
+            end = i + head_len
+            nxt = doc[end] if end < hi else None
+            if not is_abbr and nxt is not None and (nxt.lower_ in NOT_A_MENTION_AFTER or (
+                    nxt.pos_ == "VERB" and nxt.lower_.endswith("ing") and not nxt.whitespace_ == "")):
+                i = end          # "tumor growth", "cancer causing genes"
+                continue
+            start = _extend_left(doc, i, lo, mods)
+            if not is_abbr:
+                kind, standalone = heads[low]
+                if start == i and not standalone:
+                    i = end
+                    continue
+            else:
+                expansion = defined.get(tok.text) or abbr_lex.get(tok.text)
+                if tok.text in defined and not _looks_like_condition(expansion, heads):
+                    i = end
+                    continue
+            end = _right_extension(doc, end, hi)
+            span = Span(doc, start, end, label="CONDITION")
+            if is_abbr and start == i:
+                kb = tok.text
+            else:
+                kb = canonical(span.text)
+                if not is_abbr and kb.lower() in heads and not heads[kb.lower()][1]:
+                    i = end          # "end-stage disease": only a qualifier on a generic head
+                    continue
+            span.kb_id_ = kb
+            span.id_ = "condition.abbreviation" if is_abbr else "condition.head-noun"
+            spans.append(span)
+            spans.extend(_ellipsis(doc, start, i, head_len, lo, mods))
+            i = end
+    return spans
+
+
+def _looks_like_condition(long_form: str, heads: dict) -> bool:
+    return any(w.lower().strip(",.") in heads for w in long_form.split())
+
+
+def _ellipsis(doc: Doc, start: int, head: int, head_len: int, lo: int, mods: dict) -> list[Span]:
+    """ "lung, breast, and colorectal cancer": the bare modifiers before the phrase share its head."""
+    out = []
+    head_text = doc[head:head + head_len].text.lower()
+    j = start - 1
+    while j - 1 >= lo:
+        sep = doc[j]
+        if sep.text not in (",", "and", "or") and not (sep.text == "," and doc[j + 1].lower_ in ("and", "or")):
+            break
+        k = j - 1
+        if doc[k].text in (",",) and k - 1 >= lo:
+            k -= 1
+        if doc[k].lower_ in ("and", "or") and k - 1 >= lo:
+            k -= 1
+        word = doc[k]
+        if not (word.pos_ in ("ADJ", "NOUN", "PROPN") and word.is_alpha and mods.get(word.lower_) != "stop"
+                and not word.is_stop):
+            break
+        if (word.lower_, doc[start].lower_) in FIXED_COORDINATIONS:
+            break
+        s = Span(doc, k, k + 1, label="CONDITION")
+        s.kb_id_ = f"{word.lower_} {head_text}"
+        s.id_ = "condition.ellipsis"
+        out.append(s)
+        j = k - 1
+        if doc[j].text not in (",", "and", "or"):
+            break
+    return out
+
+
+@Language.factory("kg_conditions")
+def make_conditions(nlp: Language, name: str):
+    lexicon()
+    return ConditionFinder()
+
+
+class ConditionFinder:
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans[KEY] = find_conditions(doc)
+        return doc

@@ -1,0 +1,223 @@
+"""Resolve candidate spans into ``doc.ents``.
+
+Inputs: the candidates of the project's components (``doc.spans["kg_drug"]``,
+``kg_condition``, ``kg_org``, ``kg_target``, ``kg_phase``) and the
+statistical NER's entities. This component
+
+1. keeps, where spans overlap, the one of higher priority (a named agency or
+   institution over a condition word inside it, our drugs and conditions over
+   the statistical NER's guesses), then the longer one;
+2. confirms weak drug candidates (brand marks, unknown capitalised names) only
+   when the release uses the word as a drug somewhere ("its lead drug X",
+   "a trial of X", "X in combination with"), and relabels development codes
+   used only as trial names ("the GLORA-4 study") as ``TRIAL``;
+3. propagates abbreviations: every "NSCLC" after "non-small cell lung cancer
+   (NSCLC)" gets the long form's label and canonical name.
+
+``span.id_`` keeps the rule that produced each entity and ``span.kb_id_`` its
+canonical name. Running the component twice gives the same entities.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .abbreviations import KEY as ABBR_KEY
+from .organizations import canonical_org
+from .resources import word_set
+
+MODEL_KEY = "kg_model_ents"
+CANDIDATE_KEYS = ("kg_phase", "kg_drug", "kg_condition", "kg_org", "kg_target")
+TRIAL_NOUNS = {"trial", "trials", "study", "studies"}
+TRIAL_FILLERS = {"phase", "clinical", "pivotal", "registrational", "global", "confirmatory", "i", "ii", "iii",
+                 "iv", "1", "2", "3", "4", "1b", "2a", "2b", "ib", "iia", "iib", "1/2", "2/3", "(", ")", "-", "/"}
+POSSESSIVE_LEADS = {"its", "our", "their", "company's", "company\u2019s"}
+MODEL_KEEP = {"ORG", "PERSON", "GPE", "LOC", "DATE", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "NORP", "FAC"}
+
+
+def priority(span: Span) -> int:
+    rule = span.id_ or ""
+    if span.label_ == "PHASE":
+        return 95
+    if rule.startswith("org.") and rule != "org.model":
+        return 90 if rule != "org.institution" else 85
+    if span.label_ == "TARGET":
+        return 80
+    if span.label_ == "DRUG":
+        return 76 if rule in ("drug.lexicon", "drug.code-name", "drug.code-name-compound") else 74
+    if span.label_ == "CONDITION":
+        return 70
+    return 40   # the statistical NER
+
+
+@functools.lru_cache(maxsize=1)
+def drug_nouns() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_set("drug_nouns.tsv", "noun"))
+
+
+def drug_frame_evidence(doc: Doc, start: int, end: int) -> bool:
+    """Is the word at doc[start:end] used as a drug here?"""
+    nouns = drug_nouns()
+    left = [t.lower_ for t in doc[max(0, start - 4):start]]
+    right = [t.lower_ for t in doc[end:end + 8]]
+    r = [w for w in right if w not in ("(r)", "(tm)", "\u00ae", "\u2122", ")", "(")]
+    if left and left[-1] in ("of", "with", "plus") and len(left) >= 2 and left[-2] in (
+            "trial", "study", "studies", "treatment", "development", "efficacy", "safety", "administration",
+            "dose", "doses", "combination", "dosing", "presentation", "data", "results"):
+        return True
+    if any(w in nouns for w in left[-3:]) and (not left or left[-1] not in ("of", "for", "the")):
+        return True
+    if r[:3] and r[0] in (",", "is", "was") and any(w in nouns for w in r[1:7]):
+        return True
+    if r[:3] == ["in", "combination", "with"] or r[:2] in (["for", "the"], ["to", "treat"], ["plus", ""]) \
+            or (r and r[0] in ("plus", "+", "-treated", "treatment", "therapy")):
+        return True
+    if r and r[0] in ("phase", "clinical", "trial", "study", "program", "development"):
+        return True
+    return False
+
+
+def _trial_name_use(doc: Doc, span: Span) -> bool:
+    """Is this development code used as the name of a trial ("the GLORA-4 study")?"""
+    k = span.end
+    while k < len(doc) and doc[k].lower_ in TRIAL_FILLERS:
+        k += 1
+    return k < len(doc) and doc[k].lower_ in TRIAL_NOUNS
+
+
+def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Drop unconfirmed weak drugs; relabel codes used only as trial names as TRIAL."""
+    drugs = [s for s in spans if s.label_ == "DRUG"]
+    by_word: dict[str, list[Span]] = {}
+    for s in drugs:
+        by_word.setdefault(s.text.lower(), []).append(s)
+    strong_words = {s.text.lower() for s in drugs if s.id_ in ("drug.lexicon", "drug.inn-stem")}
+    drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
+    out = []
+    for s in spans:
+        if s.label_ != "DRUG":
+            out.append(s)
+            continue
+        word = s.text.lower()
+        same = by_word.get(word, [s])
+        if s.id_ == "drug.brand-mark" and word not in strong_words:
+            # the brand word anywhere in the doc (marked or not) used as a drug confirms it
+            mentions = [m for m in _occurrences(doc, s.text)]
+            if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
+                continue
+        if s.id_.startswith("drug.code-name"):
+            prefix = re.match(r"[A-Za-z]+", s.text)
+            if prefix and prefix.group(0).upper() in drug_prefixes and prefix.group(0).upper() != s.text.upper():
+                out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name-after-drug"))
+                continue
+            if all(_trial_name_use(doc, m) for m in same):
+                out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name"))
+                continue
+        out.append(s)
+    return out
+
+
+def _occurrences(doc: Doc, word: str):
+    for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", doc.text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+        if span is not None:
+            yield span.start, span.end
+
+
+def frame_drugs(doc: Doc, taken: set[int]) -> list[Span]:
+    """Unknown capitalised names in strong drug frames: "a phase 2 study of THIO, its lead therapy"."""
+    nouns = drug_nouns()
+    out = []
+    for tok in doc:
+        if tok.i in taken or not (tok.is_upper or tok.is_title) or len(tok) < 3 or tok.is_stop \
+                or tok.pos_ not in ("PROPN", "NOUN") or tok.ent_type_ in ("PERSON", "GPE", "DATE", "NORP"):
+            continue
+        nxt = [t.lower_ for t in doc[tok.i + 1:tok.i + 6]]
+        prv = [t.lower_ for t in doc[max(0, tok.i - 5):tok.i]]
+        ok = False
+        # "X, its lead therapy" / "its lead drug, X"
+        if nxt[:2] and nxt[0] == "," and nxt[1] in POSSESSIVE_LEADS and any(w in nouns for w in nxt[2:5]):
+            ok = True
+        if prv and prv[-1] == "," and any(w in POSSESSIVE_LEADS for w in prv[:-1]) and any(w in nouns for w in prv[-3:-1]):
+            ok = True
+        if ok:
+            out.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=tok.text, span_id="drug.frame"))
+    return out
+
+
+def propagate_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Give every use of a defined short form its long form's label and canonical name."""
+    pairs = doc.user_data.get(ABBR_KEY, [])
+    if not pairs:
+        return spans
+    extra = []
+    for s_start, s_end, l_start, l_end in pairs:
+        long_ent = _best_overlap(spans, l_start, l_end)
+        if long_ent is None:
+            continue
+        short = doc.text[s_start:s_end]
+        for a, b in _occurrences(doc, short):
+            extra.append(Span(doc, a, b, label=long_ent.label_, kb_id=long_ent.kb_id_ or long_ent.text,
+                              span_id=(long_ent.id_ or "entity") + "+abbreviation"))
+    if not extra:
+        return spans
+    # an abbreviation use beats whatever the other recognisers made of the same characters
+    keep = [s for s in spans if not any(s.start < e.end and e.start < s.end for e in extra)]
+    merged = filter_spans(extra)
+    return keep + merged
+
+
+def _best_overlap(spans: list[Span], start: int, end: int) -> Span | None:
+    best, best_overlap = None, 0
+    for s in spans:
+        if s.label_ not in ("DRUG", "TARGET", "CONDITION", "ORG"):
+            continue
+        ov = min(end, s.end_char) - max(start, s.start_char)
+        # the entity must be the long form, or end where it ends ("the ... (NCI)")
+        if ov > best_overlap and s.end_char >= end - 1 and ov >= 0.6 * (end - start):
+            best, best_overlap = s, ov
+    return best
+
+
+def resolve(doc: Doc) -> list[Span]:
+    candidates: list[Span] = []
+    for key in CANDIDATE_KEYS:
+        candidates.extend(doc.spans.get(key, []))
+    if MODEL_KEY not in doc.spans:
+        # the statistical NER's entities, kept aside on the first run so a second run sees the same input
+        doc.spans[MODEL_KEY] = [e for e in doc.ents if e.label_ in MODEL_KEEP]
+    for ent in doc.spans[MODEL_KEY]:
+        s = Span(doc, ent.start, ent.end, label=ent.label_, span_id="org.model" if ent.label_ == "ORG" else "ner.model")
+        if ent.label_ == "ORG":
+            s.kb_id_ = canonical_org(s.text)
+        candidates.append(s)
+    taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}
+    candidates.extend(frame_drugs(doc, taken))
+    ranked = sorted(candidates, key=lambda s: (-priority(s), -(s.end - s.start), s.start))
+    chosen: list[Span] = []
+    used = [False] * len(doc)
+    for s in ranked:
+        if any(used[i] for i in range(s.start, s.end)):
+            continue
+        chosen.append(s)
+        for i in range(s.start, s.end):
+            used[i] = True
+    chosen = confirm_drugs(doc, chosen)
+    chosen = propagate_abbreviations(doc, chosen)
+    return sorted(filter_spans(chosen), key=lambda s: s.start)
+
+
+@Language.factory("kg_entities")
+def make_entities(nlp: Language, name: str):
+    drug_nouns()
+    return EntityResolver()
+
+
+class EntityResolver:
+    def __call__(self, doc: Doc) -> Doc:
+        doc.set_ents(resolve(doc), default="outside")
+        return doc

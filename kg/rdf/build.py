@@ -1,0 +1,149 @@
+"""The graph builder: extraction records in, an RDF dataset out (pure; no I/O).
+
+One named graph per document, named by the document's IRI, holding the
+document node (title, release date, source, publisher, content hash), the
+entities it mentions (type, one ``rdfs:label``, ``skos:altLabel`` for each
+other surface form, ``skos:exactMatch`` identifiers), its trials, its facts,
+and one ``rdf:Statement`` per fact with the evidence sentence, its character
+offsets in the original file, the rule id and a confidence.
+"""
+from __future__ import annotations
+
+import re
+
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from ..records import Assertion, Evidence, Extraction
+from .iris import document_iri, entity_iri, statement_iri, trial_iri
+from .namespace import CP
+
+TYPE_CLASSES = {"Drug": CP.Drug, "Target": CP.Target, "Condition": CP.Condition,
+                "Organization": CP.Organization, "Company": CP.Company}
+TRIAL_PROPS = (("drugs", CP.studiesDrug), ("partners", CP.combinationPartner),
+               ("conditions", CP.studiesCondition), ("sites", CP.site), ("sponsors", CP.sponsor))
+PREDICATES = {"targets": CP.targets, "investigatedFor": CP.investigatedFor, "developedBy": CP.developedBy,
+              "mechanismOfAction": CP.mechanismOfAction}
+PREFIXES = {"cp": str(CP._NS), "skos": str(SKOS), "prov": str(PROV), "dcterms": str(DCTERMS)}
+
+
+def bind_prefixes(g: Graph | Dataset) -> None:
+    g.bind("cp", CP._NS)
+    g.bind("cpid", URIRef(str(CP._NS) + "id/"))
+    g.bind("cpdoc", URIRef(str(CP._NS) + "doc/"))
+    g.bind("skos", SKOS)
+    g.bind("prov", PROV)
+    g.bind("dcterms", DCTERMS)
+
+
+def _date_literal(value: str) -> Literal:
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return Literal(value, datatype=XSD.date)
+    if re.fullmatch(r"\d{4}-\d\d", value):
+        return Literal(value, datatype=XSD.gYearMonth)
+    return Literal(value)
+
+
+def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
+    """Add one document's named graph to ``ds`` (replacing nothing: the store does that)."""
+    doc = document_iri(x.doc_id)
+    g = ds.graph(doc)
+    g.add((doc, RDF.type, CP.Document))
+    g.add((doc, DCTERMS.source, Literal(x.source)))
+    g.add((doc, CP.contentHash, Literal(content_hash)))
+    meta = x.meta
+    if meta.get("title"):
+        g.add((doc, DCTERMS.title, Literal(meta["title"])))
+    if meta.get("date"):
+        g.add((doc, DCTERMS.issued, _date_literal(meta["date"])))
+    for t in meta.get("tickers", []):
+        g.add((doc, CP.ticker, Literal(t)))
+    for key in x.companies:
+        if key in x.entities:
+            g.add((doc, DCTERMS.publisher, entity_iri(key)))
+
+    for key, e in x.entities.items():
+        node = entity_iri(key)
+        g.add((node, RDF.type, TYPE_CLASSES[e.type]))
+        if e.type == "Company":
+            g.add((node, RDF.type, CP.Organization))
+        g.add((node, RDFS.label, Literal(e.name)))
+        for alias in sorted(e.aliases):
+            if alias and alias != e.name:
+                g.add((node, SKOS.altLabel, Literal(alias)))
+        for ident in sorted(e.ids):
+            g.add((node, SKOS.exactMatch, URIRef(ident)))
+
+    n = 0
+    seen: dict[tuple, URIRef] = {}
+
+    def state(s: URIRef, p: URIRef, o, ev: Evidence) -> None:
+        nonlocal n
+        triple = (s, p, o)
+        g.add(triple)
+        if triple in seen:
+            return
+        n += 1
+        st = statement_iri(x.doc_id, n)
+        seen[triple] = st
+        g.add((st, RDF.type, RDF.Statement))
+        g.add((st, RDF.subject, s))
+        g.add((st, RDF.predicate, p))
+        g.add((st, RDF.object, o))
+        g.add((st, PROV.wasDerivedFrom, doc))
+        g.add((st, CP.evidenceText, Literal(ev.text)))
+        g.add((st, CP.charStart, Literal(ev.start, datatype=XSD.integer)))
+        g.add((st, CP.charEnd, Literal(ev.end, datatype=XSD.integer)))
+        g.add((st, CP.rule, Literal(ev.rule)))
+        g.add((st, CP.confidence, Literal(round(ev.confidence, 3), datatype=XSD.decimal)))
+
+    for t in x.trials:
+        node = trial_iri(x.doc_id, t.id, t.names)
+        g.add((node, RDF.type, CP.ClinicalTrial))
+        g.add((node, RDFS.label, Literal(_trial_label(x, t))))
+        for name in t.names:
+            g.add((node, CP.trialName, Literal(name)))
+            if re.fullmatch(r"NCT\d{8}", name):
+                g.add((node, SKOS.exactMatch, URIRef(f"https://clinicaltrials.gov/study/{name}")))
+        for attr, prop in TRIAL_PROPS:
+            for key in getattr(t, attr):
+                ev = t.evidence.get(f"{attr}|{key}") or next(iter(t.evidence.values()))
+                state(node, prop, entity_iri(key), ev)
+        for p in t.phases:
+            state(node, CP.phase, Literal(p), t.evidence.get(f"phases|{p}") or next(iter(t.evidence.values())))
+        if t.status:
+            state(node, CP.status, Literal(t.status), t.evidence[f"status|{t.status}"])
+        if t.enrollment is not None:
+            state(node, CP.enrollment, Literal(t.enrollment, datatype=XSD.integer),
+                  t.evidence[f"enrollment|{t.enrollment}"])
+        # a drug studied in a trial for a condition is investigated for it
+        for d in t.drugs:
+            for c in t.conditions:
+                ev = t.evidence.get(f"conditions|{c}") or next(iter(t.evidence.values()))
+                state(entity_iri(d), CP.investigatedFor, entity_iri(c),
+                      Evidence(ev.start, ev.end, ev.text, "trial.investigated-for", ev.confidence))
+
+    for a in x.assertions:
+        s = entity_iri(a.subject)
+        o = Literal(a.object) if a.literal else entity_iri(str(a.object))
+        state(s, PREDICATES[a.predicate], o, a.evidence)
+    return g
+
+
+def _trial_label(x: Extraction, t) -> str:
+    if t.names:
+        return t.names[0]
+    name = lambda k: x.entities[k].name if k in x.entities else k.split("|", 1)[-1]
+    phase = next((p for p in t.phases if re.fullmatch(r"Phase \d(?:/\d)?", p)), t.phases[0] if t.phases else "")
+    parts = [phase or "Clinical", "trial of", " + ".join(name(k) for k in t.drugs + t.partners)]
+    if t.conditions:
+        parts += ["in", ", ".join(name(k) for k in t.conditions)]
+    return " ".join(p for p in parts if p).replace("Clinical trial", "Clinical trial")
+
+
+def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:
+    ds = Dataset()
+    bind_prefixes(ds)
+    for x, content_hash in items:
+        add_document(ds, x, content_hash)
+    return ds

@@ -1,0 +1,63 @@
+"""IRI minting: the only place IRIs of entities, trials and documents are made.
+
+IRIs are stable (a function of the entity type and its normalised canonical
+name, so "GTI-2040" is one node in every document's graph), percent-safe
+(a readable slug plus, when the slug had to drop characters, a short hash of
+the full key, so two names never collide on one slug), and never built with
+``name.replace(" ", "_")``.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from rdflib import URIRef
+
+from ..records import normalize_name
+from .namespace import DOC, ID
+
+TYPE_PATHS = {"Drug": "drug", "Target": "target", "Condition": "condition",
+              "Organization": "org", "Company": "org", "ClinicalTrial": "trial"}
+
+
+def slug(text: str, limit: int = 60) -> str:
+    s = unicodedata.normalize("NFKD", text)
+    s = s.encode("ascii", "ignore").decode("ascii").lower()
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+    return s[:limit].rstrip("-") or "x"
+
+
+def _digest(text: str, n: int = 8) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
+
+
+def entity_iri(key: str) -> URIRef:
+    """IRI of an entity from its key ``"Type|normalised name"``."""
+    etype, _, name = key.partition("|")
+    if etype not in TYPE_PATHS:
+        raise ValueError(f"unknown entity type in key {key!r}")
+    name = normalize_name(name)
+    s = slug(name)
+    # the slug is kept only if it is a faithful spelling of the name; else it gets a hash suffix
+    lossless = re.sub(r"[^a-z0-9]+", "-", name).strip("-") == s and name.isascii()
+    local = s if lossless else f"{s}-{_digest(name)}"
+    return ID[f"{TYPE_PATHS[etype]}/{local}"]
+
+
+def trial_iri(doc_id: str, trial_id: str, names: list[str] | None = None) -> URIRef:
+    """A registry number (NCT...) or trial name names the trial across documents; else it is the document's."""
+    for n in names or []:
+        if re.fullmatch(r"NCT\d{8}", n):
+            return ID[f"trial/{n.lower()}"]
+    if names:
+        return ID[f"trial/{slug(names[0])}-{_digest(normalize_name(names[0]))}"]
+    return ID[f"trial/{doc_id}-{trial_id}"]
+
+
+def document_iri(doc_id: str) -> URIRef:
+    return DOC[doc_id]
+
+
+def statement_iri(doc_id: str, n: int) -> URIRef:
+    return DOC[f"{doc_id}/evidence/{n}"]

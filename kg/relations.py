@@ -1,0 +1,1052 @@
+"""Link the entities of one release into the contract's facts.
+
+Input: a processed spaCy ``Doc`` (entities, zones, abbreviations, context
+cues) and its :class:`~kg.documents.Document`. Output: an
+:class:`~kg.records.Extraction` of entities, trials and assertions, each
+assertion carrying its evidence sentence and the id of the rule that made it.
+
+The decisions, in order (one method each, so "where is the sponsor of a
+trial decided?" has one answer: :meth:`Linker.sentence_frames`):
+
+1. entities: mentions clustered by canonical name, abbreviations and alias
+   connectors ("X (formerly Y)", "Brand (generic)"); the issuing company
+   found in the dateline, "the Company" and short names resolved to it;
+2. trial frames: every sentence that describes a clinical trial (a phase, a
+   trial noun, a trial name) gives a frame of drugs, partner drugs,
+   conditions, sites, sponsors, phase, status and enrollment; a list of
+   "condition at institution" pairs gives one frame per pair;
+3. trials: frames merged into trials when they refer back ("the study") or
+   describe the same drug, condition and phase;
+4. drug facts outside trials: targets (from the target frames), indications,
+   developers (possessives, "developed by", the issuing company for its own
+   drugs);
+5. sponsors by default: the issuing company sponsors trials of its own drugs
+   unless the release says the trial is investigator-sponsored.
+
+Cue words are data (``data/lexicons/relation_cues.tsv``,
+``trial_words.tsv``); context (negation, hypotheticals, status) comes from
+the ``kg_context`` component.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from .documents import Document
+from .errors import DataFileError
+from .nlp.context import categories
+from .nlp.drugs import drug_lexicon, normalize_code
+from .nlp.organizations import canonical_org, org_lexicon
+from .nlp.resources import data_path, load_tsv
+from .nlp.sections import ZONES_KEY
+from .nlp.targets import FRAMES_KEY
+from .records import Assertion, Entity, Evidence, Extraction, Trial, entity_key, normalize_name
+
+LABEL_TYPES = {"DRUG": "Drug", "TARGET": "Target", "CONDITION": "Condition", "ORG": "Organization"}
+MARKER_LABELS = {"PHASE", "TRIAL"}
+GENERIC_CONDITIONS = {"cancer", "cancers", "tumors", "tumor", "malignancies", "disease",
+                      "diseases", "advanced cancer", "tumours"}
+NON_SITE_ROLES = {"agency", "regulator", "conference", "journal", "exchange", "media", "company"}
+INSTITUTION_WORDS = re.compile(
+    r"\b(?:University|Universit\u00e4t|Hospitals?|Clinic|Institute|Cent(?:er|re)s?|School|College|Infirmary|"
+    r"Lifehouse|Medical Group|Research Unit|Health System|Health Sciences?)\b")
+COMPANY_WORDS = re.compile(
+    r"\b(?:Inc\.?|Incorporated|Ltd\.?|Limited|Corp\.?|Corporation|AG|SE|SA|SAS|plc|PLC|GmbH|LLC|"
+    r"Pharma(?:ceuticals?)?|Therapeutics|Biotech(?:nology)?|Bio(?:sciences?|pharma)?|Biologics|Oncology Inc|"
+    r"Medicines|Labs?|Laboratories)\b")
+INVESTIGATOR_CUES = re.compile(
+    r"\b(?:principal investigators?|investigators?|conducting the (?:study|trial)|participat\w+|"
+    r"(?:study|clinical|trial|new|additional) sites?|cent(?:er|re)s? (?:include|to participate)|"
+    r"conducted (?:at|by)|carried out by|researchers from|clinical team|led by|enrol\w* (?:patients )?at|"
+    r"under the direction of|clinical hospitals?|oncology cent(?:er|re)s)\b", re.I)
+PHASE_RE = re.compile(r"(?:phase|phases|ph\.?)\s*((?:I{1,3}|IV|[1-4])[abAB]?)(?:\s*(?:/|-|\u2013|and|&)\s*(?:phase\s*)?"
+                      r"((?:I{1,3}|IV|[1-4])[abAB]?))?", re.I)
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+                     "ninety": 90, "hundred": 100})
+ALIAS_CONNECTOR = re.compile(
+    r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
+    r"(?:\(\s*(?:(?:formerly|previously|also)\s+(?:known\s+as|called|named)\s+|(?:INN|USAN|generic name)\s*:\s*)?"
+    r"|,?\s*(?:formerly|previously|now|also)\s+(?:known\s+as|called|named)\s+|,?\s*\(?formerly\s+)$", re.I)
+ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;)\s*$")
+FORMERLY = re.compile(r"formerly|previously", re.I)
+
+
+# ---------------------------------------------------------------------------
+# Cue lexicons
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cues:
+    by_relation: dict[str, tuple[tuple[tuple[str, ...], str, float], ...]]
+    words: dict[str, str]
+
+    def cues(self, relation: str, position: str | None = None):
+        return [c for c in self.by_relation.get(relation, ()) if position is None or c[1] == position]
+
+    def kind(self, phrase: str) -> str | None:
+        return self.words.get(phrase.lower())
+
+
+@functools.lru_cache(maxsize=1)
+def cue_lexicon() -> Cues:
+    path = data_path("lexicons", "relation_cues.tsv")
+    rel: dict[str, list] = defaultdict(list)
+    for row in load_tsv(path, ["relation", "cue", "position", "confidence"]):
+        if row["position"] not in ("before", "after", "between", "sentence"):
+            raise DataFileError(path, int(row["_line"]), f"position {row['position']!r} is not valid",
+                                ["before", "after", "between", "sentence"])
+        try:
+            conf = float(row["confidence"])
+        except ValueError:
+            raise DataFileError(path, int(row["_line"]), f"confidence must be a number, got {row['confidence']!r}") from None
+        rel[row["relation"]].append((tuple(_words(row["cue"])), row["position"], conf))
+    kinds = {"trial", "plural", "anaphor", "drug-anaphor", "company-anaphor", "not-clinical", "enrollment"}
+    words = {}
+    wpath = data_path("lexicons", "trial_words.tsv")
+    for row in load_tsv(wpath, ["word", "kind"]):
+        if row["kind"] not in kinds:
+            raise DataFileError(wpath, int(row["_line"]), f"kind {row['kind']!r} is not valid", kinds)
+        words[row["word"].lower()] = row["kind"]
+    return Cues({k: tuple(sorted(v, key=lambda c: -len(c[0]))) for k, v in rel.items()}, words)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+(?:[-'\u2019]\w+)*|[^\w\s]", text.lower().replace("\u2019", "'")) or [text.lower()]
+
+
+# ---------------------------------------------------------------------------
+# Phases and numbers
+# ---------------------------------------------------------------------------
+
+def _phase_part(p: str) -> str:
+    p = p.strip()
+    m = re.fullmatch(r"(i{1,3}|iv|[1-4])([ab]?)", p.lower())
+    if not m:
+        return p
+    return ROMAN.get(m.group(1), m.group(1)) + m.group(2)
+
+
+def normalize_phase(text: str) -> list[str]:
+    """"Phase I/IIa" -> ["Phase 1/2a", "Phase 1/2"]: the stated phase and its contract value."""
+    m = PHASE_RE.search(text)
+    if not m:
+        return []
+    a = _phase_part(m.group(1))
+    b = _phase_part(m.group(2)) if m.group(2) else None
+    stated = f"Phase {a}/{b}" if b else f"Phase {a}"
+    coarse_a, coarse_b = a[0], (b[0] if b else None)
+    if coarse_b and coarse_b != coarse_a:
+        coarse = f"Phase {coarse_a}/{coarse_b}"
+    else:
+        coarse = f"Phase {coarse_a}"
+    return [stated] if stated == coarse else [stated, coarse]
+
+
+def parse_count(text: str) -> int | None:
+    t = text.lower().replace(",", "").strip()
+    if t.isdigit():
+        return int(t)
+    parts = re.split(r"[\s-]+", t)
+    total = 0
+    for p in parts:
+        if p not in NUMBER_WORDS:
+            return None
+        v = NUMBER_WORDS[p]
+        total = total * v if v == 100 else total + v
+    return total or None
+
+
+# ---------------------------------------------------------------------------
+# Mentions
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Mention:
+    label: str
+    span: Span
+    key: str
+    rule: str
+
+    @property
+    def start(self) -> int:
+        return self.span.start_char
+
+    @property
+    def end(self) -> int:
+        return self.span.end_char
+
+    @property
+    def text(self) -> str:
+        return self.span.text
+
+
+@dataclass
+class Frame:
+    sent: Span
+    drugs: list[str] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    sponsors: list[str] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    status: str | None = None
+    enrollment: int | None = None
+    anaphoric: bool = False
+    plural: bool = False
+    has_trial: bool = False
+    investigator_sponsored: bool = False
+    rules: dict[str, str] = field(default_factory=dict)
+
+
+class Linker:
+    """Decides the facts of one document. See the module docstring for the order."""
+
+    def __init__(self, doc: Doc, document: Document):
+        self.doc = doc
+        self.document = document
+        self.cues = cue_lexicon()
+        self.x = Extraction(document.id, document.source, dict(document.meta))
+        self.mentions: list[Mention] = []
+        self.by_sent: dict[int, list[Mention]] = defaultdict(list)
+        self.sents = list(doc.sents)
+        self.sent_index = {s.start: i for i, s in enumerate(self.sents)}
+        self.parent: dict[str, str] = {}
+        self.formerly: set[str] = set()
+        self.trials: list[Trial] = []
+        self.focus_trial: Trial | None = None
+        self.focus_drug: str | None = None
+        self.drug_owner: dict[str, str] = {}
+        self.partner_only: set[str] = set()
+        self.trial_drugs: set[str] = set()
+        self.investigator_sponsored: set[str] = set()
+
+    # -- helpers -------------------------------------------------------------
+
+    def sidx(self, span: Span) -> int:
+        return self.sent_index[span.sent.start]
+
+    def zone(self, sent: Span) -> str | None:
+        label = None
+        for z in self.doc.spans.get(ZONES_KEY, []):
+            if z.start_char <= sent.start_char < z.end_char:
+                if z.label_ == "skip":
+                    return "skip"
+                label = z.label_
+        return label
+
+    def usable(self, sent: Span) -> bool:
+        if self.zone(sent) == "skip":
+            return False
+        letters = [c for c in sent.text if c.isalpha()]
+        return not (len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters))
+
+    def evidence(self, sent: Span, rule: str, confidence: float) -> Evidence:
+        if self.zone(sent) == "about":
+            confidence *= 0.95
+        text = sent.text.strip()
+        lead = len(sent.text) - len(sent.text.lstrip())
+        start, end = self.document.original_span(sent.start_char + lead, sent.start_char + lead + len(text))
+        return Evidence(start, end, re.sub(r"\s+", " ", text), rule, round(min(confidence, 1.0), 3))
+
+    def find(self, key: str) -> str:
+        while self.parent.get(key, key) != key:
+            key = self.parent[key]
+        return key
+
+    def union(self, a: str, b: str, prefer: str | None = None) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        keep, drop = (ra, rb) if (prefer is None or self.find(prefer) == ra) else (rb, ra)
+        self.parent[drop] = keep
+
+    def words_between(self, a: int, b: int) -> list[str]:
+        return _words(self.doc.text[a:b]) if b > a else []
+
+    # -- 1. entities ---------------------------------------------------------
+
+    def collect_entities(self) -> None:
+        doc = self.doc
+        lex = drug_lexicon()
+        orgs = org_lexicon()
+        for ent in doc.ents:
+            if ent.label_ in MARKER_LABELS:
+                m = Mention(ent.label_, ent, "", ent.id_)
+                self.by_sent[self.sidx(ent)].append(m)
+                continue
+            if ent.label_ not in LABEL_TYPES:
+                continue
+            etype = LABEL_TYPES[ent.label_]
+            canon, ids, roles = self._canonical(ent, etype, lex, orgs)
+            if not canon:
+                continue
+            key = entity_key(etype, canon)
+            e = self.x.entities.get(key)
+            if e is None:
+                e = self.x.entities[key] = Entity(key, etype, canon)
+            e.aliases.add(_surface(ent.text))
+            e.ids |= ids
+            e.roles |= roles
+            e.rules.add(ent.id_)
+            m = Mention(ent.label_, ent, key, ent.id_)
+            self.mentions.append(m)
+            self.by_sent[self.sidx(ent)].append(m)
+        self._alias_connectors()
+        self._issuing_companies()
+        self._merge_clusters()
+
+    def _canonical(self, ent: Span, etype: str, lex, orgs) -> tuple[str, set[str], set[str]]:
+        ids: set[str] = set()
+        roles: set[str] = set()
+        kb = ent.kb_id_ or ent.text
+        if etype == "Drug":
+            rec = lex.lookup(kb) or lex.lookup(ent.text)
+            if ent.id_ == "drug.lexicon" and rec is not None:
+                for scheme, ident in rec.ids:
+                    ids.add(_id_iri(scheme, ident))
+                return rec.name.lower(), ids, roles
+            text = re.sub(r"\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])\s*$", "", kb).strip()
+            text = re.sub(r"(?<=[a-z])TM$", "", text)
+            if re.search(r"\d", text):
+                return normalize_code(text), ids, roles
+            return text, ids, roles
+        if etype == "Organization":
+            rule = ent.id_ or ""
+            name = canonical_org(kb)
+            if rule.startswith("org.") and rule.split(".")[1].split("+")[0] not in ("model", "institution"):
+                roles.add(rule.split(".")[1].split("+")[0])
+            entry = orgs.get(kb) or orgs.get(ent.text)
+            if entry:
+                roles.add(entry.role)
+                name = entry.name
+            if rule.startswith("org.institution") or INSTITUTION_WORDS.search(name):
+                roles.add("institution")
+            if not name or name[0].islower() or re.search(r"\b(?:Agreement|Designation|Act)\b", name):
+                return "", ids, roles
+            return name, ids, roles
+        if etype == "Condition":
+            return kb, ids, roles
+        return re.sub(r"\s+", " ", kb), ids, roles
+
+    def _alias_connectors(self) -> None:
+        """ "LOR-2040 (formerly GTI-2040)", "Genasense (oblimersen sodium)": one drug, several names."""
+        for sid, ms in self.by_sent.items():
+            drugs = [m for m in ms if m.label == "DRUG"]
+            for a, b in zip(drugs, drugs[1:]):
+                between = self.doc.text[a.end:b.start]
+                if ALIAS_CONNECTOR.match(between) or (
+                        ALIAS_IN_LIST.match(between) and "(" in self.doc.text[max(0, a.start - 60):a.start]
+                        and ")" not in self.doc.text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
+                    older = b.key if FORMERLY.search(between) else None
+                    if FORMERLY.search(between):
+                        self.formerly.add(b.key)
+                    self.union(a.key, b.key, prefer=older or self._preferred_drug(a.key, b.key))
+            # a condition written "X (Y)" where Y is another condition name
+            conds = [m for m in ms if m.label in ("CONDITION", "TARGET", "ORG")]
+            for a, b in zip(conds, conds[1:]):
+                if a.label == b.label and re.fullmatch(r"\s*\(\s*", self.doc.text[a.end:b.start]) \
+                        and self.doc.text[b.end:b.end + 2].lstrip().startswith(")"):
+                    self.union(a.key, b.key, prefer=a.key)
+
+    def _preferred_drug(self, a: str, b: str) -> str:
+        ea, eb = self.x.entities[a], self.x.entities[b]
+        # a dictionary name (with identifiers) names the drug across documents; else the first name
+        if eb.ids and not ea.ids and not re.search(r"\d", ea.name):
+            return b
+        return a
+
+    def _issuing_companies(self) -> None:
+        """The company issuing the release: ORG subjects of the dateline sentence, else the metadata."""
+        companies: list[str] = []
+        verbs = re.compile(r"\b(?:announce[sd]?|today|report(?:s|ed)?|present(?:s|ed)?|begins?|obtains?|"
+                           r"initiate[sd]?|releases?|completes?|issues?|scores?|gets?|receives?|expands?)\b", re.I)
+        for sent in self.sents[:40]:
+            if self.zone(sent) == "skip":
+                continue
+            m = verbs.search(sent.text)
+            if not m:
+                continue
+            cut = sent.start_char + m.start()
+            for mm in self.by_sent.get(self.sidx(sent), []):
+                if mm.label != "ORG" or mm.start >= cut:
+                    continue
+                e = self.x.entities[mm.key]
+                if e.roles & {"agency", "regulator", "exchange", "media", "conference", "journal", "institution"}:
+                    continue
+                if COMPANY_WORDS.search(mm.text) or self._has_ticker_after(mm) or \
+                        any(normalize_name(mm.text).startswith(normalize_name(c)[:6]) for c in self.document.meta.get("companies", [])):
+                    if mm.key not in companies:
+                        companies.append(mm.key)
+            if companies:
+                break
+        if not companies:
+            for name in self.document.meta.get("companies", []):
+                key = entity_key("Organization", canonical_org(name))
+                e = self.x.entities.get(key)
+                if e is None:
+                    e = self.x.entities[key] = Entity(key, "Organization", canonical_org(name), {name})
+                companies.append(key)
+                break
+        for key in companies:
+            self.x.entities[key].roles.add("company")
+            self.x.entities[key].type = "Company"
+        self.x.companies = companies
+        if not companies:
+            return
+        # "the Company", "Lorus", "Candel's": short names and anaphors of the issuer
+        first = self.x.entities[companies[0]]
+        shorts = {}
+        for key in companies:
+            e = self.x.entities[key]
+            w = e.name.split()[0] if e.name.split() else ""
+            if len(w) >= 4 and w[0].isupper():
+                shorts[w] = key
+        for m in self.mentions:
+            if m.label != "ORG" or m.key in companies:
+                continue
+            t = normalize_name(m.text)
+            if t in ("company", "corporation"):
+                self.union(m.key, first.key, prefer=first.key)
+                continue
+            for w, key in shorts.items():
+                if t == w.lower() or t.startswith(w.lower() + " ") and not (
+                        self.x.entities[m.key].roles & {"institution", "agency"}):
+                    self.union(m.key, key, prefer=key)
+        # unlabeled short names ("Lorus' objective") become company mentions
+        taken = {i for e in self.doc.ents for i in range(e.start, e.end)}
+        for tok in self.doc:
+            w = re.sub(r"['\u2019]s?$", "", tok.text)
+            if tok.i in taken or w not in shorts:
+                continue
+            span = self.doc[tok.i:tok.i + 1]
+            m = Mention("ORG", span, shorts[w], "org.company-short-name")
+            self.x.entities[shorts[w]].aliases.add(w)
+            self.mentions.append(m)
+            self.by_sent[self.sidx(span)].append(m)
+        for m in self.mentions:
+            if m.label == "ORG" and normalize_name(m.text) in ("company", "the company"):
+                m.key = first.key
+
+    def _has_ticker_after(self, m: Mention) -> bool:
+        return bool(re.match(r"\s*,?\s*\(\s*(?:NASDAQ|Nasdaq|NYSE|AMEX|TSX|TSE|ASX|HKEX|FSE|OTC|LSE|ETR)",
+                             self.doc.text[m.end:m.end + 30]))
+
+    def _merge_clusters(self) -> None:
+        """Fold alias clusters into one entity each (names kept as alternative labels)."""
+        if not self.parent:
+            return
+        for key in list(self.x.entities):
+            root = self.find(key)
+            if root == key:
+                continue
+            src, dst = self.x.entities.pop(key), self.x.entities[root]
+            dst.aliases |= src.aliases | {src.name}
+            dst.ids |= src.ids
+            dst.roles |= src.roles
+            dst.rules |= src.rules
+            if src.type == "Company":
+                dst.type = "Company"
+        for m in self.mentions:
+            m.key = self.find(m.key)
+        self.x.companies = list(dict.fromkeys(self.find(k) for k in self.x.companies))
+
+    # -- 2. sentence frames --------------------------------------------------
+
+    def sentence_frames(self) -> list[Frame]:
+        frames: list[Frame] = []
+        for sid, sent in enumerate(self.sents):
+            if not self.usable(sent):
+                continue
+            ms = sorted(self.by_sent.get(sid, []), key=lambda m: m.start)
+            frame = self._frame(sent, ms)
+            if frame is not None:
+                frames.extend(self._segment(frame, sent, ms))
+        return frames
+
+    def _frame(self, sent: Span, ms: list[Mention]) -> Frame | None:
+        text = sent.text
+        low = text.lower()
+        ctx = self._sentence_context(sent)
+        if "NEGATED" in ctx and not any(m.label in ("PHASE",) for m in ms):
+            negated = True
+        else:
+            negated = False
+        phases = [p for m in ms if m.label == "PHASE" for p in normalize_phase(m.text)]
+        names = [m.text for m in ms if m.label == "TRIAL"] + re.findall(r"\bNCT\d{8}\b", text)
+        trial_tokens = [t for t in sent if self.cues.kind(t.lower_) in ("trial", "plural")]
+        not_clinical = any(self.cues.kind(t.lower_) == "not-clinical" for t in sent) or "in vitro" in low \
+            or "PRECLINICAL" in ctx
+        clinical_words = bool(re.search(r"\b(?:clinical|patients?|phase|enrol|dosed|investigator|registration|"
+                                        r"pivotal|randomi[sz]ed|placebo|open[- ]label|multi-?cent(?:er|re)|"
+                                        r"volunteers?|participants?)", low))
+        first_ref = re.search(r"\b(the|this|these|that|a|an|new|second|another|its|their)\s+(?:[\w/-]+\s+){0,4}?"
+                              r"(?:trial|study|studies|trials)\b", low)
+        anaphoric = bool(first_ref and first_ref.group(1) in ("the", "this", "these", "that"))
+        drugs_here = any(m.label == "DRUG" for m in ms)
+        has_trial = bool(phases or names or (trial_tokens and (clinical_words or anaphoric or drugs_here)
+                                             and not not_clinical))
+        if not_clinical and not phases:
+            has_trial = False
+        site_context = bool(INVESTIGATOR_CUES.search(text))
+        sponsor_orgs = self._orgs_with_cue(sent, ms, "sponsor")
+        if not has_trial and not site_context and not sponsor_orgs:
+            return None
+        if "HYPOTHETICAL" in ctx and not phases and not names:
+            return None
+        f = Frame(sent, phases=phases, names=names, has_trial=has_trial)
+        f.anaphoric = anaphoric
+        f.plural = any(self.cues.kind(t.lower_) == "plural" for t in trial_tokens)
+        f.investigator_sponsored = "investigator-sponsored" in low or "investigator-initiated" in low
+        # drugs: principal and partners
+        drugs = [m for m in ms if m.label == "DRUG"]
+        roles = self._drug_roles(sent, drugs)
+        for m in drugs:
+            r = roles.get(id(m), "principal")
+            if r == "principal" and m.key not in f.drugs:
+                f.drugs.append(m.key)
+            elif r == "partner" and m.key not in f.partners:
+                f.partners.append(m.key)
+        if not f.drugs and re.search(r"\b(?:the|this) (?:drug|compound|product|therapy)\b", low) and self.focus_drug:
+            f.drugs.append(self.focus_drug)
+        f.partners = [p for p in f.partners if p not in f.drugs]
+        # conditions
+        conds = [m for m in ms if m.label == "CONDITION"]
+        specific = [m for m in conds if normalize_name(self.x.entities[m.key].name) not in GENERIC_CONDITIONS]
+        for m in (specific or conds):
+            if self._condition_is_background(sent, m):
+                continue
+            if m.key not in f.conditions:
+                f.conditions.append(m.key)
+        # sponsors and sites
+        f.sponsors = [k for k in sponsor_orgs if k not in f.sponsors]
+        if has_trial or site_context:
+            for m in ms:
+                if m.label != "ORG" or m.key in f.sponsors:
+                    continue
+                e = self.x.entities[m.key]
+                if "institution" in e.roles and not (e.roles & NON_SITE_ROLES) and not self._not_site_context(m):
+                    if m.key not in f.sites:
+                        f.sites.append(m.key)
+        # status and enrollment
+        f.status = self._status(ctx)
+        f.enrollment = self._enrollment(sent)
+        if negated and not f.sites and not f.sponsors:
+            return None
+        if not (f.has_trial or f.sites or f.sponsors):
+            return None
+        return f
+
+    def _sentence_context(self, sent: Span) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for cs, ce, cat, rule, direction in self.doc.user_data.get("kg_context", []):
+            if sent.start_char <= cs < sent.end_char:
+                out.setdefault(cat, rule)
+        return out
+
+    def _status(self, ctx: dict[str, str]) -> str | None:
+        for cat, status in (("TERMINATED", "terminated"), ("COMPLETED", "completed"),
+                            ("ONGOING", "ongoing"), ("PLANNED", "planned"), ("HYPOTHETICAL", "planned")):
+            if cat in ctx:
+                return status
+        return None
+
+    def _enrollment(self, sent: Span) -> int | None:
+        kinds = self.cues.words
+        for ent in sent.ents:
+            if ent.label_ not in ("CARDINAL", "QUANTITY"):
+                continue
+            nxt = self.doc[ent.end:ent.end + 4]
+            words = [t.lower_ for t in nxt if t.pos_ != "ADJ" or kinds.get(t.lower_) == "enrollment"]
+            following = " ".join(t.lower_ for t in nxt)
+            if not any(kinds.get(w) == "enrollment" for w in words[:3]) and not re.match(
+                    r"(?:-\s*)?(?:patient|subject|participant)", following):
+                continue
+            if re.search(r"%|percent|per cent|months?|weeks?|years?|\$|million|mg", self.doc[ent.start - 1:ent.end + 1].text):
+                continue
+            n = parse_count(ent.text.replace("approximately", "").replace("over", "").strip())
+            if n and 1 <= n <= 100000:
+                return n
+        m = re.search(r"\b(\d{1,5})[- ](?:patient|subject|participant)s?\b", sent.text)
+        if m:
+            return int(m.group(1))
+        return None
+
+    def _drug_roles(self, sent: Span, drugs: list[Mention]) -> dict[int, str]:
+        """principal / partner / comparator for each drug mention of the sentence."""
+        roles: dict[int, str] = {}
+        for i, m in enumerate(drugs):
+            before = self.words_between(max(sent.start_char, m.start - 80), m.start)
+            tail = " ".join(before[-6:])
+            role = "principal"
+            for cue, pos, _ in self.cues.cues("comparator", "before"):
+                if " ".join(cue) and tail.endswith(" ".join(cue)) or (tail.endswith(" ".join(cue) + " the")):
+                    role = "comparator"
+                    break
+            if role == "principal" and i > 0:
+                for cue, pos, _ in self.cues.cues("combination", "before"):
+                    c = " ".join(cue)
+                    if re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,4}$", tail):
+                        role = "partner"
+                        break
+                if role == "principal":
+                    prev = drugs[i - 1]
+                    between = self.doc.text[prev.end:m.start].strip().lower()
+                    if between in ("and", "/", "+", "plus", "with", ", and") or re.fullmatch(r"(?:and|plus|with)\s+(?:high[- ]dose|iv|intravenous|oral)", between):
+                        if roles.get(id(prev)) != "comparator":
+                            role = "partner"
+            elif role == "principal" and i == 0:
+                for cue, pos, _ in self.cues.cues("combination", "before"):
+                    c = " ".join(cue)
+                    if len(cue) > 1 and re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,3}$", tail):
+                        role = "partner"
+                        break
+            roles[id(m)] = role
+        # a sentence whose only drugs are partners still has the first as its subject
+        if drugs and all(r != "principal" for r in roles.values()):
+            first = next((m for m in drugs if roles[id(m)] != "comparator"), None)
+            if first is not None and not self.focus_drug:
+                roles[id(first)] = "principal"
+        return roles
+
+    def _condition_is_background(self, sent: Span, m: Mention) -> bool:
+        head = self.doc.text[sent.start_char:m.start]
+        if re.match(r"\s*(?:in addition to|besides|apart from|unlike|following|after)\b[^,]*$", head, re.I) \
+                and "," in self.doc.text[m.end:sent.end_char]:
+            return True      # "In addition to the trial in renal cell cancer described above, ..."
+        before = " ".join(self.words_between(max(sent.start_char, m.start - 40), m.start)[-4:])
+        return bool(re.search(r"(?:progress(?:ion)? to|such as|risk of|rather than|compared to)\s*(?:an?|the)?$", before))
+
+    def _not_site_context(self, m: Mention) -> bool:
+        before = " ".join(self.words_between(max(0, m.start - 60), m.start)[-5:])
+        return bool(re.search(r"(?:presented at|meeting of|published in|according to|licensed from|"
+                              r"journal|congress|annual meeting|by the)\s*(?:the)?$", before))
+
+    def _orgs_with_cue(self, sent: Span, ms: list[Mention], relation: str) -> list[str]:
+        """Organisations a cue of ``relation`` marks in this sentence ("sponsored by the NCI")."""
+        out: list[str] = []
+        orgs = [m for m in ms if m.label == "ORG"]
+        active = False
+        last_end = sent.start_char
+        for m in orgs:
+            e = self.x.entities[m.key]
+            if e.roles & {"exchange", "media", "conference", "journal"}:
+                continue
+            before = self.words_between(max(sent.start_char, m.start - 80), m.start)
+            after = self.words_between(m.end, min(sent.end_char, m.end + 40))
+            hit = False
+            for cue, pos, conf in self.cues.cues(relation, "before"):
+                if conf < 0.6:
+                    continue
+                n = len(cue)
+                window = before[-(n + 6):]
+                for k in range(len(window) - n + 1):
+                    if tuple(window[k:k + n]) == cue:
+                        gap = window[k + n:]
+                        # the cue must govern this organisation: only articles, adjectives, money in between
+                        if all(re.fullmatch(r"the|a|an|\$?[\d.,]+|million|\w+-?|u\.?s\.?|national|grant|award|"
+                                            r"\d{4}|financial|orphan|products|development", w) for w in gap) \
+                                and len(gap) <= 6 and not any(w in ("researchers", "from", "investigators") for w in gap):
+                            hit = True
+                if hit:
+                    break
+            if not hit:
+                for cue, pos, conf in self.cues.cues(relation, "after"):
+                    n = len(cue)
+                    if tuple(after[:n]) == cue or (cue[0].startswith("-") and after[:2] == ["-", cue[0][1:]]):
+                        if cue == ("program",) and "sponsor" not in " ".join(after[:8]):
+                            continue
+                        hit = True
+                        break
+            if hit:
+                active = True
+            elif active:
+                gap = self.words_between(last_end, m.start)
+                if not (len(gap) <= 12 and gap and gap[-1] in ("and", ",", "&") or gap[-2:] == ["and", "the"]):
+                    active = False
+                hit = active
+            if hit and m.key not in out:
+                if "institution" in e.roles and relation == "sponsor" and not (e.roles & {"agency", "cooperative_group"}) \
+                        and re.search(r"\bat\s+(?:the\s+)?$", self.doc.text[max(0, m.start - 6):m.start]):
+                    continue
+                out.append(m.key)
+            last_end = m.end
+        return out
+
+    def _segment(self, frame: Frame, sent: Span, ms: list[Mention]) -> list[Frame]:
+        """ "breast cancer at UC Davis; AML at Ohio State and NSCLC at Princess Margaret": one frame per pair."""
+        conds = [m for m in ms if m.label == "CONDITION" and m.key in frame.conditions]
+        if len(conds) < 2:
+            return [frame]
+        pairs = []
+        for c in conds:
+            site = None
+            for m in ms:
+                if m.label == "ORG" and m.key in frame.sites and m.start > c.end and \
+                        re.fullmatch(r"\s*(?:at|in)\s+(?:the\s+)?", self.doc.text[c.end:m.start]):
+                    site = m.key
+                    break
+            pairs.append((c.key, site))
+        if sum(1 for _, s in pairs if s) < 2:
+            return [frame]
+        out = []
+        for ckey, skey in pairs:
+            f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=[ckey],
+                      sites=[skey] if skey else [], sponsors=list(frame.sponsors), phases=list(frame.phases),
+                      names=[], status=frame.status, enrollment=None, anaphoric=frame.anaphoric,
+                      plural=False, has_trial=True, investigator_sponsored=frame.investigator_sponsored)
+            f.rules["segment"] = "trial.list-segmentation"
+            out.append(f)
+        return out
+
+    # -- 3. trials -----------------------------------------------------------
+
+    def build_trials(self, frames: list[Frame]) -> None:
+        program: Frame | None = None
+        for f in frames:
+            if f.drugs:
+                self.focus_drug = f.drugs[0]
+            if not f.has_trial and not f.sites and f.sponsors and not f.conditions and f.drugs:
+                # "X is the subject of a Clinical Trial Agreement with the NCI": sponsors the drug's trials
+                program = f
+            if f.plural and not f.conditions and not f.sites:
+                program = f
+                continue
+            if program is not None and (f.anaphoric or f.plural or not f.drugs):
+                for k in program.drugs:
+                    if k not in f.drugs and not f.drugs:
+                        f.drugs.append(k)
+                for k in program.sponsors:
+                    if k not in f.sponsors:
+                        f.sponsors.append(k)
+                for k in program.partners:
+                    if k not in f.partners:
+                        f.partners.append(k)
+            if not f.drugs:
+                if self.focus_trial is not None and (f.anaphoric or not f.has_trial or f.names):
+                    f.drugs = list(self.focus_trial.drugs)
+                elif self.focus_drug:
+                    f.drugs = [self.focus_drug]
+            if not f.drugs:
+                continue
+            if not f.has_trial and not f.conditions and f.sponsors and self.focus_trial is None:
+                self._new_trial(f)
+                continue
+            target = self._matching_trial(f)
+            if target is None:
+                if not f.has_trial and self.focus_trial is not None and set(f.drugs) & set(self.focus_trial.drugs):
+                    target = self.focus_trial
+                elif not f.has_trial and not f.conditions and not f.phases:
+                    if self.focus_trial is not None:
+                        target = self.focus_trial
+            if target is None:
+                self._new_trial(f)
+            else:
+                self._fill(target, f)
+                self.focus_trial = target
+
+    def _matching_trial(self, f: Frame) -> Trial | None:
+        for t in reversed(self.trials):
+            if not set(f.drugs) & set(t.drugs):
+                continue
+            if f.names and t.names and not set(f.names) & set(t.names):
+                continue
+            if f.names and set(f.names) & set(t.names):
+                return t
+            phase_ok = not f.phases or not t.phases or bool(set(f.phases) & set(t.phases))
+            cond_ok = not f.conditions or not t.conditions or bool(set(f.conditions) & set(t.conditions))
+            if not (phase_ok and cond_ok):
+                continue
+            if f.phases and t.phases and set(f.phases) & set(t.phases) and f.conditions and t.conditions \
+                    and set(f.conditions) <= set(t.conditions):
+                return t
+            if (f.anaphoric or not f.has_trial) and t is self.focus_trial:
+                return t
+            if not f.has_trial and f.sites:
+                return t if t is self.focus_trial else None
+        return None
+
+    def _new_trial(self, f: Frame) -> None:
+        t = Trial(id=f"t{len(self.trials) + 1}")
+        self.trials.append(t)
+        self._fill(t, f)
+        self.focus_trial = t
+
+    def _fill(self, t: Trial, f: Frame) -> None:
+        ev = lambda rule, conf: self.evidence(f.sent, rule, conf)
+        seg = f.rules.get("segment")
+        for k in f.drugs:
+            t.add("drugs", k, ev("trial.studies-drug", 0.9))
+            self.trial_drugs.add(k)
+        for k in f.partners:
+            if k not in t.drugs:
+                t.add("partners", k, ev("trial.combination-partner", 0.85))
+        for k in f.conditions:
+            t.add("conditions", k, ev(seg or "trial.studies-condition", 0.85))
+        for k in f.sites:
+            t.add("sites", k, ev(seg or "trial.site", 0.8))
+        for k in f.sponsors:
+            t.add("sponsors", k, ev("trial.sponsor-cue", 0.9))
+        for p in f.phases:
+            t.add("phases", p, ev("trial.phase", 0.9))
+        for n in f.names:
+            t.add("names", n, ev("trial.name", 0.9))
+        if f.status:
+            t.status = f.status
+            t.evidence[f"status|{f.status}"] = ev("context.status", 0.75)
+        if f.enrollment and t.enrollment is None:
+            t.enrollment = f.enrollment
+            t.evidence[f"enrollment|{f.enrollment}"] = ev("trial.enrollment", 0.8)
+        if f.investigator_sponsored:
+            self.investigator_sponsored.add(t.id)
+
+    # -- 4. drug facts outside trials ---------------------------------------
+
+    def target_facts(self) -> None:
+        frames = self.doc.user_data.get(FRAMES_KEY, [])
+        targets = {(m.start, m.end): m for m in self.mentions if m.label == "TARGET"}
+        for fr in frames:
+            tm = targets.get(tuple(fr["target"]))
+            if tm is None:
+                # the target span may have been re-labelled; take any target mention at that place
+                tm = next((m for m in self.mentions if m.label == "TARGET" and m.start <= fr["target"][0] < m.end), None)
+            if tm is None:
+                continue
+            sent = tm.span.sent
+            if not self.usable(sent):
+                continue
+            ctx = self._sentence_context(sent)
+            if "NEGATED" in ctx and re.search(r"\bnot\b", sent.text):
+                continue
+            drug = self._drug_for_target(sent, tm, fr)
+            if drug is None:
+                continue
+            self.x.assertions.append(Assertion(drug, "targets", tm.key,
+                                               self.evidence(sent, fr["rule"], fr["confidence"])))
+
+    def _drug_for_target(self, sent: Span, tm: Mention, fr: dict) -> str | None:
+        drugs = [m for m in self.by_sent.get(self.sidx(sent), []) if m.label == "DRUG"]
+        cue_s, cue_e = fr["cue"]
+        # a drug right after the cue: "MC4R agonist PL8177", "the target of LOR-2040"
+        after = [m for m in drugs if m.start >= max(cue_e, tm.end) and
+                 len(self.words_between(max(cue_e, tm.end), m.start)) <= 3]
+        if fr["side"] == "left" and after:
+            return after[0].key
+        anchor = min(cue_s, tm.start)
+        before = [m for m in drugs if m.end <= anchor]
+        if before:
+            m = before[-1]
+            between = " ".join(self.words_between(m.end, anchor))
+            if not re.search(r"\b(?:in combination with|combined with|plus|versus|compared|with|and|or)\b", between) \
+                    or re.search(r"\b(?:is|was|,)\s", " " + between + " "):
+                if not re.search(r"\b(?:in combination with|plus|combined with)\b", between):
+                    return m.key
+        if after and fr["side"] != "right":
+            return after[0].key
+        if not drugs and self.focus_drug and re.match(r"\s*(?:it|which|the drug|the compound)\b",
+                                                      self.doc.text[sent.start_char:anchor].lower()):
+            return self.focus_drug
+        return None
+
+    def indication_facts(self) -> None:
+        """Drug-condition links outside trials: "X for the treatment of Y", "X in Y", designations."""
+        cues = self.cues.cues("indication", "between")
+        for sid, sent in enumerate(self.sents):
+            if not self.usable(sent):
+                continue
+            ms = sorted(self.by_sent.get(sid, []), key=lambda m: m.start)
+            drugs = [m for m in ms if m.label == "DRUG"]
+            conds = [m for m in ms if m.label == "CONDITION"]
+            if not drugs or not conds:
+                continue
+            ctx = self._sentence_context(sent)
+            if "PRECLINICAL" in ctx or "HYPOTHETICAL" in ctx:
+                continue
+            roles = self._drug_roles(sent, drugs)
+            for c in conds:
+                cname = normalize_name(self.x.entities[c.key].name)
+                if self._condition_is_background(sent, c):
+                    continue
+                # the nearest principal drug before the condition, with an indication cue between them
+                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) != "comparator"]
+                best = None
+                for d in reversed(prev):
+                    between = self.words_between(d.end, c.start)
+                    if len(between) > 25:
+                        break
+                    if any(other.start > d.end and other.end <= c.start and roles.get(id(other)) == "principal"
+                           and other.key != d.key for other in drugs):
+                        continue
+                    if "NEGATED" in categories(self.doc, c.start, c.end):
+                        break
+                    text = " ".join(between)
+                    hit = next(((cue, conf) for cue, _, conf in cues
+                                if re.search(r"(?:^|\s)" + re.escape(" ".join(cue)) + r"(?:\s|$)", text)), None)
+                    if hit:
+                        best = (d, hit)
+                        break
+                if best is None:
+                    # "Orphan Designation for the treatment of CF ... for the compound duramycin"
+                    nxt = [d for d in drugs if d.start >= c.end and len(self.words_between(c.end, d.start)) <= 12]
+                    if nxt and re.search(r"designation|approv|indicat", sent.text, re.I) and \
+                            re.search(r"\b(?:for|to|of)\s+(?:the\s+)?(?:compound|drug|product)?\s*$",
+                                      self.doc.text[c.end:nxt[0].start].lower() + " "):
+                        best = (nxt[0], (("designation",), 0.8))
+                if best is None:
+                    continue
+                d, (cue, conf) = best
+                if cname in GENERIC_CONDITIONS:
+                    conf *= 0.7
+                    if cname in ("cancer", "cancers", "disease", "diseases"):
+                        continue
+                drug_key = d.key if roles.get(id(d)) != "partner" else d.key
+                self.x.assertions.append(Assertion(drug_key, "investigatedFor", c.key,
+                                                   self.evidence(sent, "indication." + "-".join(cue), conf)))
+
+    def developer_facts(self) -> None:
+        companies = self.x.companies
+        other_owner: dict[str, tuple[str, Span, str]] = {}
+        for sid, sent in enumerate(self.sents):
+            if not self.usable(sent):
+                continue
+            ms = sorted(self.by_sent.get(sid, []), key=lambda m: m.start)
+            drugs = [m for m in ms if m.label == "DRUG"]
+            orgs = [m for m in ms if m.label == "ORG" and not (self.x.entities[m.key].roles &
+                                                               {"agency", "regulator", "exchange", "media",
+                                                                "conference", "journal", "institution"})]
+            for d in drugs:
+                # "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab"
+                for o in reversed([o for o in orgs if o.end <= d.start]):
+                    between = self.doc.text[o.end:d.start]
+                    if re.match(r"^\s*(?:\([^)]*\))?\s*['\u2019]s?\b", between) and len(self.words_between(o.end, d.start)) <= 12 \
+                            and not any(x.start > o.end and x.end <= d.start for x in drugs):
+                        other_owner.setdefault(d.key, (o.key, sent, "developer.possessive"))
+                        break
+                # "vinorelbine (Navelbine(R); Glaxo Smith Kline)", "capecitabine (Xeloda, Roche)"
+                for o in orgs:
+                    if o.start > d.end and re.fullmatch(r"\s*(?:\((?:R|TM)\))?\s*[;,]\s*", self.doc.text[d.end:o.start]) \
+                            and "(" in self.doc.text[max(sent.start_char, d.start - 40):d.start]:
+                        other_owner.setdefault(d.key, (o.key, sent, "developer.brand-owner"))
+                # "PENNSAID is the first product developed by Dimethaid Research"
+                for o in orgs:
+                    if o.start > d.end and re.search(r"\b(?:developed|being developed|marketed|discovered) by\s+(?:the\s+)?$",
+                                                     self.doc.text[d.end:o.start]) and len(self.words_between(d.end, o.start)) <= 10:
+                        other_owner.setdefault(d.key, (o.key, sent, "developer.developed-by"))
+                # "Rhythm Pharmaceuticals just reported successful Phase 3 results for setmelanotide"
+                for o in orgs:
+                    if o.key in companies or o.end > d.start:
+                        continue
+                    between = self.doc.text[o.end:d.start]
+                    if len(self.words_between(o.end, d.start)) <= 12 and re.search(
+                            r"\b(?:reported|announced|presented|develops|is developing|markets)\b", between) \
+                            and not any(x.start > o.end and x.end <= d.start for x in drugs):
+                        other_owner.setdefault(d.key, (o.key, sent, "developer.reporting-company"))
+        for drug, (org, sent, rule) in other_owner.items():
+            if org in companies and rule == "developer.reporting-company":
+                continue
+            self.drug_owner[drug] = org
+            self.x.assertions.append(Assertion(drug, "developedBy", org, self.evidence(sent, rule, 0.85)))
+        if not companies:
+            return
+        # the issuer develops its own drugs: those its trials study, those it calls "its", code names, the headline's
+        own: dict[str, tuple[Span, str, float]] = {}
+        for m in self.mentions:
+            if m.label != "DRUG":
+                continue
+            sent = m.span.sent
+            if not self.usable(sent) and not self._in_title(m):
+                continue
+            e = self.x.entities[m.key]
+            if m.key in other_owner and other_owner[m.key][0] not in companies:
+                continue
+            before = self.doc.text[max(sent.start_char, m.start - 60):m.start].lower()
+            if re.search(r"\b(?:its|our|their)\b(?:\s+[\w-]+){0,5}[\s,]*$", before) or re.search(
+                    r"(?:company|corporation)['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$", before):
+                own.setdefault(m.key, (sent, "developer.possessive-its", 0.9))
+            elif m.key in self.trial_drugs and m.key not in self.partner_only:
+                own.setdefault(m.key, (sent, "developer.issuer-trial", 0.8))
+            elif not e.ids and (re.search(r"\d", e.name) or "drug.brand-mark" in e.rules or "drug.frame" in e.rules):
+                own.setdefault(m.key, (sent, "developer.issuer-code-name", 0.75))
+        for drug, (sent, rule, conf) in own.items():
+            if drug in self.drug_owner:
+                continue
+            for c in companies:
+                self.x.assertions.append(Assertion(drug, "developedBy", c, self.evidence(sent, rule, conf)))
+
+    def _in_title(self, m: Mention) -> bool:
+        return m.start < 400 and m.span.sent.start_char < 400
+
+    # -- 5. default sponsors, trial assertions -------------------------------
+
+    def trial_facts(self) -> None:
+        companies = self.x.companies
+        for t in self.trials:
+            if not t.drugs:
+                continue
+            t.partners = [p for p in t.partners if p not in t.drugs]
+            own = [d for d in t.drugs if self.drug_owner.get(d) is None]
+            if companies and own and t.id not in self.investigator_sponsored and (t.phases or t.conditions or t.sites):
+                ev = next(iter(t.evidence.values()))
+                for c in companies:
+                    if c not in t.sponsors:
+                        t.sponsors.append(c)
+                        t.evidence[f"sponsors|{c}"] = Evidence(ev.start, ev.end, ev.text, "sponsor.issuer-default", 0.6)
+            self.x.trials.append(t)
+        # partners seen only as partners are not the issuer's drugs
+        for t in self.trials:
+            for p in t.partners:
+                if p not in self.trial_drugs:
+                    self.partner_only.add(p)
+
+    def run(self) -> Extraction:
+        self.collect_entities()
+        frames = self.sentence_frames()
+        self.build_trials(frames)
+        for t in self.trials:
+            for p in t.partners:
+                if p not in self.trial_drugs:
+                    self.partner_only.add(p)
+        self.target_facts()
+        self.indication_facts()
+        self.developer_facts()
+        self.trial_facts()
+        self._prune_entities()
+        return self.x
+
+    def _prune_entities(self) -> None:
+        """Keep the entities some fact uses (the graph describes the pipeline, not every name)."""
+        used = set(self.x.companies)
+        for a in self.x.assertions:
+            used.add(a.subject)
+            if not a.literal:
+                used.add(a.object)
+        for t in self.x.trials:
+            used.update(t.drugs, t.partners, t.conditions, t.sites, t.sponsors)
+        self.x.entities = {k: e for k, e in self.x.entities.items() if k in used}
+
+
+def _surface(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _id_iri(scheme: str, ident: str) -> str:
+    if scheme == "drugbank":
+        return f"https://go.drugbank.com/drugs/{ident}"
+    if scheme == "mesh":
+        return f"http://id.nlm.nih.gov/mesh/{ident}"
+    if scheme == "medlineplus":
+        return f"https://medlineplus.gov/druginfo/meds/{ident}.html"
+    return ident
+
+
+def link(doc: Doc, document: Document) -> Extraction:
+    """All facts of one document (pure: no I/O)."""
+    return Linker(doc, document).run()
