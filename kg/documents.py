@@ -339,6 +339,7 @@ def clean_plain(original: str, start: int, end: int, b: TextBuilder) -> None:
         new_para = (
             not open_para
             or in_table
+            or len(prev_line.strip()) > 120          # not hard-wrapped: every line is a paragraph
             or bool(_BULLET.match(line))
             or (prev_indent is not None and indent >= prev_indent + 2 and indent >= 2
                 and _SENT_END.search(prev_line) is not None)

@@ -141,6 +141,9 @@ def normalize_phase(text: str) -> list[str]:
         return []
     a = _phase_part(m.group(1))
     b = _phase_part(m.group(2)) if m.group(2) else None
+    if b and re.search(r"\band\b|&", m.group(0), re.I):
+        # "phase 2 and phase 3": two phases, not a phase 2/3 trial
+        return sorted({p for x in (a, b) for p in (f"Phase {x}", f"Phase {x[0]}")})
     stated = f"Phase {a}/{b}" if b else f"Phase {a}"
     coarse_a, coarse_b = a[0], (b[0] if b else None)
     if coarse_b and coarse_b != coarse_a:
@@ -301,6 +304,7 @@ class Linker:
             self.mentions.append(m)
             self.by_sent[self.sidx(ent)].append(m)
         self._alias_connectors()
+        self._units_of_institutions()
         self._issuing_companies()
         self._merge_clusters()
 
@@ -357,6 +361,17 @@ class Linker:
                         and self.doc.text[b.end:b.end + 2].lstrip().startswith(")"):
                     self.union(a.key, b.key, prefer=a.key)
 
+    def _units_of_institutions(self) -> None:
+        """ "the Myeloma Center at the University Hospital Heidelberg": the site is the institution."""
+        for sid, ms in self.by_sent.items():
+            orgs = [m for m in sorted(ms, key=lambda m: m.start) if m.label == "ORG"]
+            for a, b in zip(orgs, orgs[1:]):
+                ea, eb = self.x.entities[a.key], self.x.entities[b.key]
+                if "institution" in ea.roles and "institution" in eb.roles and a.key != b.key and \
+                        re.fullmatch(r"\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", self.doc.text[a.end:b.start]):
+                    eb.aliases.add(_surface(self.doc.text[a.start:b.end]))
+                    self.union(a.key, b.key, prefer=b.key)
+
     def _preferred_drug(self, a: str, b: str) -> str:
         ea, eb = self.x.entities[a], self.x.entities[b]
         # a dictionary name (with identifiers) names the drug across documents; else the first name
@@ -382,8 +397,17 @@ class Linker:
                 e = self.x.entities[mm.key]
                 if e.roles & {"agency", "regulator", "exchange", "media", "conference", "journal", "institution"}:
                     continue
-                if COMPANY_WORDS.search(mm.text) or self._has_ticker_after(mm) or \
-                        any(normalize_name(mm.text).startswith(normalize_name(c)[:6]) for c in self.document.meta.get("companies", [])):
+                meta_hit = next((c for c in self.document.meta.get("companies", [])
+                                 if normalize_name(canonical_org(c)) in normalize_name(mm.text)), None)
+                if meta_hit and normalize_name(canonical_org(meta_hit)) != normalize_name(canonical_org(mm.text)):
+                    # "Noonan/Russo Communications Lorus Therapeutics Inc.": the NER span ran too far left
+                    key = entity_key("Organization", canonical_org(meta_hit))
+                    e2 = self.x.entities.setdefault(key, Entity(key, "Organization", canonical_org(meta_hit)))
+                    e2.aliases.add(meta_hit)
+                    self.union(mm.key, key, prefer=key)
+                    if key not in companies:
+                        companies.append(key)
+                elif COMPANY_WORDS.search(mm.text) or self._has_ticker_after(mm) or meta_hit:
                     if mm.key not in companies:
                         companies.append(mm.key)
             if companies:
@@ -413,7 +437,7 @@ class Linker:
         for m in self.mentions:
             if m.label != "ORG" or m.key in companies:
                 continue
-            t = normalize_name(m.text)
+            t = normalize_name(m.text).strip("\"'\u201c\u201d ")
             if t in ("company", "corporation"):
                 self.union(m.key, first.key, prefer=first.key)
                 continue
@@ -433,7 +457,7 @@ class Linker:
             self.mentions.append(m)
             self.by_sent[self.sidx(span)].append(m)
         for m in self.mentions:
-            if m.label == "ORG" and normalize_name(m.text) in ("company", "the company"):
+            if m.label == "ORG" and normalize_name(m.text).strip("\"'\u201c\u201d ") in ("company", "corporation"):
                 m.key = first.key
 
     def _has_ticker_after(self, m: Mention) -> bool:
@@ -480,7 +504,7 @@ class Linker:
             negated = True
         else:
             negated = False
-        phases = [p for m in ms if m.label == "PHASE" for p in normalize_phase(m.text)]
+        phases = [p for m in ms if m.label == "PHASE" and not self._phase_is_dose(m) for p in normalize_phase(m.text)]
         names = [m.text for m in ms if m.label == "TRIAL"] + re.findall(r"\bNCT\d{8}\b", text)
         trial_tokens = [t for t in sent if self.cues.kind(t.lower_) in ("trial", "plural")]
         not_clinical = any(self.cues.kind(t.lower_) == "not-clinical" for t in sent) or "in vitro" in low \
@@ -522,7 +546,7 @@ class Linker:
         conds = [m for m in ms if m.label == "CONDITION"]
         specific = [m for m in conds if normalize_name(self.x.entities[m.key].name) not in GENERIC_CONDITIONS]
         for m in (specific or conds):
-            if self._condition_is_background(sent, m):
+            if self._condition_is_background(sent, m) or not self._in_indication_slot(sent, m):
                 continue
             if m.key not in f.conditions:
                 f.conditions.append(m.key)
@@ -544,6 +568,10 @@ class Linker:
         if not (f.has_trial or f.sites or f.sponsors):
             return None
         return f
+
+    def _phase_is_dose(self, m: Mention) -> bool:
+        """ "the recommended Phase II dose": a dose, not a trial phase."""
+        return bool(re.match(r"\s*(?:dose|doses|dosing|dose level)\b", self.doc.text[m.end:m.end + 12], re.I))
 
     def _sentence_context(self, sent: Span) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -581,41 +609,61 @@ class Linker:
         return None
 
     def _drug_roles(self, sent: Span, drugs: list[Mention]) -> dict[int, str]:
-        """principal / partner / comparator for each drug mention of the sentence."""
+        """principal / partner / comparator / alias for each drug mention of the sentence.
+
+        A drug is a partner when the words between the last principal drug and it hold a
+        combination cue ("in combination with", "plus", "followed by"); a comparator after
+        "versus", "such as" and the like; an alias when an alias connector links it to the
+        previous drug ("X (formerly Y)").
+        """
         roles: dict[int, str] = {}
-        for i, m in enumerate(drugs):
-            before = self.words_between(max(sent.start_char, m.start - 80), m.start)
-            tail = " ".join(before[-6:])
+        principal: Mention | None = None
+        combo = [" ".join(c) for c, _, conf in self.cues.cues("combination", "before")]
+        combo_between = [" ".join(c) for c, _, _ in self.cues.cues("combination", "between")]
+        comparators = [" ".join(c) for c, _, _ in self.cues.cues("comparator", "before")]
+        prev: Mention | None = None
+        for m in drugs:
             role = "principal"
-            for cue, pos, _ in self.cues.cues("comparator", "before"):
-                if " ".join(cue) and tail.endswith(" ".join(cue)) or (tail.endswith(" ".join(cue) + " the")):
-                    role = "comparator"
-                    break
-            if role == "principal" and i > 0:
-                for cue, pos, _ in self.cues.cues("combination", "before"):
-                    c = " ".join(cue)
-                    if re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,4}$", tail):
-                        role = "partner"
-                        break
-                if role == "principal":
-                    prev = drugs[i - 1]
-                    between = self.doc.text[prev.end:m.start].strip().lower()
-                    if between in ("and", "/", "+", "plus", "with", ", and") or re.fullmatch(r"(?:and|plus|with)\s+(?:high[- ]dose|iv|intravenous|oral)", between):
-                        if roles.get(id(prev)) != "comparator":
-                            role = "partner"
-            elif role == "principal" and i == 0:
-                for cue, pos, _ in self.cues.cues("combination", "before"):
-                    c = " ".join(cue)
-                    if len(cue) > 1 and re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,3}$", tail):
-                        role = "partner"
-                        break
+            lead = " ".join(self.words_between(max(sent.start_char, (prev.end if prev else sent.start_char)), m.start))
+            if prev is not None and self.find(prev.key) == self.find(m.key):
+                role = roles[id(prev)]
+            elif any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,6}$", lead) for c in comparators):
+                role = "comparator"
+            elif principal is not None:
+                between = " ".join(self.words_between(principal.end, m.start))
+                if any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s|$)", between) for c in combo):
+                    role = "partner"
+                elif prev is not None and roles.get(id(prev)) == "partner" and re.fullmatch(r"\s*(?:,|and|, and|or)\s*",
+                                                                                           self.doc.text[prev.end:m.start]):
+                    role = "partner"
+                elif prev is principal and self.doc.text[prev.end:m.start].strip().lower() in combo_between + ["and", "plus", "+", "with"] \
+                        and re.search(r"\b(?:with|received|receiving|treated|administered|of)\s+(?:\S+\s+){0,2}$",
+                                      self.doc.text[max(sent.start_char, principal.start - 40):principal.start].lower()):
+                    role = "partner"      # "patients treated with LOR-2040 and high-dose Ara-C"
+            elif any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,3}$", lead) for c in combo if " " in c):
+                role = "partner"          # the sentence starts with "In combination with X, ..."
             roles[id(m)] = role
-        # a sentence whose only drugs are partners still has the first as its subject
-        if drugs and all(r != "principal" for r in roles.values()):
-            first = next((m for m in drugs if roles[id(m)] != "comparator"), None)
-            if first is not None and not self.focus_drug:
-                roles[id(first)] = "principal"
+            if role == "principal" and principal is None:
+                principal = m
+            prev = m
         return roles
+
+    def _in_indication_slot(self, sent: Span, m: Mention) -> bool:
+        """Is the condition what a trial or drug is for ("in patients with X", "for X", "X patients")?"""
+        before = " ".join(self.words_between(max(sent.start_char, m.start - 70), m.start)[-7:])
+        after = self.words_between(m.end, min(sent.end_char, m.end + 30))[:2]
+        generic = normalize_name(self.x.entities[m.key].name) in GENERIC_CONDITIONS
+        if generic:
+            return bool(re.search(r"(?:patients?|subjects?|participants?)\s+(?:with|whose|suffering from|who have)"
+                                  r"(?:\s+[\w-]+){0,5}$|(?:^|\s)with (?:advanced|a variety of|various|refractory|solid)"
+                                  r"(?:\s+[\w-]+){0,3}$", before))
+        if after and after[0] in ("patients", "patient", "trial", "trials", "study", "studies", "program", "indication",
+                                  "population", "subjects", "cohort", "setting", ")", "("):
+            return True
+        return bool(re.search(r"(?:^|\s)(?:in|for|with|of|against|treat|treating|treatment|indication|"
+                              r"indications|targeting|including|include|includes|and|or|,|investigate|evaluate|"
+                              r"evaluating|study|studying|examines|designation|diagnosed|suffering from|"
+                              r"focus(?:ed)? on|such as|namely|:)(?:\s+[\w'/-]+){0,4}$", before))
 
     def _condition_is_background(self, sent: Span, m: Mention) -> bool:
         head = self.doc.text[sent.start_char:m.start]
@@ -623,7 +671,19 @@ class Linker:
                 and "," in self.doc.text[m.end:sent.end_char]:
             return True      # "In addition to the trial in renal cell cancer described above, ..."
         before = " ".join(self.words_between(max(sent.start_char, m.start - 40), m.start)[-4:])
-        return bool(re.search(r"(?:progress(?:ion)? to|such as|risk of|rather than|compared to)\s*(?:an?|the)?$", before))
+        if re.search(r"(?:progress(?:ion)? to|risk of|rather than|compared to|department of|division of|"
+                     r"institute of|center for|centre for|society (?:of|for)|association|foundation for|"
+                     r"journal of|congress (?:of|on))\s*(?:an?|the)?$", before):
+            return True
+        # "multiple myeloma, a bone marrow cancer": an apposition describing the previous condition
+        if re.search(r"\S\s*,\s*(?:a|an)\s+(?:[\w-]+\s+){0,3}$", self.doc.text[max(sent.start_char, m.start - 40):m.start]):
+            prev = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "CONDITION" and x.end <= m.start]
+            if prev and len(self.words_between(prev[-1].end, m.start)) <= 5:
+                return True
+        # "chronic-pain patients with opioid-induced constipation": the population, not the indication
+        after = self.doc.text[m.end:min(sent.end_char, m.end + 40)].lower()
+        return bool(re.match(r"\s*patients with\b", after)) and any(
+            x.label == "CONDITION" and x.start > m.end and x.start - m.end < 40 for x in self.by_sent.get(self.sidx(sent), []))
 
     def _not_site_context(self, m: Mention) -> bool:
         before = " ".join(self.words_between(max(0, m.start - 60), m.start)[-5:])
@@ -682,25 +742,37 @@ class Linker:
         return out
 
     def _segment(self, frame: Frame, sent: Span, ms: list[Mention]) -> list[Frame]:
-        """ "breast cancer at UC Davis; AML at Ohio State and NSCLC at Princess Margaret": one frame per pair."""
+        """One frame per "condition at institution" or "condition (phase N)" pair of a list.
+
+        "breast cancer at UC Davis; AML at Ohio State and NSCLC at Princess Margaret" and
+        "NSCLC (phase 2), pancreatic cancer (phase 2), and prostate cancer (phase 2 and phase 3)"
+        describe several trials.
+        """
         conds = [m for m in ms if m.label == "CONDITION" and m.key in frame.conditions]
         if len(conds) < 2:
             return [frame]
         pairs = []
         for c in conds:
-            site = None
+            site, phases = None, []
             for m in ms:
                 if m.label == "ORG" and m.key in frame.sites and m.start > c.end and \
                         re.fullmatch(r"\s*(?:at|in)\s+(?:the\s+)?", self.doc.text[c.end:m.start]):
                     site = m.key
                     break
-            pairs.append((c.key, site))
-        if sum(1 for _, s in pairs if s) < 2:
+            paren = re.match(r"\s*\(([^()]{3,60})\)", self.doc.text[c.end:c.end + 70])
+            if paren and normalize_phase(paren.group(1)):
+                phases = sorted({p for part in re.split(r",|;", paren.group(1)) for p in normalize_phase(part)}
+                                | set(normalize_phase(paren.group(1))))
+            pairs.append((c.key, site, phases))
+        by_site = sum(1 for _, s_, _ in pairs if s_)
+        by_phase = sum(1 for _, _, p in pairs if p)
+        if by_site < 2 and by_phase < 2:
             return [frame]
         out = []
-        for ckey, skey in pairs:
+        for ckey, skey, phases in pairs:
             f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=[ckey],
-                      sites=[skey] if skey else [], sponsors=list(frame.sponsors), phases=list(frame.phases),
+                      sites=[skey] if skey else ([] if by_site >= 2 else list(frame.sites)),
+                      sponsors=list(frame.sponsors), phases=phases or ([] if by_phase >= 2 else list(frame.phases)),
                       names=[], status=frame.status, enrollment=None, anaphoric=frame.anaphoric,
                       plural=False, has_trial=True, investigator_sponsored=frame.investigator_sponsored)
             f.rules["segment"] = "trial.list-segmentation"
@@ -868,7 +940,7 @@ class Linker:
             if not drugs or not conds:
                 continue
             ctx = self._sentence_context(sent)
-            if "PRECLINICAL" in ctx or "HYPOTHETICAL" in ctx:
+            if "HYPOTHETICAL" in ctx:
                 continue
             roles = self._drug_roles(sent, drugs)
             for c in conds:
@@ -904,9 +976,9 @@ class Linker:
                     continue
                 d, (cue, conf) = best
                 if cname in GENERIC_CONDITIONS:
+                    continue          # "the management of cancer": not an indication
+                if "PRECLINICAL" in ctx:
                     conf *= 0.7
-                    if cname in ("cancer", "cancers", "disease", "diseases"):
-                        continue
                 drug_key = d.key if roles.get(id(d)) != "partner" else d.key
                 self.x.assertions.append(Assertion(drug_key, "investigatedFor", c.key,
                                                    self.evidence(sent, "indication." + "-".join(cue), conf)))
@@ -926,7 +998,7 @@ class Linker:
                 # "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab"
                 for o in reversed([o for o in orgs if o.end <= d.start]):
                     between = self.doc.text[o.end:d.start]
-                    if re.match(r"^\s*(?:\([^)]*\))?\s*['\u2019]s?\b", between) and len(self.words_between(o.end, d.start)) <= 12 \
+                    if re.match(r"^\s*(?:\([^)]*\)\s*)?['\u2019]s?(?=\s|$)", between) and len(self.words_between(o.end, d.start)) <= 12 \
                             and not any(x.start > o.end and x.end <= d.start for x in drugs):
                         other_owner.setdefault(d.key, (o.key, sent, "developer.possessive"))
                         break

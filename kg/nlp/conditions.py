@@ -24,7 +24,12 @@ from .resources import data_path, load_tsv
 KEY = "kg_condition"
 MAX_TOKENS = 9
 FIXED_COORDINATIONS = {("head", "neck"), ("oral", "pharyngeal")}
-# a head noun followed by one of these is a modifier of something else ("tumor growth")
+# a head noun followed by a noun modifies it ("tumor growth", "cancer center") unless the noun is one of these
+MENTION_FOLLOWERS = {
+    "patients", "patient", "population", "populations", "indication", "indications", "trial", "trials",
+    "study", "studies", "program", "programs", "programme", "setting", "settings", "subjects", "cohort",
+    "cohorts", "vaccine", "vaccines", "booster", "boosters", "market", "space",
+}
 NOT_A_MENTION_AFTER = {
     "growth", "cell", "cells", "shrinkage", "shrinkages", "response", "responses", "assessment",
     "microenvironment", "types", "type", "antigens", "antigen", "regression", "models", "model",
@@ -153,9 +158,25 @@ def find_conditions(doc: Doc) -> list[Span]:
     """Pure function over a parsed doc: condition spans with canonical names in ``kb_id_``."""
     heads, mods, abbr_lex = lexicon()
     defined = {}
-    for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, []):
-        defined[doc.text[s_start:s_end]] = doc.text[l_start:l_end]
     spans: list[Span] = []
+    for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, []):
+        long_form = doc.text[l_start:l_end]
+        defined[doc.text[s_start:s_end]] = long_form
+        if _looks_like_condition(long_form, heads):
+            # "chemotherapy-induced pain and peripheral neuropathy (CIPPN)": the long form is one condition
+            span = doc.char_span(l_start, l_end, label="CONDITION", alignment_mode="expand")
+            if span is not None:
+                words = long_form.split()
+                # the detector may reach back over words that are not part of the name
+                k = 0
+                while k < len(words) - 1 and (words[k].lower() in mods and mods[words[k].lower()] == "stop"
+                                              or words[k].lower() in ("the", "a", "an", "of", "with", "in", "for")):
+                    k += 1
+                span = doc.char_span(l_start + len(" ".join(words[:k])) + (1 if k else 0), l_end,
+                                     label="CONDITION", alignment_mode="expand") or span
+                span.kb_id_ = canonical(span.text)
+                span.id_ = "condition.abbreviation-long-form"
+                spans.append(span)
     for sent in doc.sents:
         letters = [c for c in sent.text if c.isalpha()]
         if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
@@ -176,9 +197,12 @@ def find_conditions(doc: Doc) -> list[Span]:
                 continue
             end = i + head_len
             nxt = doc[end] if end < hi else None
-            if not is_abbr and nxt is not None and (nxt.lower_ in NOT_A_MENTION_AFTER or (
-                    nxt.pos_ == "VERB" and nxt.lower_.endswith("ing") and not nxt.whitespace_ == "")):
-                i = end          # "tumor growth", "cancer causing genes"
+            if nxt is not None and nxt.lower_ not in MENTION_FOLLOWERS and (
+                    nxt.lower_ in NOT_A_MENTION_AFTER
+                    or (nxt.pos_ in ("NOUN", "PROPN") and not nxt.is_punct and nxt.text[:1] != "(")
+                    or (nxt.pos_ == "VERB" and nxt.lower_.endswith("ing"))
+                    or (is_abbr and nxt.text[:1].isupper() and nxt.is_alpha)):
+                i = end          # "tumor growth", "cancer causing genes", "ALS Association"
                 continue
             start = _extend_left(doc, i, lo, mods)
             if not is_abbr:
@@ -194,9 +218,12 @@ def find_conditions(doc: Doc) -> list[Span]:
             end = _right_extension(doc, end, hi)
             span = Span(doc, start, end, label="CONDITION")
             if is_abbr and start == i:
-                kb = tok.text
+                kb = canonical(defined[tok.text]) if tok.text in defined else canonical(abbr_lex[tok.text])
             else:
                 kb = canonical(span.text)
+                if is_abbr and kb == tok.text:
+                    # "advanced NSCLC": only qualifiers on the abbreviation; name it by its long form
+                    kb = canonical(defined[tok.text]) if tok.text in defined else canonical(abbr_lex[tok.text])
                 if not is_abbr and kb.lower() in heads and not heads[kb.lower()][1]:
                     i = end          # "end-stage disease": only a qualifier on a generic head
                     continue
@@ -217,12 +244,13 @@ def _ellipsis(doc: Doc, start: int, head: int, head_len: int, lo: int, mods: dic
     out = []
     head_text = doc[head:head + head_len].text.lower()
     j = start - 1
+    if j < lo or doc[j].lower_ not in ("and", "or"):
+        return out           # a list needs its conjunction right before the last item
     while j - 1 >= lo:
-        sep = doc[j]
-        if sep.text not in (",", "and", "or") and not (sep.text == "," and doc[j + 1].lower_ in ("and", "or")):
+        if doc[j].text not in (",", "and", "or"):
             break
         k = j - 1
-        if doc[k].text in (",",) and k - 1 >= lo:
+        if doc[k].text == "," and k - 1 >= lo:
             k -= 1
         if doc[k].lower_ in ("and", "or") and k - 1 >= lo:
             k -= 1
@@ -232,13 +260,14 @@ def _ellipsis(doc: Doc, start: int, head: int, head_len: int, lo: int, mods: dic
             break
         if (word.lower_, doc[start].lower_) in FIXED_COORDINATIONS:
             break
-        s = Span(doc, k, k + 1, label="CONDITION")
-        s.kb_id_ = f"{word.lower_} {head_text}"
+        # the conjunct may be several words: "non small cell lung and colorectal cancers"
+        c_start = _extend_left(doc, k + 1, lo, mods) if _word_ok(word, mods) else k
+        c_start = min(c_start, k)
+        s = Span(doc, c_start, k + 1, label="CONDITION")
+        s.kb_id_ = canonical(f"{s.text} {head_text}")
         s.id_ = "condition.ellipsis"
         out.append(s)
-        j = k - 1
-        if doc[j].text not in (",", "and", "or"):
-            break
+        j = c_start - 1
     return out
 
 

@@ -84,7 +84,7 @@ def drug_lexicon() -> DrugLexicon:
             continue
         c = canonicals[0]
         data = canon.get(c, {})
-        if _is_class_name(str(data.get("name") or c)):
+        if _is_class_name(str(data.get("name") or c)) or TARGET_WORDS.search(v):
             continue
         rec = records.get(c)
         if rec is None:
@@ -99,6 +99,8 @@ def drug_lexicon() -> DrugLexicon:
     return DrugLexicon(variants, min(max_tokens, 8))
 
 
+TARGET_WORDS = re.compile(r"\b(?:receptors?|antigens?|channels?|kinases?|factors?|proteins?|ligands?|subunits?|"
+                          r"transporters?|integrins?|nucleosides?)\b", re.I)
 CLASS_WORDS = {"agents", "inhibitors", "antagonists", "agonists", "blockers", "drugs", "compounds",
                "products", "preparations", "combinations", "derivatives", "analogs", "vaccines", "proteins",
                "receptors", "antibodies", "hormones", "factors", "acids", "salts", "extracts", "oils"}
@@ -187,8 +189,10 @@ def find_candidates(doc: Doc) -> list[Span]:
                 break
         if hit:
             span, rec = hit
-            # all-capitals short words in running text are abbreviations, not drug names
-            if not (span.text.isupper() and len(span.text) <= 4 and len(span) == 1):
+            # all-capitals short words in running text are abbreviations, not drug names;
+            # a lower-case word with a number ("at 10") is not a code name either
+            if not (span.text.isupper() and len(span.text) <= 4 and len(span) == 1) and not (
+                    re.search(r"\d", span.text) and not re.search(r"[A-Z]", span.text)):
                 s = Span(doc, span.start, span.end, label="DRUG", kb_id=rec.name, span_id="drug.lexicon")
                 spans.append(s)
                 i = span.end
@@ -202,6 +206,8 @@ def find_candidates(doc: Doc) -> list[Span]:
                 continue
             if _in_url_or_email(doc.text, m.start(), m.end()):
                 continue
+            if m.start() > 0 and (doc.text[m.start() - 1].isalnum() or doc.text[m.start() - 1] in "-/_"):
+                continue      # part of a longer identifier ("RW-HPN-MF-01")
             s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="strict")
             if s is None:
                 s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="contract")
@@ -210,6 +216,12 @@ def find_candidates(doc: Doc) -> list[Span]:
             s.id_ = row["id"]
             s.kb_id_ = normalize_code(code)
             spans.append(s)
+    for m in re.finditer(r"\((?:INN|USAN|generic name|international nonproprietary name)\s*:\s*([^()]{3,60})\)", doc.text, re.I):
+        s = doc.char_span(m.start(1), m.end(1), label="DRUG", alignment_mode="expand")
+        if s is not None:
+            s.id_ = "drug.inn-declared"
+            s.kb_id_ = m.group(1).strip().lower()
+            spans.append(s)
     for tok in doc:
         if tok.is_alpha and len(tok) >= 7 and not tok.is_upper and has_inn_stem(tok.text):
             spans.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=tok.text.lower(), span_id="drug.inn-stem"))
@@ -217,6 +229,10 @@ def find_candidates(doc: Doc) -> list[Span]:
             prev = doc[tok.i - 1]
             if prev.is_alpha and prev.text[:1].isupper() and len(prev) >= 3 and not prev.is_stop:
                 spans.append(Span(doc, prev.i, prev.i + 1, label="DRUG", kb_id=prev.text, span_id="drug.brand-mark"))
+        elif re.fullmatch(r"[A-Z][a-z]{2,}[A-Z][a-z]+(?:TM)?|[A-Z][a-z]{3,}TM", tok.text):
+            # "HyBryte", "HyBryteTM": a capitalised coinage, weak until the release uses it as a drug
+            name = re.sub(r"(?<=[a-z])TM$", "", tok.text)
+            spans.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=name, span_id="drug.coinage"))
     return spans
 
 

@@ -33,6 +33,11 @@ from .resources import word_set
 MODEL_KEY = "kg_model_ents"
 CANDIDATE_KEYS = ("kg_phase", "kg_drug", "kg_condition", "kg_org", "kg_target")
 TRIAL_NOUNS = {"trial", "trials", "study", "studies"}
+# after a development code these words show it names something other than a drug ("A2780 ovarian carcinoma")
+NON_DRUG_FOLLOWERS = re.compile(
+    r"^(?:cells?|cell lines?|lines?|mutations?|mutants?|variants?|substitutions?|models?|xenografts?|mice|"
+    r"carcinomas?|leukemias?|lymphomas?|tumou?rs?|sarcomas?|melanomas?|mis-?\w*|levels?|expression|"
+    r"protein|gene|genes|positive|negative|grant|form|award)$", re.I)
 TRIAL_FILLERS = {"phase", "clinical", "pivotal", "registrational", "global", "confirmatory", "i", "ii", "iii",
                  "iv", "1", "2", "3", "4", "1b", "2a", "2b", "ib", "iia", "iib", "1/2", "2/3", "(", ")", "-", "/"}
 POSSESSIVE_LEADS = {"its", "our", "their", "company's", "company\u2019s"}
@@ -48,6 +53,8 @@ def priority(span: Span) -> int:
     if span.label_ == "TARGET":
         return 80
     if span.label_ == "DRUG":
+        if rule == "drug.coinage":
+            return 35      # a capitalised coinage is a company as often as a drug: the NER's ORG wins
         return 76 if rule in ("drug.lexicon", "drug.code-name", "drug.code-name-compound") else 74
     if span.label_ == "CONDITION":
         return 70
@@ -89,6 +96,24 @@ def _trial_name_use(doc: Doc, span: Span) -> bool:
     return k < len(doc) and doc[k].lower_ in TRIAL_NOUNS
 
 
+def _code_use(doc: Doc, span: Span) -> str:
+    """How a development code is used at one mention: "drug", "trial" or "other"."""
+    if _trial_name_use(doc, span):
+        return "trial"
+    before = [t.lower_ for t in doc[max(0, span.start - 3):span.start]]
+    if before and before[-1] == "(" and any(w in TRIAL_NOUNS for w in before[:-1]):
+        return "trial"     # "a new Phase 2 trial (AdPNP-203)"
+    k = span.end
+    while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
+        k += 1
+    if k < len(doc):
+        nxt = doc[k]
+        following = nxt.text + (doc[k + 1].text if k + 1 < len(doc) and not nxt.whitespace_ else "")
+        if NON_DRUG_FOLLOWERS.match(nxt.text) or NON_DRUG_FOLLOWERS.match(following):
+            return "other"
+    return "drug"
+
+
 def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
     """Drop unconfirmed weak drugs; relabel codes used only as trial names as TRIAL."""
     drugs = [s for s in spans if s.label_ == "DRUG"]
@@ -104,17 +129,20 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
             continue
         word = s.text.lower()
         same = by_word.get(word, [s])
-        if s.id_ == "drug.brand-mark" and word not in strong_words:
+        if s.id_ in ("drug.brand-mark", "drug.coinage") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it
             mentions = [m for m in _occurrences(doc, s.text)]
             if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
                 continue
         if s.id_.startswith("drug.code-name"):
+            uses = [_code_use(doc, m) for m in same]
+            if "drug" not in uses and "trial" not in uses:
+                continue          # a cell line, a mutation, a protein ("TDP-43 mis-localization")
             prefix = re.match(r"[A-Za-z]+", s.text)
             if prefix and prefix.group(0).upper() in drug_prefixes and prefix.group(0).upper() != s.text.upper():
                 out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name-after-drug"))
                 continue
-            if all(_trial_name_use(doc, m) for m in same):
+            if all(u == "trial" for u in uses):
                 out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name"))
                 continue
         out.append(s)
@@ -147,6 +175,32 @@ def frame_drugs(doc: Doc, taken: set[int]) -> list[Span]:
         if ok:
             out.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=tok.text, span_id="drug.frame"))
     return out
+
+
+def propagate_names(doc: Doc, spans: list[Span]) -> list[Span]:
+    """One word, one label: every use of a confirmed drug coinage is a drug, and a name
+    recognised as a target somewhere ("inhibitor of VLA-4") is a target everywhere."""
+    targets = {s.text.lower(): s for s in spans if s.label_ == "TARGET"}
+    out = []
+    for s in spans:
+        t = targets.get(s.text.lower())
+        if s.label_ == "DRUG" and t is not None and s.id_ not in ("drug.code-name",):
+            out.append(Span(doc, s.start, s.end, label="TARGET", kb_id=t.kb_id_, span_id=t.id_ + "+same-name"))
+        else:
+            out.append(s)
+    taken = [False] * len(doc)
+    for s in out:
+        for i in range(s.start, s.end):
+            taken[i] = True
+    extra = []
+    for s in out:
+        if s.label_ == "DRUG" and s.id_ in ("drug.frame", "drug.brand-mark", "drug.coinage"):
+            for a, b in _occurrences(doc, s.text):
+                if not any(taken[a:b]):
+                    extra.append(Span(doc, a, b, label="DRUG", kb_id=s.kb_id_, span_id=s.id_ + "+same-name"))
+                    for i in range(a, b):
+                        taken[i] = True
+    return out + extra
 
 
 def propagate_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
@@ -207,6 +261,7 @@ def resolve(doc: Doc) -> list[Span]:
         for i in range(s.start, s.end):
             used[i] = True
     chosen = confirm_drugs(doc, chosen)
+    chosen = propagate_names(doc, chosen)
     chosen = propagate_abbreviations(doc, chosen)
     return sorted(filter_spans(chosen), key=lambda s: s.start)
 

@@ -24,7 +24,7 @@ from .resources import check_choice, data_path, load_tsv, word_set
 
 KEY = "kg_org"
 ROLES = {"agency", "regulator", "cooperative_group", "conference", "journal", "exchange", "media"}
-CONNECTORS = {"of", "and", "&", "for", "the", "de", "del", "di", "at"}
+CONNECTORS = {"of", "and", "&", "for", "the", "de", "del", "di"}
 MAX_TOKENS = 14
 
 
@@ -47,8 +47,15 @@ def org_lexicon() -> dict[str, OrgEntry]:
     return out
 
 
-def _keywords() -> frozenset[str]:
-    return word_set("institution_keywords.tsv", "keyword")
+@functools.lru_cache(maxsize=1)
+def _keywords() -> dict[str, str]:
+    path = data_path("lexicons", "institution_keywords.tsv")
+    return {r["keyword"]: check_choice(path, r, "strength", {"strong", "weak"})
+            for r in load_tsv(path, ["keyword", "strength"])}
+
+
+def _titles() -> frozenset[str]:
+    return word_set("person_titles.tsv", "word")
 
 
 def _cap(tok) -> bool:
@@ -56,56 +63,121 @@ def _cap(tok) -> bool:
     return (t[:1].isupper() or t[:1] in "\u201c\"") and not tok.is_space and tok.ent_type_ not in ("DATE", "CARDINAL")
 
 
+def _name_tokens(sent) -> list[list]:
+    """Runs of name-like tokens: capitalised words joined by "of", "and", "&", "the", "'s", quotes.
+
+    A run ends at a person's title ("Dr.", "Director"), at "at" and "in", and at a
+    spaced dash; "(SUNY)" inside a name is kept.
+    """
+    titles = _titles()
+    runs, cur = [], []
+    toks = list(sent)
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        degree = t.text.replace(".", "") in ("MD", "PhD", "DO", "MS", "MPH", "FMedSci")
+        if (t.text in titles and not degree) or (
+                degree and i > 0 and (toks[i - 1].text == "," or toks[i - 1].ent_type_ == "PERSON")):
+            if cur:
+                runs.append(cur)
+            cur = []
+        elif _cap(t) or t.text in ("'s", "\u2019s", "\u2019", "'", "&", "\u201d", '"') or (
+                t.text == "-" and not t.whitespace_ and i > 0 and not toks[i - 1].whitespace_):
+            cur.append(t)
+        elif t.lower_ in CONNECTORS and cur and all(x.ent_type_ == "PERSON" for x in cur):
+            cur = []               # "Lawrence Klotz of Sunnybrook ...": the person is not the name
+        elif t.lower_ in CONNECTORS and cur and i + 1 < len(toks) and (
+                _cap(toks[i + 1]) or toks[i + 1].lower_ == "the"):
+            cur.append(t)
+        elif t.text == "(" and cur and i + 3 < len(toks) and toks[i + 2].text == ")" and toks[i + 1].is_upper \
+                and _cap(toks[i + 3]):
+            cur.extend(toks[i:i + 3])      # "State University of New York (SUNY) Health Science Center"
+            i += 3
+            continue
+        else:
+            if cur:
+                runs.append(cur)
+            cur = []
+        i += 1
+    if cur:
+        runs.append(cur)
+    return runs
+
+
+def _split_and(run: list, kw: dict) -> list[list]:
+    """ "National Cancer Institute of Mexico and the National Medical Center": two institutions."""
+    parts, cur = [], []
+    for t in run:
+        if t.lower_ == "and" and any(kw.get(x.text) == "strong" for x in cur):
+            parts.append(cur)
+            cur = []
+            continue
+        if t.lower_ == "and" and cur and all(x.ent_type_ in ("GPE", "LOC") for x in cur):
+            cur = []               # "Montreal and the Cross Cancer Center"
+            continue
+        cur.append(t)
+    if cur:
+        if parts and not any(kw.get(x.text) == "strong" for x in cur):
+            parts[-1].extend(cur)         # "Sunnybrook and Women's Health Centre" stays one name
+        else:
+            parts.append(cur)
+    return parts
+
+
+def _trim(run: list, kw: dict) -> list:
+    """Strip connectors at the edges; drop words after the last keyword except a place ("Hospital Heidelberg")."""
+    while run and (run[0].lower_ in CONNECTORS or run[0].is_punct):
+        run = run[1:]
+    last = max((k for k, t in enumerate(run) if t.text in kw), default=-1)
+    if last < 0:
+        return []
+    end = last + 1
+    # "University of California", "Institute of Hematology": keep an "of ..." tail
+    if end < len(run) and run[end].lower_ == "of":
+        end = len(run)
+    else:
+        while end < len(run) and end - last <= 2 and run[end].ent_type_ in ("GPE", "LOC", "ORG", "FAC") \
+                and run[end].text not in kw:
+            end += 1
+    run = run[:end]
+    while run and (run[-1].lower_ in CONNECTORS or run[-1].is_punct):
+        run = run[:-1]
+    # a department alone is not an institution ("Division of Medical Oncology")
+    if run and run[0].text in ("Department", "Division", "Section", "Office", "Chair", "Program") \
+            and not any(kw.get(t.text) == "strong" for t in run):
+        return []
+    return run
+
+
 def find_institutions(doc: Doc) -> list[Span]:
     """Runs of capitalised words with an institution keyword, as one name."""
     kw = _keywords()
     out: list[Span] = []
+    covered: set[int] = set()
     for sent in doc.sents:
-        toks = list(sent)
-        i = 0
-        while i < len(toks):
-            if not _cap(toks[i]) or toks[i].lower_ in ("the", "a"):
-                i += 1
-                continue
-            j = i
-            while j < len(toks) and j - i < MAX_TOKENS:
-                t = toks[j]
-                if _cap(t) or t.text in ("'s", "\u2019s", "\u2019", "'", "&", "\u201d", '"', "-") or (
-                        t.lower_ in CONNECTORS and j + 1 < len(toks) and (_cap(toks[j + 1]) or toks[j + 1].lower_ == "the")):
-                    j += 1
+        for run in _name_tokens(sent):
+            for part in _split_and(run, kw):
+                part = _trim(part, kw)
+                if not part or not any(kw.get(t.text) == "strong" for t in part) or part[0].i in covered:
                     continue
-                # "State University of New York (SUNY) Health Science Center"
-                if t.text == "(" and j + 2 < len(toks) and toks[j + 2].text == ")" and toks[j + 1].is_upper \
-                        and j + 3 < len(toks) and _cap(toks[j + 3]):
-                    j += 3
-                    continue
-                break
-            run = toks[i:j]
-            while run and (run[-1].lower_ in CONNECTORS or run[-1].is_punct):
-                run = run[:-1]
-            names = [t for t in run if t.text in kw]
-            if run and names:
+                start, end = part[0].i, part[-1].i + 1
                 # "X Center, University of Y" and "University of Y, X Center" are one institution
-                end = run[-1].i + 1
                 if end + 1 < sent.end and doc[end].text == "," and _cap(doc[end + 1]):
                     k = end + 1
-                    while k < sent.end and k - end < 7 and (_cap(doc[k]) or doc[k].lower_ in ("of", "and")):
+                    while k < sent.end and k - end < 7 and (_cap(doc[k]) or doc[k].lower_ in ("of",)) \
+                            and doc[k].ent_type_ != "PERSON":
                         k += 1
                     tail = doc[end + 1:k]
-                    joined = run[0].doc[run[0].i:end].text
-                    if (joined.startswith("University of") or "University" in tail.text) and \
-                            any(t.text in kw for t in tail) and not any(t.ent_type_ == "GPE" for t in tail[:1]):
+                    head = doc[start:end].text
+                    if (head.startswith("University of") or tail.text.startswith("University")) and \
+                            any(kw.get(t.text) == "strong" for t in tail) and tail[0].ent_type_ not in ("GPE",):
                         end = k
-                        while end > run[0].i and doc[end - 1].lower_ in CONNECTORS:
+                        while end > start and doc[end - 1].lower_ in CONNECTORS:
                             end -= 1
-                start = run[0].i
-                # trailing location words ("in Toronto") are not part of the name
                 span = Span(doc, start, end, label="ORG", span_id="org.institution")
                 span.kb_id_ = canonical_org(span.text)
                 out.append(span)
-                i = (end - sent.start) if end > run[-1].i else j
-                continue
-            i = max(j, i + 1)
+                covered.update(range(start, end))
     return out
 
 
@@ -148,6 +220,7 @@ class OrganizationFinder:
         self.exact.add("ORG", [nlp.make_doc(a) for a in short])
         self.loose.add("ORG", [nlp.make_doc(a) for a in long])
         _keywords()
+        _titles()
 
     def __call__(self, doc: Doc) -> Doc:
         spans = lexicon_orgs(doc, self.exact, self.lex) + lexicon_orgs(doc, self.loose, self.lex)

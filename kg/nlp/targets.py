@@ -156,10 +156,23 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
                 i += 1
                 continue
             cue, cs, ce = matched
-            if cue.side in ("right", "prefix"):
+            if cue.side == "prefix":
+                # "anti-BCMA": the symbol glued to the prefix, not the noun phrase after it
+                k = ce
+                while k < hi and (doc[k].text in ("-", "/") or k == ce or not doc[k - 1].whitespace_ and
+                                  doc[k - 1].text in ("-", "/")) and not doc[k].is_space:
+                    if doc[k - 1].whitespace_ and k > ce:
+                        break
+                    k += 1
+                    if doc[k - 1].whitespace_:
+                        break
+                np = (ce, k) if k > ce else None
+            elif cue.side == "right":
                 np = _np_right(doc, ce, hi, skip)
             else:
                 j = cs - 1 if doc[cs - 1].text == "-" and cs - 1 > lo else cs
+                if j - 1 > lo and doc[j - 1].text == "," and cue.words[0] == "the":
+                    j -= 1          # "R2, the target of LOR-2040"
                 np = _np_left(doc, j, lo, skip)
             if np:
                 s, e = np

@@ -1,0 +1,889 @@
+"""RDF -> networkx -> GEXF / GraphML / graphology JSON / PNG / SVG, and the RDF itself.
+
+The store holds one named graph per document (see ``kg/rdf/build.py``). The
+export reads it in one pass (:class:`Facts`), keeps the entities (drugs,
+targets, conditions, trials, organisations; never documents or the
+``rdf:Statement`` evidence nodes), and builds a networkx graph for a *view*:
+
+``full``
+    every entity, and one directed edge per (subject, property, object) for
+    the eight entity-to-entity properties of the contract; ``label`` is the
+    property's local name, ``weight`` the number of documents asserting it.
+``drug-target``
+    ``cp:targets`` edges and their drugs and targets.
+``drug-condition``
+    drug -> condition edges (label ``investigatedFor``) from
+    ``cp:investigatedFor`` and from trials (``studiesDrug`` x
+    ``studiesCondition`` of one trial); ``weight`` counts the documents
+    asserting the link or either leg of a trial behind it, ``trials`` the
+    trials behind it.
+``sites``
+    an *undirected* graph of the institutions that are ``cp:site`` of a trial
+    of a drug, linked when they run trials of the same drug; ``weight`` is
+    the number of drugs they share (``drugs`` names them).
+
+Every attribute handed to a writer is a scalar (str, int, float): networkx's
+GEXF and GraphML writers do not take lists or ``None``. An attribute with no
+value for a node (``first_seen`` of an undated node, ``status`` of a drug) is
+left out rather than written empty.
+
+Visual attributes are computed once (:func:`decorate`): a colour per node type
+(:data:`PALETTE`, Paul Tol's colour-blind-safe "bright" scheme), a size by
+degree, and a position from a layout run at export time (spring with a fixed
+seed, ForceAtlas2, or none). Each format renders them its own way: ``viz:``
+elements in GEXF, ``r``/``g``/``b``/``size``/``x``/``y`` keys in GraphML,
+``color``/``size``/``x``/``y`` attributes in the JSON that Sigma.js reads.
+
+Dates: a document's date is its ``dcterms:issued`` (``YYYY``, ``YYYY-MM`` and
+``YYYY-MM-DD`` are read as the first day they name). ``first_seen`` of a node
+or edge is the earliest date of the documents mentioning / asserting it; an
+element none of whose documents is dated has no ``first_seen``, and in the
+dynamic GEXF no ``start``: Gephi then shows it over the whole timeline.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import logging
+import math
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from .errors import ExportError, KGError
+from .rdf.namespace import CP
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("gexf", "graphml", "json", "trig", "nq", "png", "svg")
+GRAPH_FORMATS = ("gexf", "graphml", "json", "png", "svg")
+RDF_FORMATS = ("trig", "nq")
+VIEWS = ("full", "drug-target", "drug-condition", "sites")
+LAYOUTS = ("spring", "forceatlas2", "none")
+
+#: node type -> colour (Paul Tol's "bright" qualitative scheme, safe for colour-blind readers)
+PALETTE: dict[str, str] = {
+    "Drug": "#4477AA",           # blue
+    "Target": "#EE6677",         # red
+    "Condition": "#228833",      # green
+    "ClinicalTrial": "#CCBB44",  # yellow
+    "Organization": "#AA3377",   # purple
+}
+UNKNOWN_COLOUR = "#BBBBBB"       # grey: a node whose type is none of the above (--query results only)
+
+#: entity classes -> the ``type`` attribute; cp:Company counts as Organization
+ENTITY_CLASSES: dict[URIRef, str] = {
+    CP.Drug: "Drug", CP.Target: "Target", CP.Condition: "Condition",
+    CP.ClinicalTrial: "ClinicalTrial", CP.Organization: "Organization", CP.Company: "Organization",
+}
+#: the order that decides the type of a node typed with several classes
+TYPE_ORDER = ("ClinicalTrial", "Drug", "Target", "Condition", "Organization")
+#: entity -> entity properties of the contract, in the order they are reported
+RELATIONS: tuple[URIRef, ...] = (CP.targets, CP.investigatedFor, CP.developedBy, CP.studiesDrug,
+                                 CP.combinationPartner, CP.studiesCondition, CP.site, CP.sponsor)
+#: literal-valued properties -> node attribute
+LITERALS: dict[URIRef, str] = {CP.phase: "phase", CP.status: "status", CP.enrollment: "enrollment",
+                               CP.mechanismOfAction: "mechanism"}
+#: literal attributes that keep one value (from the latest dated document); the others join all values
+LATEST_VALUE = {"status", "enrollment"}
+JOIN = "; "
+
+SIZE_RANGE = (6.0, 30.0)         # viz:size of the least and the most connected node
+LAYOUT_SEED = 42
+TOP_LABELS = 20                  # png / svg: label this many nodes, the most connected first
+
+_DEFAULT_GRAPH_IDS = {"urn:x-rdflib:default"}
+
+
+# ---------------------------------------------------------------------------
+# reading the RDF
+# ---------------------------------------------------------------------------
+
+def _term(t: Any):
+    """An rdflib term for an rdflib or pyoxigraph term (``None`` for a default graph)."""
+    if t is None or isinstance(t, (URIRef, BNode, Literal)):
+        return t
+    kind = type(t).__name__
+    if kind == "NamedNode":
+        return URIRef(t.value)
+    if kind == "BlankNode":
+        return BNode(t.value)
+    if kind == "Literal":
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        return Literal(t.value, datatype=URIRef(t.datatype.value))
+    if kind == "DefaultGraph":
+        return None
+    if isinstance(t, Graph):
+        return t.identifier
+    return t
+
+
+def _quad(q) -> tuple:
+    """``(s, p, o, g)`` of rdflib terms from an rdflib tuple or a pyoxigraph ``Quad`` / ``Triple``."""
+    if hasattr(q, "subject"):
+        s, p, o, g = q.subject, q.predicate, q.object, getattr(q, "graph_name", None)
+    elif len(q) == 4:
+        s, p, o, g = q
+    else:
+        (s, p, o), g = q, None
+    g = _term(g)
+    if g is not None and str(g) in _DEFAULT_GRAPH_IDS:
+        g = None
+    return _term(s), _term(p), _term(o), g
+
+
+def iso_date(value: Any) -> str | None:
+    """``YYYY-MM-DD`` for an ``xsd:date`` / ``dateTime`` / ``gYearMonth`` / ``gYear`` value, else ``None``."""
+    m = re.fullmatch(r"\s*(\d{4})(?:-(\d\d)(?:-(\d\d))?)?(?:[T ].*)?\s*", str(value))
+    if not m:
+        return None
+    try:
+        d = _dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+    return d.isoformat()
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[/#]", str(iri).rstrip("/#"))[-1]
+
+
+@dataclass
+class Facts:
+    """What the export needs from the RDF, gathered in one pass over the quads.
+
+    Graphs are named-graph IRIs; ``None`` stands for the default graph, which
+    no document owns (it counts as a source of a fact, never as a document).
+    """
+
+    types: dict[URIRef, set[str]] = field(default_factory=lambda: defaultdict(set))
+    labels: dict[URIRef, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    exact: dict[URIRef, set[str]] = field(default_factory=lambda: defaultdict(set))
+    mentions: dict[URIRef, set] = field(default_factory=lambda: defaultdict(set))
+    relations: dict[tuple, set] = field(default_factory=lambda: defaultdict(set))
+    literals: dict[tuple, dict] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    issued: dict[URIRef, str] = field(default_factory=dict)
+    quads: int = 0
+
+    @classmethod
+    def from_quads(cls, quads: Iterable) -> "Facts":
+        f = cls()
+        for q in quads:
+            f.add(*_quad(q))
+        return f
+
+    def add(self, s, p, o, g) -> None:
+        self.quads += 1
+        if p == RDF.type:
+            etype = ENTITY_CLASSES.get(o)
+            if etype:
+                self.types[s].add(etype)
+                if g is not None:
+                    self.mentions[s].add(g)
+        elif p == RDFS.label:
+            self.labels[s][str(o)] += 1
+        elif p == SKOS.exactMatch:
+            self.exact[s].add(str(o))
+        elif p in LITERALS:
+            if isinstance(o, Literal):
+                self.literals[(s, LITERALS[p])][o].add(g)
+        elif p == DCTERMS.issued:
+            d = iso_date(o)
+            if d and (s not in self.issued or d < self.issued[s]):
+                self.issued[s] = d
+        elif isinstance(o, (URIRef, BNode)) and not isinstance(s, Literal):
+            if p in _RELATION_SET:
+                self.relations[(s, p, o)].add(g)
+
+    # -- derived values ----------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return self.quads == 0
+
+    def entities(self) -> list[URIRef]:
+        return sorted(self.types, key=str)
+
+    def type_of(self, node) -> str | None:
+        ts = self.types.get(node)
+        if not ts:
+            return None
+        return next(t for t in TYPE_ORDER if t in ts)
+
+    def date(self, graph) -> str | None:
+        return self.issued.get(graph) if graph is not None else None
+
+    def first_date(self, graphs: Iterable) -> str | None:
+        dates = [d for d in (self.date(g) for g in graphs) if d]
+        return min(dates) if dates else None
+
+    def documents(self, graphs: Iterable) -> int:
+        return sum(1 for g in set(graphs) if g is not None)
+
+    def label(self, node) -> str:
+        """One label: the one most documents give, ties to the first in code-point order."""
+        c = self.labels.get(node)
+        if not c:
+            return local_name(node)
+        return min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+    def node_attributes(self, node) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            "label": self.label(node),
+            "type": self.type_of(node) or "Unknown",
+            "iri": str(node),
+            "exact_match": " ".join(sorted(self.exact.get(node, ()))),
+            "documents": self.documents(self.mentions.get(node, ())),
+        }
+        first = self.first_date(self.mentions.get(node, ()))
+        if first:
+            attrs["first_seen"] = first
+        for name in ("phase", "status", "enrollment", "mechanism"):
+            values = self.literals.get((node, name))
+            if not values:
+                continue
+            if name in LATEST_VALUE:
+                value = self._latest(values)
+                if name == "enrollment":
+                    try:
+                        value = int(value.toPython())
+                    except (TypeError, ValueError):
+                        log.warning("%s: enrollment %r is not an integer: left out", node, str(value))
+                        continue
+                else:
+                    value = str(value)
+                attrs[name] = value
+            else:
+                attrs[name] = JOIN.join(sorted({str(v) for v in values}))
+        return attrs
+
+    def _latest(self, values: dict) -> Literal:
+        """The value stated by the latest dated document (undated ones count as oldest)."""
+        return max(values, key=lambda v: (max((self.date(g) or "" for g in values[v]), default=""), str(v)))
+
+    def edge_attributes(self, label: str, graphs: set) -> dict[str, Any]:
+        attrs: dict[str, Any] = {"label": label, "weight": max(1, self.documents(graphs))}
+        first = self.first_date(graphs)
+        if first:
+            attrs["first_seen"] = first
+        return attrs
+
+
+_RELATION_SET = frozenset(RELATIONS)
+
+
+# ---------------------------------------------------------------------------
+# views: Facts -> networkx
+# ---------------------------------------------------------------------------
+
+def build_graph(facts: Facts, view: str = "full") -> nx.MultiDiGraph | nx.MultiGraph:
+    """The networkx graph of one view (see the module docstring)."""
+    builders = {"full": _view_full, "drug-target": _view_drug_target,
+                "drug-condition": _view_drug_condition, "sites": _view_sites}
+    if view not in builders:
+        raise ExportError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
+    G = builders[view](facts)
+    G.graph["name"] = f"clinical pipeline ({view})"
+    G.graph["view"] = view
+    return G
+
+
+def _add_nodes(G, facts: Facts, nodes: Iterable) -> None:
+    for n in sorted(set(nodes), key=str):
+        G.add_node(str(n), **facts.node_attributes(n))
+
+
+def _add_edges(G, edges: list[tuple[str, str, dict]]) -> None:
+    """Add edges in a stable order, each keyed by a unique id (``e0``, ``e1``, ...)."""
+    edges = sorted(edges, key=lambda e: (e[0], e[2]["label"], e[1]))
+    for i, (u, v, attrs) in enumerate(edges):
+        G.add_edge(u, v, key=f"e{i}", **attrs)
+
+
+def _view_full(facts: Facts) -> nx.MultiDiGraph:
+    G = nx.MultiDiGraph()
+    entities = set(facts.types)
+    _add_nodes(G, facts, entities)
+    edges = [(str(s), str(o), facts.edge_attributes(local_name(p), gs))
+             for (s, p, o), gs in facts.relations.items() if s in entities and o in entities]
+    _add_edges(G, edges)
+    return G
+
+
+def _view_drug_target(facts: Facts) -> nx.MultiDiGraph:
+    G = nx.MultiDiGraph()
+    pairs = [(s, o, gs) for (s, p, o), gs in facts.relations.items()
+             if p == CP.targets and facts.type_of(s) == "Drug" and facts.type_of(o) == "Target"]
+    _add_nodes(G, facts, [n for s, o, _ in pairs for n in (s, o)])
+    _add_edges(G, [(str(s), str(o), facts.edge_attributes("targets", gs)) for s, o, gs in pairs])
+    return G
+
+
+def _trial_legs(facts: Facts, prop: URIRef, otype: str) -> dict[URIRef, dict[URIRef, set]]:
+    """trial -> {object: graphs asserting (trial prop object)} for objects of one type."""
+    legs: dict[URIRef, dict[URIRef, set]] = defaultdict(dict)
+    for (s, p, o), gs in facts.relations.items():
+        if p == prop and facts.type_of(s) == "ClinicalTrial" and facts.type_of(o) == otype:
+            legs[s][o] = gs
+    return legs
+
+
+def _view_drug_condition(facts: Facts) -> nx.MultiDiGraph:
+    G = nx.MultiDiGraph()
+    support: dict[tuple, set] = defaultdict(set)
+    trials: dict[tuple, set] = defaultdict(set)
+    for (s, p, o), gs in facts.relations.items():
+        if p == CP.investigatedFor and facts.type_of(s) == "Drug" and facts.type_of(o) == "Condition":
+            support[(s, o)] |= gs
+    drugs = _trial_legs(facts, CP.studiesDrug, "Drug")
+    conditions = _trial_legs(facts, CP.studiesCondition, "Condition")
+    for t in drugs.keys() & conditions.keys():
+        for d, dgs in drugs[t].items():
+            for c, cgs in conditions[t].items():
+                support[(d, c)] |= dgs | cgs
+                trials[(d, c)].add(t)
+    _add_nodes(G, facts, [n for pair in support for n in pair])
+    edges = []
+    for (d, c), gs in support.items():
+        attrs = facts.edge_attributes("investigatedFor", gs)
+        attrs["trials"] = len(trials.get((d, c), ()))
+        edges.append((str(d), str(c), attrs))
+    _add_edges(G, edges)
+    return G
+
+
+def _view_sites(facts: Facts) -> nx.MultiGraph:
+    """Undirected: institutions linked by the drugs their trials share."""
+    G = nx.MultiGraph()
+    drugs = _trial_legs(facts, CP.studiesDrug, "Drug")
+    sites = _trial_legs(facts, CP.site, "Organization")
+    # site -> drug -> earliest date both legs of some trial were announced ("" if undated)
+    linked: dict[URIRef, dict[URIRef, str]] = defaultdict(dict)
+    for t in drugs.keys() & sites.keys():
+        for s, sgs in sites[t].items():
+            for d, dgs in drugs[t].items():
+                both = max(facts.first_date(sgs) or "", facts.first_date(dgs) or "")
+                prev = linked[s].get(d)
+                linked[s][d] = both if prev is None else min(prev, both)
+    _add_nodes(G, facts, linked)
+    for s, ds in linked.items():
+        G.nodes[str(s)]["drugs"] = len(ds)
+    edges = []
+    for a, b in combinations(sorted(linked, key=str), 2):
+        shared = linked[a].keys() & linked[b].keys()
+        if not shared:
+            continue
+        attrs: dict[str, Any] = {
+            "label": "sharesDrug",
+            "weight": len(shared),
+            "drugs": JOIN.join(sorted(facts.label(d) for d in shared)),
+        }
+        dated = [d for d in (max(linked[a][x], linked[b][x]) for x in shared) if d]
+        if dated:
+            attrs["first_seen"] = min(dated)
+        edges.append((str(a), str(b), attrs))
+    _add_edges(G, edges)
+    return G
+
+
+def query_graph(facts: Facts, triples: Iterable) -> nx.MultiDiGraph:
+    """The graph of the triples a CONSTRUCT / DESCRIBE returned.
+
+    Nodes are the entities among the IRIs the result mentions (typed in the
+    store or in the result); edges are the result's triples between two of
+    them, whatever the property. Attributes come from the store; ``weight`` is
+    the number of documents asserting the triple, or 1 for a triple no document
+    asserts (one the query derived).
+    """
+    result = Facts()
+    iris: set = set()
+    links: list[tuple] = []
+    for q in triples:
+        s, p, o, _ = _quad(q)
+        result.add(s, p, o, None)
+        if isinstance(o, (URIRef, BNode)) and p != RDF.type:
+            links.append((s, p, o))
+        for t in (s, o):
+            if isinstance(t, (URIRef, BNode)):
+                iris.add(t)
+
+    def is_entity(n) -> bool:
+        return n in facts.types or n in result.types
+
+    G = nx.MultiDiGraph()
+    for n in sorted((n for n in iris if is_entity(n)), key=str):
+        source = facts if n in facts.types else result
+        G.add_node(str(n), **source.node_attributes(n))
+    edges = []
+    for s, p, o in set(links):
+        if is_entity(s) and is_entity(o):
+            gs = facts.relations.get((s, p, o), set())
+            edges.append((str(s), str(o), facts.edge_attributes(local_name(p), gs)))
+    _add_edges(G, edges)
+    G.graph["name"] = "clinical pipeline (query)"
+    G.graph["view"] = "query"
+    return G
+
+
+# ---------------------------------------------------------------------------
+# visual attributes
+# ---------------------------------------------------------------------------
+
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def node_sizes(G) -> dict[str, float]:
+    """Size by degree: square-root scaled into :data:`SIZE_RANGE`."""
+    lo, hi = SIZE_RANGE
+    degrees = dict(G.degree())
+    if not degrees:
+        return {}
+    dmax = max(degrees.values())
+    return {n: round(lo + (hi - lo) * (math.sqrt(d / dmax) if dmax else 0.0), 2) for n, d in degrees.items()}
+
+
+def compute_layout(G, layout: str = "spring", seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
+    """Node positions, deterministic for a given graph and seed; ``{}`` for ``layout="none"``."""
+    if layout not in LAYOUTS:
+        raise ExportError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
+    if layout == "none" or len(G) == 0:
+        return {}
+    H = nx.Graph()                      # layouts want one undirected edge per pair, weights summed
+    H.add_nodes_from(G)
+    for u, v, w in G.edges(data="weight", default=1):
+        if u != v:
+            H.add_edge(u, v, weight=H.get_edge_data(u, v, {"weight": 0})["weight"] + w)
+    if layout == "forceatlas2":
+        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight", max_iter=200)
+    elif len(H) >= 500 and not _has_scipy():
+        # networkx's spring layout of >= 500 nodes needs scipy; ForceAtlas2 needs numpy only
+        log.warning("scipy is not installed: laying out %d nodes with ForceAtlas2 instead of spring", len(H))
+        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight", max_iter=200)
+    else:
+        pos = nx.spring_layout(H, seed=seed, weight="weight")
+    scale = 100.0 * math.sqrt(len(G)) + 100.0
+    pos = nx.rescale_layout_dict(pos, scale=scale) if len(pos) > 1 else {n: (0.0, 0.0) for n in pos}
+    return {n: (round(float(x), 3), round(float(y), 3)) for n, (x, y) in pos.items()}
+
+
+def _has_scipy() -> bool:
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def decorate(G, layout: str = "spring", seed: int = LAYOUT_SEED) -> None:
+    """Store ``colour``, ``size`` and (unless ``layout="none"``) ``x``/``y`` in ``G.graph['visual']``."""
+    sizes = node_sizes(G)
+    pos = compute_layout(G, layout, seed)
+    visual = {}
+    for n, data in G.nodes(data=True):
+        v = {"color": PALETTE.get(data.get("type"), UNKNOWN_COLOUR), "size": sizes.get(n, SIZE_RANGE[0])}
+        if n in pos:
+            v["x"], v["y"] = pos[n]
+        visual[n] = v
+    G.graph["visual"] = visual
+    G.graph["layout"] = layout
+
+
+# ---------------------------------------------------------------------------
+# writers
+# ---------------------------------------------------------------------------
+
+def _scalar(value):
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float, str)):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return JOIN.join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def _flat(attrs: dict) -> dict:
+    out = {}
+    for k, v in attrs.items():
+        v = _scalar(v)
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def _gexf_graph(G, dynamic: bool = False):
+    """A copy of ``G`` shaped for networkx's GEXF writer: ``viz`` dicts, edge ids, ``start`` dates."""
+    H = G.__class__()
+    H.graph["name"] = G.graph.get("name", "")
+    if dynamic:
+        H.graph["mode"] = "dynamic"
+    visual = G.graph.get("visual", {})
+    edge_start: dict[str, str] = {}
+    for u, v, data in G.edges(data=True):
+        d = data.get("first_seen")
+        if d:
+            for n in (u, v):
+                edge_start[n] = min(edge_start.get(n, d), d)
+    for n, data in G.nodes(data=True):
+        attrs = _flat(data)
+        vis = visual.get(n)
+        if vis:
+            r, g, b = hex_to_rgb(vis["color"])
+            viz: dict[str, Any] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": float(vis["size"])}
+            if "x" in vis:
+                viz["position"] = {"x": float(vis["x"]), "y": float(vis["y"]), "z": 0.0}
+            attrs["viz"] = viz
+        if dynamic:
+            starts = [d for d in (data.get("first_seen"), edge_start.get(n)) if d]
+            if starts:
+                attrs["start"] = min(starts)    # an edge never starts before its nodes
+        H.add_node(n, **attrs)
+    for u, v, key, data in G.edges(keys=True, data=True):
+        attrs = _flat(data)
+        attrs["id"] = key
+        if dynamic and data.get("first_seen"):
+            attrs["start"] = data["first_seen"]
+        H.add_edge(u, v, key=key, **attrs)
+    return H
+
+
+def _gexf_writer_class():
+    from networkx.readwrite.gexf import GEXFWriter
+
+    class Writer(GEXFWriter):
+        """networkx's GEXF writer, minus the ``networkx_key`` column: our keys are the edge ids."""
+
+        def add_attributes(self, node_or_edge, xml_obj, data, default):
+            if node_or_edge == "edge":
+                data = {k: v for k, v in data.items() if k != "key"}
+            return super().add_attributes(node_or_edge, xml_obj, data, default)
+
+    return Writer
+
+
+def to_gexf(G, dynamic: bool = False) -> str:
+    H = _gexf_graph(G, dynamic)
+    writer = _gexf_writer_class()(encoding="utf-8", prettyprint=True, version="1.2draft")
+    writer.add_graph(H)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + str(writer)
+
+
+def _flat_visual_graph(G, colour: str):
+    """A copy with scalar attributes and the visual ones as plain keys (``r g b`` or ``color``, size, x, y)."""
+    H = G.__class__()
+    H.graph.update({k: v for k, v in G.graph.items() if k in ("name", "view")})
+    visual = G.graph.get("visual", {})
+    for n, data in G.nodes(data=True):
+        attrs = _flat(data)
+        vis = visual.get(n)
+        if vis:
+            if colour == "rgb":
+                attrs["r"], attrs["g"], attrs["b"] = hex_to_rgb(vis["color"])
+            else:
+                attrs["color"] = vis["color"]
+            attrs["size"] = float(vis["size"])
+            if "x" in vis:
+                attrs["x"], attrs["y"] = float(vis["x"]), float(vis["y"])
+        H.add_node(n, **attrs)
+    for u, v, key, data in G.edges(keys=True, data=True):
+        H.add_edge(u, v, key=key, **_flat(data))
+    return H
+
+
+def to_graphml(G) -> str:
+    H = _flat_visual_graph(G, colour="rgb")
+    return "\n".join(nx.generate_graphml(H, encoding="utf-8", prettyprint=True, named_key_ids=True)) + "\n"
+
+
+def to_graphology(G) -> dict:
+    """The graphology serialisation format (``graph.import(...)``, Sigma.js)."""
+    H = _flat_visual_graph(G, colour="hex")
+    pairs = Counter((u, v) if G.is_directed() else tuple(sorted((u, v))) for u, v in G.edges())
+    return {
+        "attributes": {"name": G.graph.get("name", ""), "view": G.graph.get("view", "")},
+        "options": {"type": "directed" if G.is_directed() else "undirected",
+                    "multi": any(c > 1 for c in pairs.values()), "allowSelfLoops": True},
+        "nodes": [{"key": n, "attributes": dict(data)} for n, data in H.nodes(data=True)],
+        "edges": [{"key": k, "source": u, "target": v, "attributes": dict(data)}
+                  for u, v, k, data in H.edges(keys=True, data=True)],
+    }
+
+
+def to_json(G) -> str:
+    return json.dumps(to_graphology(G), ensure_ascii=False, indent=1) + "\n"
+
+
+def render_image(G, fmt: str) -> bytes:
+    """A picture of the graph (png or svg) with the type colours, the top labels and a legend."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ExportError(f"--format {fmt} needs matplotlib: pip install matplotlib") from None
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")           # never an interactive backend
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    visual = G.graph.get("visual") or {}
+    if any("x" not in v for v in visual.values()) or len(visual) != len(G):
+        decorate(G, "spring")           # a picture needs positions even with --layout none
+        visual = G.graph["visual"]
+    pos = {n: (v["x"], v["y"]) for n, v in visual.items()}
+
+    fig = Figure(figsize=(12, 9), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    view = G.graph.get("view", "full")
+    ax.set_title(f"clinical pipeline: {view} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
+    if len(G):
+        nodes = list(G)
+        nx.draw_networkx_edges(G, pos, ax=ax, edge_color="#999999", alpha=0.6, width=0.8,
+                               arrows=G.is_directed(), arrowsize=8,
+                               node_size=[visual[n]["size"] ** 2 for n in nodes], nodelist=nodes)
+        nx.draw_networkx_nodes(G, pos, ax=ax, nodelist=nodes, node_color=[visual[n]["color"] for n in nodes],
+                               node_size=[visual[n]["size"] ** 2 for n in nodes],
+                               edgecolors="white", linewidths=0.5)
+        top = sorted(G.degree(), key=lambda nd: (-nd[1], G.nodes[nd[0]].get("label", nd[0])))[:TOP_LABELS]
+        labels = {n: _short(G.nodes[n].get("label", n)) for n, _ in top}
+        nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=8)
+    else:
+        ax.text(0.5, 0.5, "no nodes in this view", ha="center", va="center", transform=ax.transAxes)
+    present = {d.get("type") for _, d in G.nodes(data=True)}
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=9, color=colour, label=t)
+               for t, colour in PALETTE.items() if t in present or not present]
+    ax.legend(handles=handles, loc="lower left", frameon=False, title="type")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None,
+                metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def _short(text: str, n: int = 32) -> str:
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+# ---------------------------------------------------------------------------
+# sources: an rdflib Dataset, or the project's store
+# ---------------------------------------------------------------------------
+
+_FORM = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.I)
+
+
+def query_form(text: str) -> str | None:
+    """The form of a SPARQL query (SELECT, CONSTRUCT, DESCRIBE, ASK), skipping comments, IRIs and strings."""
+    cleaned = re.sub(r'<[^<>"{}|^`\\\s]*>|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                     r"|'(?:[^'\\\n]|\\.)*'|#[^\n]*", " ", text)
+    m = _FORM.search(cleaned)
+    return m.group(1).upper() if m else None
+
+
+class DatasetSource:
+    """An rdflib Dataset as an export source (tests, ``kg extract`` output, small graphs)."""
+
+    def __init__(self, ds: Dataset):
+        self.ds = ds
+
+    def quads(self) -> Iterator[tuple]:
+        return self.ds.quads((None, None, None, None))
+
+    def construct(self, text: str) -> Iterable[tuple]:
+        union = Dataset(store=self.ds.store, default_union=True)
+        result = union.query(text)
+        if result.type not in ("CONSTRUCT", "DESCRIBE"):
+            raise ExportError(f"--query needs a CONSTRUCT or DESCRIBE query, not {result.type}")
+        return iter(result.graph)
+
+    def serialize(self, fmt: str, triples: Iterable | None = None) -> str:
+        return _serialize_rdf(self.quads() if triples is None else triples, fmt)
+
+
+class StoreSource:
+    """The project's store (``kg.store``) as an export source."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def quads(self) -> Iterator:
+        s = self.store
+        for name in ("quads", "iter_quads", "all_quads"):
+            fn = getattr(s, name, None)
+            if callable(fn):
+                return iter(fn())
+        return iter(s)
+
+    def construct(self, text: str) -> Iterable:
+        s = self.store
+        for name in ("construct", "query"):
+            fn = getattr(s, name, None)
+            if callable(fn):
+                result = fn(text)
+                break
+        else:
+            raise ExportError("this store cannot run SPARQL queries")
+        graph = getattr(result, "graph", None)
+        if isinstance(graph, Graph):
+            return iter(graph)
+        return iter(result)
+
+    def serialize(self, fmt: str, triples: Iterable | None = None) -> str:
+        if triples is None:
+            dump = getattr(self.store, "dump", None)
+            if callable(dump):
+                try:
+                    data = dump(format=fmt)
+                except TypeError:
+                    data = None
+                if data is not None:
+                    return data.decode("utf-8") if isinstance(data, bytes) else data
+        return _serialize_rdf(self.quads() if triples is None else triples, fmt)
+
+
+def _serialize_rdf(quads: Iterable, fmt: str) -> str:
+    from .rdf.build import bind_prefixes
+
+    ds = Dataset()
+    bind_prefixes(ds)
+    for q in quads:
+        s, p, o, g = _quad(q)
+        if g is None:
+            ds.add((s, p, o))
+        else:
+            ds.graph(g).add((s, p, o))
+    return ds.serialize(format="trig" if fmt == "trig" else "nquads")
+
+
+def open_source(store=None, endpoint=None):
+    """The export source for ``--store`` / ``--endpoint``, through ``kg.store``."""
+    try:
+        from .store import open_store
+    except ImportError as e:
+        raise ExportError(f"the store module is not available ({e})") from None
+    return StoreSource(open_store(path=store, endpoint=endpoint))
+
+
+# ---------------------------------------------------------------------------
+# the command
+# ---------------------------------------------------------------------------
+
+def _check(fmt: str, view: str, layout: str, dynamic: bool, query_file) -> None:
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if view not in VIEWS:
+        raise ExportError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
+    if layout not in LAYOUTS:
+        raise ExportError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
+    if dynamic and fmt != "gexf":
+        raise ExportError(f"--dynamic applies to --format gexf only, not {fmt}")
+    if fmt in RDF_FORMATS and view != "full":
+        raise ExportError(f"--view applies to the graph formats ({', '.join(GRAPH_FORMATS)}), not {fmt}")
+    if query_file and view != "full":
+        raise ExportError("--query and --view cannot be combined: the query chooses the subgraph")
+
+
+def _read_query(query_file) -> str:
+    try:
+        text = Path(query_file).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ExportError(f"{query_file}: cannot read query file ({e.strerror or e})") from None
+    form = query_form(text)
+    if form not in ("CONSTRUCT", "DESCRIBE"):
+        found = f"a {form} query" if form else "no SPARQL query form"
+        raise ExportError(f"{query_file}: --query needs a CONSTRUCT or DESCRIBE query, found {found}")
+    return text
+
+
+def export_source(source, fmt: str, output=None, view: str = "full", query_file=None,
+                  layout: str = "spring", dynamic: bool = False, seed: int = LAYOUT_SEED) -> str | None:
+    """Export from a source (:class:`DatasetSource`, :class:`StoreSource`); see :func:`export`."""
+    _check(fmt, view, layout, dynamic, query_file)
+    if fmt == "png" and output is None:
+        raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
+    query = _read_query(query_file) if query_file else None
+
+    def run_query():
+        try:
+            return list(source.construct(query))
+        except KGError:
+            raise
+        except Exception as e:      # the store's own parse / evaluation error
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ExportError(f"{query_file}: the query failed: {first}") from None
+
+    if fmt in RDF_FORMATS:
+        if query is not None:
+            data = source.serialize(fmt, run_query())
+        else:
+            if next(iter(source.quads()), None) is None:
+                raise ExportError("the store is empty: run kg ingest first")
+            data = source.serialize(fmt)
+        return _emit(data, output, f"{'quads' if fmt == 'nq' else 'TriG'} to {output}")
+
+    facts = Facts.from_quads(source.quads())
+    if facts.is_empty():
+        raise ExportError("the store is empty: run kg ingest first")
+    G = query_graph(facts, run_query()) if query is not None else build_graph(facts, view)
+    if len(G) == 0:
+        log.warning("the %s view has no nodes", G.graph.get("view"))
+    decorate(G, layout, seed)
+    if fmt == "gexf":
+        data = to_gexf(G, dynamic=dynamic)
+    elif fmt == "graphml":
+        data = to_graphml(G)
+    elif fmt == "json":
+        data = to_json(G)
+    else:
+        data = render_image(G, fmt)
+        if fmt == "svg":
+            data = data.decode("utf-8")
+    what = G.graph.get("view")
+    return _emit(data, output, f"{G.number_of_nodes()} nodes and {G.number_of_edges()} edges ({what}) to {output}")
+
+
+def export(fmt: str, output=None, store=None, endpoint=None, view: str = "full", query_file=None,
+           layout: str = "spring", dynamic: bool = False) -> str | None:
+    """``kg export``: write the store (or a view of it, or a query's subgraph) in one format.
+
+    Returns what was written to ``output`` for the CLI to report, or ``None``
+    when the data went to stdout.
+    """
+    _check(fmt, view, layout, dynamic, query_file)
+    if fmt == "png" and output is None:
+        raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
+    return export_source(open_source(store, endpoint), fmt, output=output, view=view, query_file=query_file,
+                         layout=layout, dynamic=dynamic)
+
+
+def _emit(data: str | bytes, output, what: str) -> str | None:
+    if output is None:
+        if isinstance(data, bytes):
+            raise ExportError("binary output needs a file: give -o FILE")
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return None
+    out = Path(output)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"{output}: cannot write ({e.strerror or e})") from None
+    return what
