@@ -614,11 +614,21 @@ _NAME_WORD = r"(?:[A-Z][\w&.'\u2019-]*|[a-z]{1,3}[A-Z][\w-]*)"
 _COMPANY = re.compile(
     rf"\b({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|of|and|&)){{0,4}}?,?[ \t]+(?:{_LEGAL}))(?=[\s,.;:)(\"\u201c\u201d]|$)")
 _LISTED = re.compile(
-    rf"\b({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}}(?:,?[ \t]+(?:{_LEGAL}))?),?[ \t]*\((?:{_EXCHANGES})\s*:")
+    rf"\b({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}}(?:,?[ \t]+(?:{_LEGAL}))?),?[ \t]*\((?:{_EXCHANGES})\s*:\s*([A-Z]+)")
 _NOT_COMPANY = re.compile(r"contact|communications|media|relations|newswire|wire\b|^(?:the|a|an|for|and|about)\b", re.I)
 _NAV = re.compile(r"^(?:view all|you are here|investors|press releases?|category:|to: |exhibit|for immediate|"
                   r"news release|contacts?\b|source:|home\b|menu\b|share\b)", re.I)
 _DATELINE_DATE = re.compile(r"^\s*(?:[-\u2013\u2014(/]|$)")
+
+
+def _trim_to_ticker(name: str, ticker: str) -> str:
+    """ "Opioid-Induced Constipation Progenics Pharmaceuticals, Inc." (Nasdaq: PGNX) -> the words from
+    the last one starting with the ticker's letter: "Progenics Pharmaceuticals, Inc."."""
+    words = name.split()
+    for i, w in enumerate(words):
+        if w[:1].upper() == ticker[:1] and i < len(words):
+            return " ".join(words[i:])
+    return name
 
 
 def _guess_title(paras: list[str]) -> str | None:
@@ -712,6 +722,8 @@ def extract_metadata(doc: Document) -> dict:
     for rx in (_COMPANY, _LISTED):
         for m in rx.finditer(head):
             name = m.group(1).strip().rstrip(",")
+            if rx is _LISTED:
+                name = _trim_to_ticker(name, m.group(2))
             if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name):
                 continue
             found.append((m.start(1), name))

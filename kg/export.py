@@ -564,7 +564,21 @@ def _gexf_writer_class():
     from networkx.readwrite.gexf import GEXFWriter
 
     class Writer(GEXFWriter):
-        """networkx's GEXF writer, minus the ``networkx_key`` column: our keys are the edge ids."""
+        """networkx's GEXF writer, made schema-valid and free of networkx's bookkeeping.
+
+        The graph's name goes to ``<meta><description>`` (GEXF 1.2 has no
+        ``name`` on ``<graph>``), and multigraph keys are not written as a
+        ``networkx_key`` column: they are the edge ids already.
+        """
+
+        def add_graph(self, G):
+            super().add_graph(G)
+            name = self.graph_element.attrib.pop("name", "")
+            meta = self.xml.find("meta")
+            if name and meta is not None:
+                from xml.etree.ElementTree import SubElement
+
+                SubElement(meta, "description").text = name
 
         def add_attributes(self, node_or_edge, xml_obj, data, default):
             if node_or_edge == "edge":
@@ -698,59 +712,63 @@ class DatasetSource:
     def __init__(self, ds: Dataset):
         self.ds = ds
 
+    def is_empty(self) -> bool:
+        return next(iter(self.ds.quads((None, None, None, None))), None) is None
+
     def quads(self) -> Iterator[tuple]:
         return self.ds.quads((None, None, None, None))
 
-    def construct(self, text: str) -> Iterable[tuple]:
-        union = Dataset(store=self.ds.store, default_union=True)
+    def construct(self, text: str) -> list:
+        union = Dataset(store=self.ds.store, default_union=True)   # as kg.store: the default graph is the union
         result = union.query(text)
         if result.type not in ("CONSTRUCT", "DESCRIBE"):
             raise ExportError(f"--query needs a CONSTRUCT or DESCRIBE query, not {result.type}")
-        return iter(result.graph)
+        return list(result.graph)
 
-    def serialize(self, fmt: str, triples: Iterable | None = None) -> str:
-        return _serialize_rdf(self.quads() if triples is None else triples, fmt)
+    def serialize(self, fmt: str) -> str:
+        return _serialize_rdf(self.quads(), fmt)
+
+    def close(self) -> None:
+        pass
+
+
+#: one lookup per predicate the export reads; the evidence statements are never fetched whole
+_QUADS_OF_PREDICATE = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+FACT_PREDICATES: tuple[URIRef, ...] = (RDF.type, RDFS.label, SKOS.exactMatch, DCTERMS.issued,
+                                       *RELATIONS, *LITERALS)
 
 
 class StoreSource:
-    """The project's store (``kg.store``) as an export source."""
+    """The project's store (:mod:`kg.store`, embedded or remote) as an export source."""
 
     def __init__(self, store):
         self.store = store
 
-    def quads(self) -> Iterator:
-        s = self.store
-        for name in ("quads", "iter_quads", "all_quads"):
-            fn = getattr(s, name, None)
-            if callable(fn):
-                return iter(fn())
-        return iter(s)
+    def is_empty(self) -> bool:
+        return len(self.store) == 0
 
-    def construct(self, text: str) -> Iterable:
-        s = self.store
-        for name in ("construct", "query"):
-            fn = getattr(s, name, None)
-            if callable(fn):
-                result = fn(text)
-                break
-        else:
-            raise ExportError("this store cannot run SPARQL queries")
-        graph = getattr(result, "graph", None)
-        if isinstance(graph, Graph):
-            return iter(graph)
-        return iter(result)
+    def quads(self) -> Iterator[tuple]:
+        for p in FACT_PREDICATES:
+            result = self.store.query(_QUADS_OF_PREDICATE, {"p": p})
+            cols = [result.variables.index(v) for v in ("s", "o", "g")]
+            for row in result.rows:
+                s, o, g = (row[i] for i in cols)
+                if s is not None and o is not None and g is not None:
+                    yield s, p, o, g
 
-    def serialize(self, fmt: str, triples: Iterable | None = None) -> str:
-        if triples is None:
-            dump = getattr(self.store, "dump", None)
-            if callable(dump):
-                try:
-                    data = dump(format=fmt)
-                except TypeError:
-                    data = None
-                if data is not None:
-                    return data.decode("utf-8") if isinstance(data, bytes) else data
-        return _serialize_rdf(self.quads() if triples is None else triples, fmt)
+    def construct(self, text: str) -> list:
+        result = self.store.query(text)
+        if result.kind != "graph":
+            kind = {"solutions": "SELECT", "boolean": "ASK"}.get(result.kind, result.kind)
+            raise ExportError(f"--query needs a CONSTRUCT or DESCRIBE query, not {kind}")
+        return list(result.triples)
+
+    def serialize(self, fmt: str) -> str:
+        data = self.store.dump(format="trig" if fmt == "trig" else "nquads")
+        return data.decode("utf-8") if isinstance(data, bytes) else (data or "")
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def _serialize_rdf(quads: Iterable, fmt: str) -> str:
@@ -767,20 +785,19 @@ def _serialize_rdf(quads: Iterable, fmt: str) -> str:
     return ds.serialize(format="trig" if fmt == "trig" else "nquads")
 
 
-def open_source(store=None, endpoint=None):
-    """The export source for ``--store`` / ``--endpoint``, through ``kg.store``."""
-    try:
-        from .store import open_store
-    except ImportError as e:
-        raise ExportError(f"the store module is not available ({e})") from None
-    return StoreSource(open_store(path=store, endpoint=endpoint))
+def open_source(store=None, endpoint=None) -> StoreSource:
+    """The store behind ``--store`` / ``--endpoint``, opened read-only."""
+    from .store import open_store
+
+    return StoreSource(open_store(store, endpoint, read_only=True))
 
 
 # ---------------------------------------------------------------------------
 # the command
 # ---------------------------------------------------------------------------
 
-def _check(fmt: str, view: str, layout: str, dynamic: bool, query_file) -> None:
+def _check(fmt: str, view: str, layout: str, dynamic: bool, query_file, output) -> None:
+    """Refuse a combination of options that cannot work, before the store is opened."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if view not in VIEWS:
@@ -793,6 +810,8 @@ def _check(fmt: str, view: str, layout: str, dynamic: bool, query_file) -> None:
         raise ExportError(f"--view applies to the graph formats ({', '.join(GRAPH_FORMATS)}), not {fmt}")
     if query_file and view != "full":
         raise ExportError("--query and --view cannot be combined: the query chooses the subgraph")
+    if fmt == "png" and output is None:
+        raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
 
 
 def _read_query(query_file) -> str:
@@ -810,33 +829,18 @@ def _read_query(query_file) -> str:
 def export_source(source, fmt: str, output=None, view: str = "full", query_file=None,
                   layout: str = "spring", dynamic: bool = False, seed: int = LAYOUT_SEED) -> str | None:
     """Export from a source (:class:`DatasetSource`, :class:`StoreSource`); see :func:`export`."""
-    _check(fmt, view, layout, dynamic, query_file)
-    if fmt == "png" and output is None:
-        raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
+    _check(fmt, view, layout, dynamic, query_file, output)
     query = _read_query(query_file) if query_file else None
-
-    def run_query():
-        try:
-            return list(source.construct(query))
-        except KGError:
-            raise
-        except Exception as e:      # the store's own parse / evaluation error
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ExportError(f"{query_file}: the query failed: {first}") from None
+    if source.is_empty():
+        raise ExportError("the store is empty: run kg ingest first")
+    triples = _construct(source, query, query_file) if query is not None else None
 
     if fmt in RDF_FORMATS:
-        if query is not None:
-            data = source.serialize(fmt, run_query())
-        else:
-            if next(iter(source.quads()), None) is None:
-                raise ExportError("the store is empty: run kg ingest first")
-            data = source.serialize(fmt)
-        return _emit(data, output, f"{'quads' if fmt == 'nq' else 'TriG'} to {output}")
+        data = source.serialize(fmt) if triples is None else _serialize_rdf(triples, fmt)
+        return _emit(data, output, f"{'N-Quads' if fmt == 'nq' else 'TriG'} to {output}")
 
     facts = Facts.from_quads(source.quads())
-    if facts.is_empty():
-        raise ExportError("the store is empty: run kg ingest first")
-    G = query_graph(facts, run_query()) if query is not None else build_graph(facts, view)
+    G = build_graph(facts, view) if triples is None else query_graph(facts, triples)
     if len(G) == 0:
         log.warning("the %s view has no nodes", G.graph.get("view"))
     decorate(G, layout, seed)
@@ -854,18 +858,33 @@ def export_source(source, fmt: str, output=None, view: str = "full", query_file=
     return _emit(data, output, f"{G.number_of_nodes()} nodes and {G.number_of_edges()} edges ({what}) to {output}")
 
 
+def _construct(source, query: str, query_file) -> list:
+    try:
+        return source.construct(query)
+    except ExportError as e:
+        raise ExportError(f"{query_file}: {e}") from None
+    except KGError as e:                # QueryError: malformed, or the store failed
+        raise ExportError(f"{query_file}: {e}") from None
+    except Exception as e:              # rdflib's parser and evaluator raise their own types
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ExportError(f"{query_file}: the query failed: {first}") from None
+
+
 def export(fmt: str, output=None, store=None, endpoint=None, view: str = "full", query_file=None,
            layout: str = "spring", dynamic: bool = False) -> str | None:
     """``kg export``: write the store (or a view of it, or a query's subgraph) in one format.
 
-    Returns what was written to ``output`` for the CLI to report, or ``None``
-    when the data went to stdout.
+    Output goes to ``output``, or to stdout for the text formats (all but
+    png). Returns what was written to ``output`` for the CLI to report, or
+    ``None`` when the data went to stdout.
     """
-    _check(fmt, view, layout, dynamic, query_file)
-    if fmt == "png" and output is None:
-        raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
-    return export_source(open_source(store, endpoint), fmt, output=output, view=view, query_file=query_file,
-                         layout=layout, dynamic=dynamic)
+    _check(fmt, view, layout, dynamic, query_file, output)
+    source = open_source(store, endpoint)
+    try:
+        return export_source(source, fmt, output=output, view=view, query_file=query_file,
+                             layout=layout, dynamic=dynamic)
+    finally:
+        source.close()
 
 
 def _emit(data: str | bytes, output, what: str) -> str | None:

@@ -238,11 +238,16 @@ class Linker:
         return self.sent_index[span.sent.start]
 
     def zone(self, sent: Span) -> str | None:
+        """The zone a sentence lies in: "skip" when most of it is boilerplate, "about", or None."""
         label = None
+        length = max(1, sent.end_char - sent.start_char)
         for z in self.doc.spans.get(ZONES_KEY, []):
-            if z.start_char <= sent.start_char < z.end_char:
-                if z.label_ == "skip":
-                    return "skip"
+            covered = min(z.end_char, sent.end_char) - max(z.start_char, sent.start_char)
+            if covered <= 0:
+                continue
+            if z.label_ == "skip" and covered > length / 2:
+                return "skip"
+            if z.label_ == "about" and covered > length / 2:
                 label = z.label_
         return label
 
@@ -674,6 +679,11 @@ class Linker:
         if re.search(r"(?:progress(?:ion)? to|risk of|rather than|compared to|department of|division of|"
                      r"institute of|center for|centre for|society (?:of|for)|association|foundation for|"
                      r"journal of|congress (?:of|on))\s*(?:an?|the)?$", before):
+            return True
+        # "Somerset, which markets Eldepryl for the treatment of Parkinson's disease, announced ...":
+        # a relative clause about the company
+        if re.search(r",\s*which\s+(?:markets|sells|manufactures|distributes)\b[^,]*$",
+                     self.doc.text[sent.start_char:m.start], re.I):
             return True
         # "multiple myeloma, a bone marrow cancer": an apposition describing the previous condition
         if re.search(r"\S\s*,\s*(?:a|an)\s+(?:[\w-]+\s+){0,3}$", self.doc.text[max(sent.start_char, m.start - 40):m.start]):

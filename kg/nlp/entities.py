@@ -188,19 +188,24 @@ def propagate_names(doc: Doc, spans: list[Span]) -> list[Span]:
             out.append(Span(doc, s.start, s.end, label="TARGET", kb_id=t.kb_id_, span_id=t.id_ + "+same-name"))
         else:
             out.append(s)
-    taken = [False] * len(doc)
+    owner: list[Span | None] = [None] * len(doc)
     for s in out:
         for i in range(s.start, s.end):
-            taken[i] = True
-    extra = []
-    for s in out:
+            owner[i] = s
+    extra, replaced = [], set()
+    for s in list(out):
         if s.label_ == "DRUG" and s.id_ in ("drug.frame", "drug.brand-mark", "drug.coinage"):
             for a, b in _occurrences(doc, s.text):
-                if not any(taken[a:b]):
-                    extra.append(Span(doc, a, b, label="DRUG", kb_id=s.kb_id_, span_id=s.id_ + "+same-name"))
-                    for i in range(a, b):
-                        taken[i] = True
-    return out + extra
+                holders = {id(owner[i]) : owner[i] for i in range(a, b) if owner[i] is not None}
+                # the statistical NER's guess ("NEOTROFIN" as ORG) gives way; our entities do not
+                if any(priority(h) > 40 for h in holders.values()):
+                    continue
+                replaced.update(holders)
+                span = Span(doc, a, b, label="DRUG", kb_id=s.kb_id_, span_id=s.id_ + "+same-name")
+                extra.append(span)
+                for i in range(a, b):
+                    owner[i] = span
+    return [s for s in out if id(s) not in replaced] + extra
 
 
 def propagate_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
@@ -227,9 +232,15 @@ def propagate_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
 
 def _best_overlap(spans: list[Span], start: int, end: int) -> Span | None:
     best, best_overlap = None, 0
+    forms = word_set("formulation_words.tsv", "word")
     for s in spans:
         if s.label_ not in ("DRUG", "TARGET", "CONDITION", "ORG"):
             continue
+        # "selegiline transdermal system (STS)": a drug followed only by dosage-form words
+        if s.label_ == "DRUG" and s.start_char == start and s.end_char < end:
+            rest = s.doc.text[s.end_char:end].lower().split()
+            if rest and all(w in forms for w in rest):
+                return s
         ov = min(end, s.end_char) - max(start, s.start_char)
         # the entity must be the long form, or end where it ends ("the ... (NCI)")
         if ov > best_overlap and s.end_char >= end - 1 and ov >= 0.6 * (end - start):

@@ -164,12 +164,13 @@ def find_institutions(doc: Doc) -> list[Span]:
                 # "X Center, University of Y" and "University of Y, X Center" are one institution
                 if end + 1 < sent.end and doc[end].text == "," and _cap(doc[end + 1]):
                     k = end + 1
-                    while k < sent.end and k - end < 7 and (_cap(doc[k]) or doc[k].lower_ in ("of",)) \
-                            and doc[k].ent_type_ != "PERSON":
+                    while k < sent.end and k - end < 7 and (_cap(doc[k]) or doc[k].lower_ in ("of",)):
                         k += 1
                     tail = doc[end + 1:k]
                     head = doc[start:end].text
-                    if (head.startswith("University of") or tail.text.startswith("University")) and \
+                    campus = re.fullmatch(r"University of [A-Z][\w-]+(?: [A-Z][\w-]+)?", head) and 1 <= len(tail) <= 2 \
+                        and not any(t.text in kw for t in tail) and (k >= sent.end or not _cap(doc[k]))
+                    if campus or (head.startswith("University of") or tail.text.startswith("University")) and \
                             any(kw.get(t.text) == "strong" for t in tail) and tail[0].ent_type_ not in ("GPE",):
                         end = k
                         while end > start and doc[end - 1].lower_ in CONNECTORS:

@@ -6,7 +6,8 @@ paragraph (case-insensitive) and opens a zone:
 * ``header``: a short paragraph that opens a zone running to the next heading;
 * ``inline``: like ``header`` but the heading starts a paragraph of text;
 * ``paragraph``: the matching paragraph alone;
-* ``rest``: the matching paragraph and everything after it.
+* ``rest``: the matching paragraph and everything after it;
+* ``match``: exactly the text the rule matches (a forum header before the release).
 
 Zones are ``skip`` (forward-looking statements, contacts, newswire footers,
 reference lists: no facts come from them) or ``about`` (background sections,
@@ -27,7 +28,7 @@ from ..errors import DataFileError
 from .resources import data_path, load_jsonl
 
 ZONES_KEY = "kg_zones"
-ZONE_KINDS = {"header", "inline", "paragraph", "rest"}
+ZONE_KINDS = {"header", "inline", "paragraph", "rest", "match"}
 ZONE_LABELS = {"skip", "about"}
 
 
@@ -106,8 +107,18 @@ def find_zones(text: str, rules: tuple[ZoneRule, ...]) -> list[tuple[int, int, s
                 close(s)
         if rule is None:
             continue
+        if rule.kind == "match":
+            m = rule.regex.search(p)
+            zones.append((s + m.start(), s + m.end(), rule.zone, rule.id))
+            continue
         if rule.kind == "paragraph":
-            zones.append((s, e, rule.zone, rule.id))
+            # in a long paragraph (an unwrapped repost) the zone starts at the sentence of the match
+            m = rule.regex.search(p)
+            start = s
+            if m and m.start() > 0:
+                cut = max(p.rfind(". ", 0, m.start()), p.rfind("? ", 0, m.start()), p.rfind("! ", 0, m.start()))
+                start = s + cut + 2 if cut >= 0 else s
+            zones.append((start, e, rule.zone, rule.id))
         elif rule.kind == "rest":
             close(s)
             zones.append((s, len(text), rule.zone, rule.id))

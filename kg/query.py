@@ -1,0 +1,212 @@
+"""SPARQL in, results out: run a query against the store and write its result for people or programs.
+
+:func:`run_query` runs a SPARQL 1.1 query against the embedded store or a
+remote endpoint (the default graph is the union of the document graphs);
+:func:`format_result` writes the result as
+
+* ``json``: SPARQL 1.1 Query Results JSON;
+* ``csv`` / ``tsv``: the SPARQL 1.1 Query Results CSV and TSV formats;
+* ``table``: an aligned plain-text table for people (IRIs shortened with the
+  project's prefixes, long values cut; use csv or json for the full values).
+
+ASK results print ``true`` / ``false``; CONSTRUCT and DESCRIBE results print
+Turtle for ``table`` and N-Triples otherwise. The competency questions live
+in ``ontology/queries/*.rq`` (see :func:`load_query`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import QueryError
+from .store import PREFIXES, QueryResult, open_store
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("table", "csv", "tsv", "json")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+TABLE_CELL_LIMIT = 100
+
+__all__ = ["FORMATS", "QueryResult", "run_query", "format_result", "load_query", "standard_queries"]
+
+
+def run_query(text: str, store: str | None = None, endpoint: str | None = None,
+              bindings: Mapping[str, Any] | None = None) -> QueryResult:
+    """Run ``text`` against the store folder ``store`` or the SPARQL endpoint ``endpoint``.
+
+    ``bindings`` (variable name -> value) narrows a parameterised query such
+    as ``ontology/queries/drug-targets.rq`` (``{"drugLabel": "GTI-2040"}``).
+    Raises :class:`~kg.errors.QueryError` for a malformed query and
+    :class:`~kg.errors.StoreError` for a store that cannot be read.
+    """
+    if not text or not text.strip():
+        raise QueryError("empty query")
+    s = open_store(store, endpoint, read_only=True)
+    try:
+        return s.query(text, bindings)
+    finally:
+        s.close()
+
+
+def load_query(name: str) -> str:
+    """The text of a standard query, by file name with or without ``.rq`` (``"drug-targets"``)."""
+    from .paths import queries_dir
+
+    path = queries_dir() / (name if name.endswith(".rq") else name + ".rq")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        known = ", ".join(standard_queries()) or "none"
+        raise QueryError(f"no standard query {name!r} (known: {known})") from None
+
+
+def standard_queries() -> list[str]:
+    """Names of the queries in ``ontology/queries``."""
+    from .paths import queries_dir
+
+    return sorted(p.stem for p in Path(queries_dir()).glob("*.rq"))
+
+
+# ---------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    """The text of ``result`` in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown result format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if result.kind == "boolean":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
+        return ("true" if result.boolean else "false") + "\n"
+    if result.kind == "graph":
+        return _graph_text(result.triples, turtle=fmt == "table")
+    return {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json}[fmt](result)
+
+
+def _graph_text(triples: list, turtle: bool) -> str:
+    import pyoxigraph as ox
+
+    if turtle:
+        used = {p: ns for p, ns in PREFIXES.items()}
+        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used)
+    else:
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return data.decode("utf-8") if data else ""
+
+
+def _json_term(t) -> dict:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
+            d["datatype"] = t.datatype.value
+        return d
+    if isinstance(t, ox.Triple):        # SPARQL 1.2 / RDF-star quoted triple
+        return {"type": "triple", "value": {"subject": _json_term(t.subject),
+                                            "predicate": _json_term(t.predicate),
+                                            "object": _json_term(t.object)}}
+    raise TypeError(f"not an RDF term: {t!r}")
+
+
+def _json(result: QueryResult) -> str:
+    bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None}
+                for row in result.rows]
+    doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _csv_value(t) -> str:
+    """CSV results: IRIs and literals as their bare value, blank nodes as ``_:id``."""
+    import pyoxigraph as ox
+
+    if t is None:
+        return ""
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    if isinstance(t, ox.Triple):
+        return str(t)
+    return t.value
+
+
+def _csv(result: QueryResult) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(result.variables)
+    for row in result.rows:
+        w.writerow([_csv_value(t) for t in row])
+    return out.getvalue()
+
+
+def _tsv_value(t) -> str:
+    """TSV results: terms in N-Triples / Turtle syntax (tabs and newlines escaped)."""
+    if t is None:
+        return ""
+    return str(t)
+
+
+def _tsv(result: QueryResult) -> str:
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _short(t) -> str:
+    """A term as a person reads it: prefixed IRI, bare literal value, ``_:id`` blank node."""
+    import pyoxigraph as ox
+
+    if t is None:
+        return ""
+    if isinstance(t, ox.NamedNode):
+        best = max((ns for ns in PREFIXES.values() if t.value.startswith(ns)), key=len, default=None)
+        if best is not None:
+            prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+            return f"{prefix}:{t.value[len(best):]}"
+        return f"<{t.value}>"
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    if isinstance(t, ox.Literal):
+        text = " ".join(t.value.split())
+        return text + (f"@{t.language}" if t.language else "")
+    return str(t)
+
+
+def _cut(text: str, limit: int = TABLE_CELL_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _table(result: QueryResult) -> str:
+    header = list(result.variables)
+    rows = [[_cut(_short(t)) for t in row] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    numeric = [bool(rows) and all(_numeric(row[i]) for row in result.rows if row[i] is not None)
+               for i in range(len(header))]
+
+    def line(cells):
+        parts = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)]
+        return " | ".join(parts).rstrip()
+
+    out = [line(header), "-+-".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    n = len(rows)
+    out.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def _numeric(t) -> bool:
+    import pyoxigraph as ox
+
+    return isinstance(t, ox.Literal) and t.datatype.value.rsplit("#", 1)[-1] in (
+        "integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")

@@ -1,0 +1,738 @@
+"""The store: where the knowledge graph lives between runs, behind one small interface.
+
+Two backends implement :class:`Store`:
+
+* :class:`EmbeddedStore`, an on-disk `pyoxigraph <https://pyoxigraph.readthedocs.io>`_
+  store in a folder (default ``./kg-store``, or ``$KG_STORE``), or in memory
+  when no folder is given;
+* :class:`RemoteStore`, a SPARQL 1.1 endpoint reached over HTTP (SPARQL 1.1
+  Protocol for queries, SPARQL 1.1 Update for writes), with credentials from
+  ``KG_ENDPOINT_USER`` / ``KG_ENDPOINT_PASSWORD`` (basic) or
+  ``KG_ENDPOINT_TOKEN`` (bearer).
+
+The layout follows the contract: one named graph per document, named by the
+document's IRI, whose document node carries ``dcterms:source`` and
+``cp:contentHash``. The same content seen under several paths is one graph
+with several ``dcterms:source`` values.
+
+Every write is one SPARQL 1.1 Update request. A request is atomic on both
+backends (pyoxigraph runs ``Store.update`` as one transaction; SPARQL servers
+run one request as one transaction), so replacing a document (dropping its old
+graph and the graphs its source held before, then inserting the new graph)
+never leaves a half-written document behind. Inside :meth:`Store.batch`
+several documents share one request; each is still all-or-nothing.
+
+Values reach SPARQL only as terms serialized by pyoxigraph's N-Triples
+serializer (updates) or as bindings (queries); no text from a document is
+ever formatted into a query.
+"""
+from __future__ import annotations
+
+import abc
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from .errors import QueryError, StoreError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STORE = "kg-store"
+
+CP_NS = "https://w3id.org/cpkg/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DCT_SOURCE = "http://purl.org/dc/terms/source"
+CP_DOCUMENT = CP_NS + "Document"
+CP_CONTENT_HASH = CP_NS + "contentHash"
+
+#: Prefixes used when the store writes Turtle / TriG.
+PREFIXES = {
+    "cp": CP_NS,
+    "cpid": CP_NS + "id/",
+    "cpdoc": CP_NS + "doc/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": XSD,
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+
+DUMP_FORMATS = ("trig", "nquads")
+
+
+def _ox():
+    """pyoxigraph, imported on first use (it is only needed once a store is opened)."""
+    import pyoxigraph
+    return pyoxigraph
+
+
+def default_location() -> str:
+    """The embedded store folder used when none is given: ``$KG_STORE`` or ``./kg-store``."""
+    return os.environ.get("KG_STORE") or DEFAULT_STORE
+
+
+# ---------------------------------------------------------------------------
+# Terms
+# ---------------------------------------------------------------------------
+
+def to_term(value: Any):
+    """A pyoxigraph term for ``value``: a pyoxigraph or rdflib term, or a Python str/int/float/bool.
+
+    Raises :class:`ValueError` for an invalid IRI (pyoxigraph checks it), so a
+    bad term is caught before it reaches a query or an update.
+    """
+    ox = _ox()
+    if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
+        return value
+    try:
+        from rdflib.term import BNode, Literal, URIRef
+    except ImportError:            # pragma: no cover - rdflib is a dependency
+        BNode = Literal = URIRef = ()
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, BNode):
+        return ox.BlankNode(str(value))
+    if isinstance(value, Literal):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        if value.datatype is not None:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+        return ox.Literal(str(value))
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(XSD + "double"))
+    if isinstance(value, Decimal):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
+    if isinstance(value, str):
+        return ox.Literal(value)
+    raise TypeError(f"cannot make an RDF term of {type(value).__name__} {value!r}")
+
+
+def to_triples(triples) -> list:
+    """pyoxigraph triples from an rdflib graph, an iterable of triples, or N-Triples text."""
+    ox = _ox()
+    if isinstance(triples, (str, bytes)):
+        try:
+            return [q.triple for q in ox.parse(triples, format=ox.RdfFormat.N_TRIPLES)]
+        except SyntaxError as e:
+            raise ValueError(f"invalid N-Triples: {e}") from None
+    out = []
+    for t in triples:
+        if isinstance(t, ox.Triple):
+            out.append(t)
+        elif isinstance(t, ox.Quad):
+            out.append(t.triple)
+        else:
+            s, p, o = t[:3]
+            out.append(ox.Triple(to_term(s), to_term(p), to_term(o)))
+    return out
+
+
+def ntriples(triples) -> str:
+    """N-Triples text of ``triples`` (see :func:`to_triples`), one triple a line.
+
+    What a worker process sends back to the one writing the store.
+    """
+    return "".join(f"{t} .\n" for t in to_triples(triples))
+
+
+def _nt(term) -> str:
+    """N-Triples form of one term, by pyoxigraph's serializer."""
+    return str(to_term(term))
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document as the store knows it: its graph's IRI, one source and the content hash."""
+
+    iri: str
+    source: str
+    content_hash: str
+
+
+@dataclass
+class QueryResult:
+    """A SPARQL result, materialised, whatever the backend.
+
+    ``kind`` is ``"solutions"`` (SELECT: ``variables`` and ``rows``, a row
+    holding one pyoxigraph term or ``None`` per variable), ``"boolean"``
+    (ASK: ``boolean``) or ``"graph"`` (CONSTRUCT / DESCRIBE: ``triples``).
+    """
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list = field(default_factory=list)
+
+    @classmethod
+    def from_oxigraph(cls, result) -> "QueryResult":
+        ox = _ox()
+        if isinstance(result, ox.QueryBoolean):
+            return cls("boolean", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = [tuple(sol[i] for i in range(len(names))) for sol in result]
+            return cls("solutions", variables=names, rows=rows)
+        return cls("graph", triples=[t.triple if isinstance(t, ox.Quad) else t for t in result])
+
+    def __len__(self) -> int:
+        if self.kind == "solutions":
+            return len(self.rows)
+        if self.kind == "graph":
+            return len(self.triples)
+        return 1
+
+    def column(self, name: str) -> list:
+        """The values of one variable, row by row (``None`` where unbound)."""
+        i = self.variables.index(name)
+        return [r[i] for r in self.rows]
+
+    def values(self, name: str) -> list:
+        """The plain values (IRI or lexical form) of one variable, unbound ones left out."""
+        return [t.value for t in self.column(name) if t is not None]
+
+
+def _bindings(bindings: Mapping[str, Any] | None) -> dict:
+    """Variable name (with or without ``?``) -> pyoxigraph term."""
+    out = {}
+    for name, value in (bindings or {}).items():
+        name = name.lstrip("?$")
+        if not name.replace("_", "a").isalnum():
+            raise QueryError(f"invalid variable name in bindings: {name!r}")
+        out[name] = to_term(value)
+    return out
+
+
+def _values_clause(bindings: Mapping[str, Any]) -> str:
+    """A trailing ``VALUES`` clause binding each variable to its serialized term."""
+    terms = _bindings(bindings)
+    if not terms:
+        return ""
+    names = " ".join(f"?{n}" for n in terms)
+    row = " ".join(str(t) for t in terms.values())
+    return f"\nVALUES ({names}) {{ ({row}) }}\n"
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit - 1] + "\u2026"
+
+
+# ---------------------------------------------------------------------------
+# The interface
+# ---------------------------------------------------------------------------
+
+class Store(abc.ABC):
+    """A quad store holding one named graph per document.
+
+    Subclasses provide five primitives (:meth:`_match`, :meth:`_query`,
+    :meth:`_update`, :meth:`dump`, :meth:`graphs`); document bookkeeping,
+    replacement and batching are written once, here, on top of them.
+    """
+
+    location: str = ""
+
+    def __init__(self) -> None:
+        self._batch_size = 0            # 0: write at once
+        self._pending: list[str] = []   # update operations waiting for flush()
+        self._pending_docs = 0
+        self._pending_keys: set[tuple[str, str]] = set()
+
+    # -- primitives ---------------------------------------------------------
+
+    @abc.abstractmethod
+    def _match(self, s=None, p=None, o=None, g=None) -> list:
+        """Quads in named graphs matching the pattern (``None`` matches anything)."""
+
+    @abc.abstractmethod
+    def _query(self, sparql: str, bindings: dict) -> QueryResult:
+        """Run a query whose default graph is the union of the named graphs."""
+
+    @abc.abstractmethod
+    def _update(self, update: str) -> None:
+        """Run one SPARQL 1.1 Update request, atomically."""
+
+    @abc.abstractmethod
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs."""
+
+    @abc.abstractmethod
+    def dump(self, output=None, format: str = "trig") -> bytes | None:
+        """Serialize every named graph as TriG or N-Quads to ``output`` (a path or binary file), or return bytes."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int:
+        """Number of quads."""
+
+    def close(self) -> None:
+        """Write what is pending and release the store."""
+        self.flush()
+
+    # -- queries ------------------------------------------------------------
+
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run a SPARQL 1.1 query; the default graph is the union of all document graphs.
+
+        ``bindings`` maps variable names to values (strings, numbers, rdflib
+        or pyoxigraph terms); a bound variable keeps only the solutions where
+        it has that value, as a trailing ``VALUES`` clause would. Bind
+        variables that occur in the query's patterns.
+        """
+        return self._query(sparql, _bindings(bindings))
+
+    # -- documents ----------------------------------------------------------
+
+    def find_documents(self, source: str | None = None, content_hash: str | None = None) -> list[DocumentRecord]:
+        """Documents with that source and / or content hash (every document if neither is given).
+
+        A document seen under several sources gives one record per source.
+        """
+        ox = _ox()
+        src_p, hsh_p = ox.NamedNode(DCT_SOURCE), ox.NamedNode(CP_CONTENT_HASH)
+        hsh = ox.Literal(content_hash) if content_hash is not None else None
+        if source is None and hsh is None:          # everything: two scans
+            src_quads = self._match(None, src_p, None, None)
+            hash_quads = self._match(None, hsh_p, None, None)
+        elif source is not None:
+            src_quads = self._match(None, src_p, ox.Literal(source), None)
+            hash_quads = [q for g in {q.graph_name for q in src_quads}
+                          for q in self._match(g, hsh_p, hsh, g)]
+        else:
+            hash_quads = self._match(None, hsh_p, hsh, None)
+            src_quads = [q for g in {q.graph_name for q in hash_quads}
+                         for q in self._match(g, src_p, None, g)]
+        hashes: dict = {}
+        for q in hash_quads:
+            if q.subject == q.graph_name:
+                hashes.setdefault(q.subject, set()).add(q.object.value)
+        out = set()
+        for q in src_quads:
+            if q.subject != q.graph_name or not isinstance(q.object, ox.Literal):
+                continue
+            for h in hashes.get(q.subject, ()):
+                out.add(DocumentRecord(q.subject.value, q.object.value, h))
+        return sorted(out, key=lambda r: (r.source, r.iri))
+
+    def replace_document(self, doc_iri: str, triples, *, source: str, content_hash: str) -> None:
+        """Make ``triples`` the named graph ``doc_iri``, the graph of the document at ``source``.
+
+        In one atomic write: the graphs that ``source`` held before lose it
+        (a graph left without any source is dropped), the old graph
+        ``doc_iri`` is dropped, and the new one inserted. If the old graph had
+        the same content hash, its other sources stay on the new one.
+        ``triples`` is an rdflib graph, an iterable of triples, or N-Triples text.
+        """
+        ox = _ox()
+        try:
+            doc = ox.NamedNode(str(doc_iri))
+            body = to_triples(triples)
+        except ValueError as e:
+            raise StoreError(f"{source}: cannot store its graph ({e})") from None
+        src, hsh = ox.Literal(source), ox.Literal(content_hash)
+        extra = [ox.Triple(doc, ox.NamedNode(RDF_TYPE), ox.NamedNode(CP_DOCUMENT)),
+                 ox.Triple(doc, ox.NamedNode(DCT_SOURCE), src),
+                 ox.Triple(doc, ox.NamedNode(CP_CONTENT_HASH), hsh)]
+
+        def plan():
+            ops, keys = self._detach(source, keep=doc)
+            old = self._match(doc, None, None, doc)
+            same = any(q.predicate.value == CP_CONTENT_HASH and q.object == hsh for q in old)
+            kept = [ox.Triple(doc, q.predicate, q.object) for q in old
+                    if same and q.predicate.value == DCT_SOURCE]
+            lines = "".join(f"{t} .\n" for t in body + extra + kept)
+            ops.append(f"DROP SILENT GRAPH {doc}")
+            ops.append(f"INSERT DATA {{ GRAPH {doc} {{\n{lines}}} }}")
+            keys.add(("g", doc.value))
+            return ops, keys
+
+        self._submit(plan)
+
+    def add_source(self, doc_iri: str, source: str) -> None:
+        """Record that ``source`` holds the document already stored as ``doc_iri`` (same content).
+
+        The graphs ``source`` held before lose it, as in :meth:`replace_document`.
+        """
+        ox = _ox()
+        doc = ox.NamedNode(str(doc_iri))
+
+        def plan():
+            if not self._match(doc, ox.NamedNode(RDF_TYPE), ox.NamedNode(CP_DOCUMENT), doc):
+                raise StoreError(f"no document {doc_iri} in {self.location}")
+            ops, keys = self._detach(source, keep=doc)
+            ops.append(f"INSERT DATA {{ GRAPH {doc} {{ {doc} {_nt(ox.NamedNode(DCT_SOURCE))} {_nt(source)} }} }}")
+            keys.add(("g", doc.value))
+            return ops, keys
+
+        self._submit(plan)
+
+    def remove_source(self, source: str) -> None:
+        """Forget ``source``: its graphs lose it, and a graph left without any source is dropped."""
+        self._submit(lambda: self._detach(source, keep=None))
+
+    def _detach(self, source: str, keep) -> tuple[list[str], set]:
+        """Update operations taking ``source`` off every document graph but ``keep``."""
+        ox = _ox()
+        src_p, src = ox.NamedNode(DCT_SOURCE), ox.Literal(source)
+        ops: list[str] = []
+        keys = {("s", source)}
+        for q in self._match(None, src_p, src, None):
+            g = q.graph_name
+            if q.subject != g or g == keep:
+                continue
+            keys.add(("g", g.value))
+            others = {o.object for o in self._match(g, src_p, None, g)} - {src}
+            if others:
+                ops.append(f"DELETE DATA {{ GRAPH {g} {{ {g} {src_p} {src} }} }}")
+            else:
+                ops.append(f"DROP SILENT GRAPH {g}")
+        return ops, keys
+
+    # -- batching -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self, size: int = 32) -> Iterator["Store"]:
+        """Group document writes into one update request per ``size`` documents.
+
+        Each document stays all-or-nothing; a write that touches a graph or
+        source already waiting in the batch flushes the batch first, so the
+        plan is always made against what is stored. What is pending is
+        written when the block ends, also when it ends with an exception.
+        """
+        previous = self._batch_size
+        self._batch_size = max(1, int(size))
+        try:
+            yield self
+        except BaseException:
+            try:
+                self.flush()
+            except Exception as e:     # keep the original error; the batch is lost as a whole
+                log.error("could not write the last batch: %s", e)
+            raise
+        else:
+            self.flush()
+        finally:
+            self._batch_size = previous
+
+    def _submit(self, plan) -> None:
+        ops, keys = plan()
+        if self._pending and keys & self._pending_keys:
+            self.flush()
+            ops, keys = plan()
+        if not ops:
+            return
+        self._pending.extend(ops)
+        self._pending_keys |= keys
+        self._pending_docs += 1
+        if self._pending_docs >= max(1, self._batch_size):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending operations as one atomic update request."""
+        if not self._pending:
+            return
+        text = " ;\n".join(self._pending)
+        n = self._pending_docs
+        self._pending, self._pending_keys, self._pending_docs = [], set(), 0
+        log.debug("writing %d document(s) to %s", n, self.location)
+        self._update(text)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.location}>"
+
+
+# ---------------------------------------------------------------------------
+# Embedded (pyoxigraph)
+# ---------------------------------------------------------------------------
+
+def _is_lock_error(e: Exception) -> bool:
+    text = str(e).lower()
+    return "lock" in text and ("temporarily unavailable" in text or "lock file" in text or "locked" in text)
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store in a folder, or in memory when ``path`` is ``None``.
+
+    ``read_only=True`` opens an existing folder without taking its lock (a
+    snapshot; other processes may keep it open). ``create=False`` refuses to
+    make a new store where there is none.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False, create: bool = True):
+        super().__init__()
+        ox = _ox()
+        self.read_only = read_only
+        if path is None:
+            self.path = None
+            self.location = ":memory:"
+            self._ox = ox.Store()
+            return
+        p = Path(path)
+        self.path = p
+        self.location = str(p)
+        if p.exists() and not p.is_dir():
+            raise StoreError(f"{p}: is a file, not a store folder")
+        is_store = (p / "CURRENT").is_file()
+        if not is_store and (read_only or not create):
+            raise StoreError(f"{p}: no store here; run `kg ingest` first or point --store / KG_STORE at one")
+        if not is_store and p.is_dir() and any(p.iterdir()):
+            raise StoreError(f"{p}: folder is not empty and holds no store; choose a new or empty folder")
+        try:
+            self._ox = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
+        except OSError as e:
+            if _is_lock_error(e):
+                raise StoreError(f"{p}: store is in use by another process (a running `kg ingest` or "
+                                 f"`kg serve`?); wait for it to finish or use another --store") from None
+            raise StoreError(f"{p}: cannot open the store ({_first_line(e)})") from None
+
+    @property
+    def oxigraph(self):
+        """The underlying :class:`pyoxigraph.Store`, for what this interface does not cover."""
+        return self._ox
+
+    def _match(self, s=None, p=None, o=None, g=None) -> list:
+        ox = _ox()
+        try:
+            quads = self._ox.quads_for_pattern(s, p, o, g)
+            return [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+        except OSError as e:
+            raise StoreError(f"{self.location}: cannot read the store ({_first_line(e)})") from None
+
+    def _query(self, sparql: str, bindings: dict) -> QueryResult:
+        ox = _ox()
+        subst = {ox.Variable(k): v for k, v in bindings.items()} or None
+        try:
+            result = self._ox.query(sparql, use_default_graph_as_union=True, substitutions=subst)
+            return QueryResult.from_oxigraph(result)
+        except SyntaxError as e:
+            raise QueryError(f"malformed SPARQL query: {_first_line(e)}") from None
+        except (OSError, RuntimeError, ValueError) as e:
+            raise QueryError(f"query failed: {_first_line(e)}") from None
+
+    def _update(self, update: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.location}: store was opened read-only")
+        try:
+            self._ox.update(update)
+        except SyntaxError as e:        # a bug in the update we built, not the user's
+            raise StoreError(f"{self.location}: invalid update ({_first_line(e)})") from None
+        except (OSError, RuntimeError) as e:
+            raise StoreError(f"{self.location}: write failed, nothing written ({_first_line(e)})") from None
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._ox.named_graphs())
+
+    def __len__(self) -> int:
+        return len(self._ox)
+
+    def dump(self, output=None, format: str = "trig") -> bytes | None:
+        ox = _ox()
+        fmt = _dump_format(format)
+        prefixes = PREFIXES if fmt == ox.RdfFormat.TRIG else None
+        try:
+            return self._ox.dump(output, fmt, prefixes=prefixes)
+        except OSError as e:
+            raise StoreError(f"{self.location}: cannot dump the store ({_first_line(e)})") from None
+
+    def close(self) -> None:
+        if getattr(self, "_ox", None) is None:
+            return
+        try:
+            super().close()
+            if not self.read_only and self.path is not None:
+                self._ox.flush()
+        finally:
+            self._ox = None             # pyoxigraph releases the folder's lock when the store is freed
+
+
+def _dump_format(format: str):
+    ox = _ox()
+    fmt = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS, "nq": ox.RdfFormat.N_QUADS}.get(format)
+    if fmt is None:
+        raise StoreError(f"unknown dump format {format!r}: use one of {', '.join(DUMP_FORMATS)}")
+    return fmt
+
+
+# ---------------------------------------------------------------------------
+# Remote (SPARQL 1.1 Protocol + Update)
+# ---------------------------------------------------------------------------
+
+_RESULT_TYPES = {
+    "application/sparql-results+json": ("results", "JSON"),
+    "application/json": ("results", "JSON"),
+    "application/sparql-results+xml": ("results", "XML"),
+    "text/tab-separated-values": ("results", "TSV"),
+    "application/n-triples": ("rdf", "N_TRIPLES"),
+    "text/turtle": ("rdf", "TURTLE"),
+    "application/rdf+xml": ("rdf", "RDF_XML"),
+    "application/n-quads": ("rdf", "N_QUADS"),
+    "application/trig": ("rdf", "TRIG"),
+}
+_ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+           "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.4")
+
+
+def update_url_for(endpoint: str) -> str:
+    """The SPARQL Update URL beside a query endpoint: ``$KG_ENDPOINT_UPDATE``, else by convention.
+
+    ``.../query`` -> ``.../update`` (Oxigraph), ``.../sparql`` -> ``.../update``
+    (Fuseki); any other URL is taken to accept updates itself.
+    """
+    if os.environ.get("KG_ENDPOINT_UPDATE"):
+        return os.environ["KG_ENDPOINT_UPDATE"]
+    base, _, last = endpoint.rstrip("/").rpartition("/")
+    if base and last in ("query", "sparql"):
+        return f"{base}/update"
+    return endpoint
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 endpoint: queries by the SPARQL Protocol, writes by SPARQL Update.
+
+    The endpoint should expose the union of its named graphs as the default
+    graph (Oxigraph: ``oxigraph serve --union-default-graph``; Fuseki:
+    ``tdb2:unionDefaultGraph true``) for user queries to see every document;
+    the store's own bookkeeping uses ``GRAPH`` patterns and works either way.
+    """
+
+    def __init__(self, endpoint: str, *, update_endpoint: str | None = None, timeout: float = 60.0,
+                 auth: tuple[str, str] | None = None, token: str | None = None):
+        super().__init__()
+        import requests
+
+        if not endpoint.startswith(("http://", "https://")):
+            raise StoreError(f"{endpoint}: not an http(s) URL of a SPARQL endpoint")
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or update_url_for(endpoint)
+        self.location = endpoint
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "clinical-pipeline-kg"
+        token = token if token is not None else os.environ.get("KG_ENDPOINT_TOKEN")
+        user = os.environ.get("KG_ENDPOINT_USER")
+        if auth is None and user:
+            auth = (user, os.environ.get("KG_ENDPOINT_PASSWORD", ""))
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+        elif auth:
+            self._session.auth = auth
+
+    def _post(self, url: str, *, data, headers: dict, what: str, error=StoreError):
+        import requests
+
+        try:
+            r = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
+        except requests.RequestException as e:
+            reason = type(e).__name__ if not str(e) else _first_line(str(e), 160)
+            raise StoreError(f"cannot reach SPARQL endpoint {url} ({reason})") from None
+        if r.status_code in (401, 403):
+            raise StoreError(f"{url} refused the {what} (HTTP {r.status_code}); set KG_ENDPOINT_USER and "
+                             f"KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN")
+        if r.status_code >= 400:
+            detail = _first_line(r.text) if r.text else r.reason
+            raise error(f"{url} rejected the {what} (HTTP {r.status_code}): {detail}")
+        return r
+
+    def _query(self, sparql: str, bindings: dict) -> QueryResult:
+        text = sparql + _values_clause(bindings) if bindings else sparql
+        r = self._post(self.endpoint, data={"query": text}, what="query", error=QueryError,
+                       headers={"Accept": _ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
+        return self._parse(r)
+
+    def _parse(self, r) -> QueryResult:
+        ox = _ox()
+        ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        kind = _RESULT_TYPES.get(ctype)
+        if kind is None:
+            raise QueryError(f"{self.endpoint} answered with unsupported content type {ctype or 'none'!r}")
+        try:
+            if kind[0] == "results":
+                return QueryResult.from_oxigraph(
+                    ox.parse_query_results(r.content, getattr(ox.QueryResultsFormat, kind[1])))
+            quads = ox.parse(r.content, format=getattr(ox.RdfFormat, kind[1]))
+            return QueryResult("graph", triples=[q.triple for q in quads])
+        except (SyntaxError, ValueError) as e:
+            raise QueryError(f"{self.endpoint} sent a result that does not parse ({_first_line(e)})") from None
+
+    def _update(self, update: str) -> None:
+        self._post(self.update_endpoint, data=update.encode("utf-8"), what="update",
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def _match(self, s=None, p=None, o=None, g=None) -> list:
+        ox = _ox()
+        bound = {k: v for k, v in (("s", s), ("p", p), ("o", o), ("g", g)) if v is not None}
+        res = self._query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bound)
+        out = []
+        for row in res.rows:
+            vals = dict(zip(res.variables, row))
+            vals.update(bound)
+            out.append(ox.Quad(vals["s"], vals["p"], vals["o"], vals["g"]))
+        return out
+
+    def graphs(self) -> list[str]:
+        res = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {})
+        return sorted(t.value for t in res.column("g") if t is not None)
+
+    def __len__(self) -> int:
+        res = self._query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {})
+        return int(res.rows[0][0].value) if res.rows else 0
+
+    def dump(self, output=None, format: str = "trig") -> bytes | None:
+        ox = _ox()
+        fmt = _dump_format(format)
+        quads = self._match()
+        prefixes = PREFIXES if fmt == ox.RdfFormat.TRIG else None
+        try:
+            return ox.serialize(quads, output, fmt, prefixes=prefixes)
+        except OSError as e:
+            raise StoreError(f"cannot write the dump ({_first_line(e)})") from None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._session.close()
+
+
+# ---------------------------------------------------------------------------
+# Opening
+# ---------------------------------------------------------------------------
+
+def open_store(store: str | os.PathLike | None = None, endpoint: str | None = None, *,
+               read_only: bool = False) -> Store:
+    """The store to use: the endpoint if one is given, else the embedded store folder.
+
+    ``read_only=True`` (queries, exports) never creates a store and, when
+    another process holds the folder's lock, falls back to a read-only snapshot.
+    """
+    if endpoint:
+        return RemoteStore(endpoint)
+    path = store if store is not None else default_location()
+    if not read_only:
+        return EmbeddedStore(path)
+    try:
+        return EmbeddedStore(path, create=False)
+    except StoreError as e:
+        if "in use by another process" not in str(e):
+            raise
+        log.info("%s is locked by another process; reading a snapshot of it", path)
+        return EmbeddedStore(path, read_only=True)
