@@ -674,7 +674,8 @@ def render_image(G, fmt: str) -> bytes:
                                edgecolors="white", linewidths=0.5)
         top = sorted(G.degree(), key=lambda nd: (-nd[1], G.nodes[nd[0]].get("label", nd[0])))[:TOP_LABELS]
         labels = {n: _short(G.nodes[n].get("label", n)) for n, _ in top}
-        nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=8)
+        nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=8,
+                                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     else:
         ax.text(0.5, 0.5, "no nodes in this view", ha="center", va="center", transform=ax.transAxes)
     present = {d.get("type") for _, d in G.nodes(data=True)}
@@ -821,7 +822,7 @@ def _read_query(query_file) -> str:
         raise ExportError(f"{query_file}: cannot read query file ({e.strerror or e})") from None
     form = query_form(text)
     if form not in ("CONSTRUCT", "DESCRIBE"):
-        found = f"a {form} query" if form else "no SPARQL query form"
+        found = f"{'an' if form == 'ASK' else 'a'} {form} query" if form else "no SPARQL query form"
         raise ExportError(f"{query_file}: --query needs a CONSTRUCT or DESCRIBE query, found {found}")
     return text
 

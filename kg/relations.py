@@ -48,6 +48,7 @@ from .records import Assertion, Entity, Evidence, Extraction, Trial, entity_key,
 
 LABEL_TYPES = {"DRUG": "Drug", "TARGET": "Target", "CONDITION": "Condition", "ORG": "Organization"}
 MARKER_LABELS = {"PHASE", "TRIAL"}
+GENERIC_CATEGORY = re.compile(r"^(?:[\w-]+ )?(?:diseases|disorders|conditions|cancers|malignancies|indications)$")
 GENERIC_CONDITIONS = {"cancer", "cancers", "tumors", "tumor", "malignancies", "disease",
                       "diseases", "advanced cancer", "tumours"}
 NON_SITE_ROLES = {"agency", "regulator", "conference", "journal", "exchange", "media", "company"}
@@ -231,6 +232,8 @@ class Linker:
         self.partner_only: set[str] = set()
         self.trial_drugs: set[str] = set()
         self.investigator_sponsored: set[str] = set()
+        self.not_sites: set[int] = set()
+        self.sentence_drug: dict[int, str] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -374,8 +377,8 @@ class Linker:
                 ea, eb = self.x.entities[a.key], self.x.entities[b.key]
                 if "institution" in ea.roles and "institution" in eb.roles and a.key != b.key and \
                         re.fullmatch(r"\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", self.doc.text[a.end:b.start]):
-                    eb.aliases.add(_surface(self.doc.text[a.start:b.end]))
-                    self.union(a.key, b.key, prefer=b.key)
+                    ea.aliases.add(_surface(self.doc.text[a.start:b.end]))
+                    self.not_sites.add(id(b))
 
     def _preferred_drug(self, a: str, b: str) -> str:
         ea, eb = self.x.entities[a], self.x.entities[b]
@@ -398,6 +401,8 @@ class Linker:
             cut = sent.start_char + m.start()
             for mm in self.by_sent.get(self.sidx(sent), []):
                 if mm.label != "ORG" or mm.start >= cut:
+                    continue
+                if normalize_name(mm.text).strip("\"'\u201c\u201d ") in ("company", "corporation"):
                     continue
                 e = self.x.entities[mm.key]
                 if e.roles & {"agency", "regulator", "exchange", "media", "conference", "journal", "institution"}:
@@ -549,9 +554,11 @@ class Linker:
         f.partners = [p for p in f.partners if p not in f.drugs]
         # conditions
         conds = [m for m in ms if m.label == "CONDITION"]
-        specific = [m for m in conds if normalize_name(self.x.entities[m.key].name) not in GENERIC_CONDITIONS]
+        specific = [m for m in conds if not self._generic(m.key)]
         for m in (specific or conds):
             if self._condition_is_background(sent, m) or not self._in_indication_slot(sent, m):
+                continue
+            if "PRECLINICAL" in categories(self.doc, m.start, m.end):
                 continue
             if m.key not in f.conditions:
                 f.conditions.append(m.key)
@@ -562,6 +569,8 @@ class Linker:
                 if m.label != "ORG" or m.key in f.sponsors:
                     continue
                 e = self.x.entities[m.key]
+                if id(m) in self.not_sites or self._org_in_apposition(sent, m):
+                    continue
                 if "institution" in e.roles and not (e.roles & NON_SITE_ROLES) and not self._not_site_context(m):
                     if m.key not in f.sites:
                         f.sites.append(m.key)
@@ -632,6 +641,9 @@ class Linker:
             lead = " ".join(self.words_between(max(sent.start_char, (prev.end if prev else sent.start_char)), m.start))
             if prev is not None and self.find(prev.key) == self.find(m.key):
                 role = roles[id(prev)]
+            elif prev is not None and roles.get(id(prev)) == "comparator" and \
+                    re.fullmatch(r"\s*(?:,|or|and|, or|, and)\s*", self.doc.text[prev.end:m.start]):
+                role = "comparator"       # "such as enzalutamide, apalutamide, darolutamide or abiraterone"
             elif any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,6}$", lead) for c in comparators):
                 role = "comparator"
             elif principal is not None:
@@ -641,7 +653,8 @@ class Linker:
                 elif prev is not None and roles.get(id(prev)) == "partner" and re.fullmatch(r"\s*(?:,|and|, and|or)\s*",
                                                                                            self.doc.text[prev.end:m.start]):
                     role = "partner"
-                elif prev is principal and self.doc.text[prev.end:m.start].strip().lower() in combo_between + ["and", "plus", "+", "with"] \
+                elif prev is principal and re.fullmatch(r"(?:and|plus|with|\+|/)(?:\s+[\w-]+){0,2}",
+                                                         self.doc.text[prev.end:m.start].strip().lower()) \
                         and re.search(r"\b(?:with|received|receiving|treated|administered|of)\s+(?:\S+\s+){0,2}$",
                                       self.doc.text[max(sent.start_char, principal.start - 40):principal.start].lower()):
                     role = "partner"      # "patients treated with LOR-2040 and high-dose Ara-C"
@@ -653,11 +666,18 @@ class Linker:
             prev = m
         return roles
 
+    def _generic(self, key: str) -> bool:
+        """ "cancer", "tumors", "neurological diseases": a class of diseases, not an indication."""
+        name = normalize_name(self.x.entities[key].name)
+        return name in GENERIC_CONDITIONS or (bool(GENERIC_CATEGORY.match(name)) and not re.search(
+            r"cell|solid|lung|breast|prostate|colon|colorectal|pancrea|ovar|renal|liver|gastric|head|neck|skin|"
+            r"bladder|kidney|brain|blood|hematologic|haematologic", name))
+
     def _in_indication_slot(self, sent: Span, m: Mention) -> bool:
         """Is the condition what a trial or drug is for ("in patients with X", "for X", "X patients")?"""
         before = " ".join(self.words_between(max(sent.start_char, m.start - 70), m.start)[-7:])
         after = self.words_between(m.end, min(sent.end_char, m.end + 30))[:2]
-        generic = normalize_name(self.x.entities[m.key].name) in GENERIC_CONDITIONS
+        generic = self._generic(m.key)
         if generic:
             return bool(re.search(r"(?:patients?|subjects?|participants?)\s+(?:with|whose|suffering from|who have)"
                                   r"(?:\s+[\w-]+){0,5}$|(?:^|\s)with (?:advanced|a variety of|various|refractory|solid)"
@@ -680,6 +700,16 @@ class Linker:
                      r"institute of|center for|centre for|society (?:of|for)|association|foundation for|"
                      r"journal of|congress (?:of|on))\s*(?:an?|the)?$", before):
             return True
+        if re.search(r"\b(?:forms?|types?|subtypes?|kinds?) of\s+(?:[\w-]+\s+){0,1}$", self.doc.text[max(sent.start_char, m.start - 30):m.start], re.I):
+            return True       # "one of the most common forms of lung cancer"
+        # "the pulmonary disease associated with CF": the condition is the one it is associated with
+        if re.match(r"\s*(?:associated with|related to|caused by|secondary to)\b", self.doc.text[m.end:m.end + 20], re.I):
+            return True
+        # a condition inside a description of an organisation ("ANZUP, a group ... for prostate cancers")
+        orgs = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "ORG" and x.end <= m.start]
+        if orgs and re.fullmatch(r"\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*(?:,[^,;]*){0,4}", self.doc.text[orgs[-1].end:m.start]) \
+                and not any(x.label == "DRUG" and orgs[-1].end < x.start < m.start for x in self.by_sent.get(self.sidx(sent), [])):
+            return True
         # "Somerset, which markets Eldepryl for the treatment of Parkinson's disease, announced ...":
         # a relative clause about the company
         if re.search(r",\s*which\s+(?:markets|sells|manufactures|distributes)\b[^,]*$",
@@ -694,6 +724,14 @@ class Linker:
         after = self.doc.text[m.end:min(sent.end_char, m.end + 40)].lower()
         return bool(re.match(r"\s*patients with\b", after)) and any(
             x.label == "CONDITION" and x.start > m.end and x.start - m.end < 40 for x in self.by_sent.get(self.sidx(sent), []))
+
+    def _org_in_apposition(self, sent: Span, m: Mention) -> bool:
+        """ "ANZUP, a leading Cancer Cooperative Trials Group": a description of the previous organisation."""
+        orgs = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "ORG" and x.end <= m.start]
+        if not orgs:
+            return False
+        between = self.doc.text[orgs[-1].end:m.start]
+        return bool(re.fullmatch(r"\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*", between))
 
     def _not_site_context(self, m: Mention) -> bool:
         before = " ".join(self.words_between(max(0, m.start - 60), m.start)[-5:])
@@ -985,7 +1023,7 @@ class Linker:
                 if best is None:
                     continue
                 d, (cue, conf) = best
-                if cname in GENERIC_CONDITIONS:
+                if self._generic(c.key):
                     continue          # "the management of cancer": not an indication
                 if "PRECLINICAL" in ctx:
                     conf *= 0.7

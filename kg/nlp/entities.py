@@ -121,6 +121,9 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
     for s in drugs:
         by_word.setdefault(s.text.lower(), []).append(s)
     strong_words = {s.text.lower() for s in drugs if s.id_ in ("drug.lexicon", "drug.inn-stem")}
+    # a coinage that names an organisation here ("GeoVax", "RedHill") is not a drug
+    org_words = {w.lower() for e in doc.spans.get(MODEL_KEY, []) if e.label_ == "ORG" for w in e.text.split()[:1]}
+    org_words |= {w.lower() for e in spans if e.label_ == "ORG" for w in e.text.split()[:1]}
     drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
     out = []
     for s in spans:
@@ -129,6 +132,8 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
             continue
         word = s.text.lower()
         same = by_word.get(word, [s])
+        if s.id_ == "drug.coinage" and word in org_words:
+            continue
         if s.id_ in ("drug.brand-mark", "drug.coinage") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it
             mentions = [m for m in _occurrences(doc, s.text)]

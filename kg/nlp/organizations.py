@@ -107,7 +107,12 @@ def _name_tokens(sent) -> list[list]:
 def _split_and(run: list, kw: dict) -> list[list]:
     """ "National Cancer Institute of Mexico and the National Medical Center": two institutions."""
     parts, cur = [], []
-    for t in run:
+    for n, t in enumerate(run):
+        nxt = run[n + 1].lower_ if n + 1 < len(run) else ""
+        if t.lower_ == "and" and nxt == "the" and cur:
+            parts.append(cur)      # "Bayer and the Ramsay Hospital Foundation": "and the" starts a new name
+            cur = []
+            continue
         if t.lower_ == "and" and any(kw.get(x.text) == "strong" for x in cur):
             parts.append(cur)
             cur = []
@@ -169,7 +174,8 @@ def find_institutions(doc: Doc) -> list[Span]:
                     tail = doc[end + 1:k]
                     head = doc[start:end].text
                     campus = re.fullmatch(r"University of [A-Z][\w-]+(?: [A-Z][\w-]+)?", head) and 1 <= len(tail) <= 2 \
-                        and not any(t.text in kw for t in tail) and (k >= sent.end or not _cap(doc[k]))
+                        and not any(t.text in kw for t in tail) and all(t.pos_ == "PROPN" for t in tail) \
+                        and (k >= sent.end or doc[k].is_punct or doc[k].lower_ in ("in", "and"))
                     if campus or (head.startswith("University of") or tail.text.startswith("University")) and \
                             any(kw.get(t.text) == "strong" for t in tail) and tail[0].ent_type_ not in ("GPE",):
                         end = k

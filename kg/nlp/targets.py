@@ -84,8 +84,9 @@ def _np_right(doc: Doc, i: int, hi: int, skip: dict) -> tuple[int, int] | None:
             i += 1
         elif skip.get(low) == "process" and i + 1 < hi and doc[i + 1].lower_ == "of":
             i += 2
-        elif low in ("and", "attacks") and i > 0 and doc[i - 1].lower_ in ("targets",):
-            i += 1      # "targets and attacks telomeres"
+        elif low == "and" and i + 1 < hi and (doc[i + 1].pos_ == "VERB" or doc[i + 1].lower_.endswith("s")) \
+                and i > 0 and doc[i - 1].pos_ == "VERB":
+            i += 2      # "targets and attacks telomeres"
         else:
             break
     start = i
@@ -105,6 +106,12 @@ def _np_right(doc: Doc, i: int, hi: int, skip: dict) -> tuple[int, int] | None:
             break
     while i > start and (doc[i - 1].is_punct or doc[i - 1].lower_ in ("of", "containing")):
         i -= 1
+    # "a key cancer protein called Bcl-2": the name is what the description is called
+    if i + 1 < hi and doc[i].lower_ in ("called", "named") or i + 2 < hi and doc[i].lower_ == "known" and doc[i + 1].lower_ == "as":
+        k = i + (2 if doc[i].lower_ == "known" else 1)
+        named = _np_right(doc, k, hi, skip)
+        if named:
+            return named
     return (start, i) if i > start else None
 
 
