@@ -582,7 +582,7 @@ def _gexf_writer_class():
 
         def add_attributes(self, node_or_edge, xml_obj, data, default):
             if node_or_edge == "edge":
-                data = {k: v for k, v in data.items() if k != "key"}
+                pass
             return super().add_attributes(node_or_edge, xml_obj, data, default)
 
     return Writer

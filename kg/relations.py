@@ -501,9 +501,18 @@ class Linker:
             if not self.usable(sent):
                 continue
             ms = sorted(self.by_sent.get(sid, []), key=lambda m: m.start)
+            drugs = [m for m in ms if m.label == "DRUG"]
+            if drugs:
+                roles = self._drug_roles(sent, drugs)
+                first = next((m for m in drugs if roles[id(m)] == "principal"), None)
+                if first is not None:
+                    self.sentence_drug[sid] = first.key
             frame = self._frame(sent, ms)
             if frame is not None:
-                frames.extend(self._segment(frame, sent, ms))
+                parts = self._segment(frame, sent, ms)
+                if len(parts) == 1:
+                    parts = self._segment_by_phase(frame, sent, ms)
+                frames.extend(parts)
         return frames
 
     def _frame(self, sent: Span, ms: list[Mention]) -> Frame | None:
@@ -827,11 +836,63 @@ class Linker:
             out.append(f)
         return out
 
+    def _segment_by_phase(self, frame: Frame, sent: Span, ms: list[Mention]) -> list[Frame]:
+        """ "phase 2a trials of X in NSCLC and PDAC, and a phase 3 trial of X in prostate cancer":
+        each condition belongs to the phase before it, each drug to the nearest phase."""
+        anchors = [m for m in ms if m.label == "PHASE" and not self._phase_is_dose(m)]
+        if len({tuple(normalize_phase(a.text)) for a in anchors}) < 2:
+            return [frame]
+        def nearest(m: Mention, before_first: bool) -> Mention:
+            prior = [a for a in anchors if a.end <= m.start]
+            if prior and before_first:
+                return prior[-1]
+            return min(anchors, key=lambda a: abs(a.start - m.start))
+        groups: dict[int, Frame] = {}
+        for a in anchors:
+            groups[id(a)] = Frame(sent, phases=normalize_phase(a.text), has_trial=True, status=frame.status,
+                                  sponsors=list(frame.sponsors), sites=list(frame.sites), partners=list(frame.partners),
+                                  anaphoric=frame.anaphoric, investigator_sponsored=frame.investigator_sponsored)
+            groups[id(a)].rules["segment"] = "trial.phase-segmentation"
+        for m in ms:
+            if m.label == "CONDITION" and m.key in frame.conditions:
+                g = groups[id(nearest(m, True))]
+                if m.key not in g.conditions:
+                    g.conditions.append(m.key)
+            elif m.label == "DRUG" and m.key in frame.drugs:
+                g = groups[id(nearest(m, False))]
+                if m.key not in g.drugs:
+                    g.drugs.append(m.key)
+        out = []
+        for a in anchors:
+            g = groups[id(a)]
+            if not g.drugs:
+                g.drugs = list(frame.drugs[:1])
+            # a phase alone next to another phase of the same list shares its conditions
+            out.append(g)
+        merged: dict[tuple, Frame] = {}
+        for g in out:
+            key = (tuple(g.phases), tuple(g.drugs))
+            if key in merged:
+                merged[key].conditions += [c for c in g.conditions if c not in merged[key].conditions]
+            else:
+                merged[key] = g
+        return list(merged.values())
+
     # -- 3. trials -----------------------------------------------------------
 
     def build_trials(self, frames: list[Frame]) -> None:
         program: Frame | None = None
         for f in frames:
+            sid = self.sidx(f.sent)
+            latest = [k for k in self.sentence_drug if k <= sid]
+            if latest:
+                drug = self.sentence_drug[max(latest)]
+                if drug != self.focus_drug:
+                    self.focus_drug = drug
+                    # the trial in focus is the latest one of the drug now talked about
+                    self.focus_trial = next((t for t in reversed(self.trials) if drug in t.drugs), None)
+                    if program is not None and drug not in program.drugs:
+                        program = None
             if f.drugs:
                 self.focus_drug = f.drugs[0]
             if not f.has_trial and not f.sites and f.sponsors and not f.conditions and f.drugs:
