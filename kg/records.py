@@ -42,7 +42,7 @@ class Entity:
 
 @dataclass(frozen=True)
 class Evidence:
-    start: int                # clean-text offsets of the sentence
+    start: int                # character offsets of the sentence in the original file's text
     end: int
     text: str
     rule: str
@@ -74,9 +74,9 @@ class Trial:
 
 @dataclass(frozen=True)
 class Assertion:
-    subject: str              # entity key, or "trial:<id>"
+    subject: str              # entity key
     predicate: str            # contract property local name (targets, investigatedFor, ...)
-    object: object            # entity key / "trial:<id>" / literal value
+    object: object            # entity key, or a literal value when ``literal``
     evidence: Evidence
     literal: bool = False
 

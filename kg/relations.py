@@ -142,7 +142,7 @@ def normalize_phase(text: str) -> list[str]:
         return []
     a = _phase_part(m.group(1))
     b = _phase_part(m.group(2)) if m.group(2) else None
-    if b and re.search(r"\band\b|&", m.group(0), re.I):
+    if b and (re.search(r"\band\b|&", m.group(0), re.I) or (a[0], b[0]) not in (("1", "2"), ("2", "3"), ("1", "1"), ("2", "2"))):
         # "phase 2 and phase 3": two phases, not a phase 2/3 trial
         return sorted({p for x in (a, b) for p in (f"Phase {x}", f"Phase {x[0]}")})
     stated = f"Phase {a}/{b}" if b else f"Phase {a}"

@@ -10,6 +10,7 @@ offsets in the original file, the rule id and a confidence.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -36,12 +37,12 @@ def bind_prefixes(g: Graph | Dataset) -> None:
     g.bind("dcterms", DCTERMS)
 
 
-def _date_literal(value: str) -> Literal:
+def _date_literal(value: str) -> Literal | None:
     if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
         return Literal(value, datatype=XSD.date)
     if re.fullmatch(r"\d{4}-\d\d", value):
         return Literal(value, datatype=XSD.gYearMonth)
-    return Literal(value)
+    return None
 
 
 def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
@@ -54,8 +55,9 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
     meta = x.meta
     if meta.get("title"):
         g.add((doc, DCTERMS.title, Literal(meta["title"])))
-    if meta.get("date"):
-        g.add((doc, DCTERMS.issued, _date_literal(meta["date"])))
+    issued = _date_literal(meta["date"]) if meta.get("date") else None
+    if issued is not None:
+        g.add((doc, DCTERMS.issued, issued))
     for t in meta.get("tickers", []):
         g.add((doc, CP.ticker, Literal(t)))
     for key in x.companies:
@@ -95,7 +97,7 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         g.add((st, CP.charStart, Literal(ev.start, datatype=XSD.integer)))
         g.add((st, CP.charEnd, Literal(ev.end, datatype=XSD.integer)))
         g.add((st, CP.rule, Literal(ev.rule)))
-        g.add((st, CP.confidence, Literal(round(ev.confidence, 3), datatype=XSD.decimal)))
+        g.add((st, CP.confidence, Literal(Decimal(str(round(ev.confidence, 3))), datatype=XSD.decimal)))
 
     for t in x.trials:
         node = trial_iri(x.doc_id, t.id, t.names)
@@ -105,12 +107,12 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
             g.add((node, CP.trialName, Literal(name)))
             if re.fullmatch(r"NCT\d{8}", name):
                 g.add((node, SKOS.exactMatch, URIRef(f"https://clinicaltrials.gov/study/{name}")))
+        # every trial fact carries the evidence of the sentence that stated it (Trial.add records it)
         for attr, prop in TRIAL_PROPS:
             for key in getattr(t, attr):
-                ev = t.evidence.get(f"{attr}|{key}") or next(iter(t.evidence.values()))
-                state(node, prop, entity_iri(key), ev)
+                state(node, prop, entity_iri(key), t.evidence[f"{attr}|{key}"])
         for p in t.phases:
-            state(node, CP.phase, Literal(p), t.evidence.get(f"phases|{p}") or next(iter(t.evidence.values())))
+            state(node, CP.phase, Literal(p), t.evidence[f"phases|{p}"])
         if t.status:
             state(node, CP.status, Literal(t.status), t.evidence[f"status|{t.status}"])
         if t.enrollment is not None:
@@ -119,7 +121,7 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         # a drug studied in a trial for a condition is investigated for it
         for d in t.drugs:
             for c in t.conditions:
-                ev = t.evidence.get(f"conditions|{c}") or next(iter(t.evidence.values()))
+                ev = t.evidence[f"conditions|{c}"]
                 state(entity_iri(d), CP.investigatedFor, entity_iri(c),
                       Evidence(ev.start, ev.end, ev.text, "trial.investigated-for", ev.confidence))
 
@@ -135,10 +137,12 @@ def _trial_label(x: Extraction, t) -> str:
         return t.names[0]
     name = lambda k: x.entities[k].name if k in x.entities else k.split("|", 1)[-1]
     phase = next((p for p in t.phases if re.fullmatch(r"Phase \d(?:/\d)?", p)), t.phases[0] if t.phases else "")
-    parts = [phase or "Clinical", "trial of", " + ".join(name(k) for k in t.drugs + t.partners)]
+    parts = [phase or "Clinical", "trial"]
+    if t.drugs or t.partners:
+        parts += ["of", " + ".join(name(k) for k in t.drugs + t.partners)]
     if t.conditions:
         parts += ["in", ", ".join(name(k) for k in t.conditions)]
-    return " ".join(p for p in parts if p).replace("Clinical trial", "Clinical trial")
+    return " ".join(parts)
 
 
 def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:
