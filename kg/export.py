@@ -22,6 +22,17 @@ targets, conditions, trials, organisations; never documents or the
     of a drug, linked when they run trials of the same drug; ``weight`` is
     the number of drugs they share (``drugs`` names them).
 
+Nodes carry ``label`` (one ``rdfs:label``: the one most documents give, ties
+to the first in code-point order), ``type`` (Drug, Target, Condition,
+ClinicalTrial, Organization; cp:Company is an Organization), ``iri``,
+``exact_match`` (the ``skos:exactMatch`` IRIs, space-separated), ``documents``
+(how many document graphs mention it) and ``first_seen``; trials also
+``phase`` (every phase stated, joined with "; "), ``status`` and
+``enrollment`` (as stated by the latest dated document), drugs ``mechanism``
+(``cp:mechanismOfAction``, joined). ``weight`` is never below 1: a triple no
+document asserts (one in the default graph, or one a ``--query`` derived)
+counts once.
+
 Every attribute handed to a writer is a scalar (str, int, float): networkx's
 GEXF and GraphML writers do not take lists or ``None``. An attribute with no
 value for a node (``first_seen`` of an undated node, ``status`` of a drug) is
@@ -173,7 +184,6 @@ class Facts:
     relations: dict[tuple, set] = field(default_factory=lambda: defaultdict(set))
     literals: dict[tuple, dict] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     issued: dict[URIRef, str] = field(default_factory=dict)
-    quads: int = 0
 
     @classmethod
     def from_quads(cls, quads: Iterable) -> "Facts":
@@ -183,7 +193,6 @@ class Facts:
         return f
 
     def add(self, s, p, o, g) -> None:
-        self.quads += 1
         if p == RDF.type:
             etype = ENTITY_CLASSES.get(o)
             if etype:
@@ -206,12 +215,6 @@ class Facts:
                 self.relations[(s, p, o)].add(g)
 
     # -- derived values ----------------------------------------------------
-
-    def is_empty(self) -> bool:
-        return self.quads == 0
-
-    def entities(self) -> list[URIRef]:
-        return sorted(self.types, key=str)
 
     def type_of(self, node) -> str | None:
         ts = self.types.get(node)
@@ -582,7 +585,7 @@ def _gexf_writer_class():
 
         def add_attributes(self, node_or_edge, xml_obj, data, default):
             if node_or_edge == "edge":
-                pass
+                data = {k: v for k, v in data.items() if k != "key"}
             return super().add_attributes(node_or_edge, xml_obj, data, default)
 
     return Writer
@@ -618,8 +621,11 @@ def _flat_visual_graph(G, colour: str):
 
 
 def to_graphml(G) -> str:
+    """GraphML; node ids are ``n0``, ``n1``, ... (GraphML ids are NMTOKENs, IRIs are not): see ``iri``."""
     H = _flat_visual_graph(G, colour="rgb")
-    return "\n".join(nx.generate_graphml(H, encoding="utf-8", prettyprint=True, named_key_ids=True)) + "\n"
+    H = nx.relabel_nodes(H, {n: f"n{i}" for i, n in enumerate(H)}, copy=True)
+    lines = nx.generate_graphml(H, encoding="utf-8", prettyprint=True)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + "\n".join(lines) + "\n"
 
 
 def to_graphology(G) -> dict:
@@ -716,6 +722,9 @@ class DatasetSource:
     def is_empty(self) -> bool:
         return next(iter(self.ds.quads((None, None, None, None))), None) is None
 
+    def size(self) -> int:
+        return sum(1 for _ in self.ds.quads((None, None, None, None)))
+
     def quads(self) -> Iterator[tuple]:
         return self.ds.quads((None, None, None, None))
 
@@ -733,10 +742,13 @@ class DatasetSource:
         pass
 
 
-#: one lookup per predicate the export reads; the evidence statements are never fetched whole
-_QUADS_OF_PREDICATE = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-FACT_PREDICATES: tuple[URIRef, ...] = (RDF.type, RDFS.label, SKOS.exactMatch, DCTERMS.issued,
-                                       *RELATIONS, *LITERALS)
+#: the quads the export reads, fetched by one lookup per (predicate) or (rdf:type, class) pattern,
+#: so the evidence statements (most of the store) are never read
+_MATCH = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+FACT_PATTERNS: tuple[dict, ...] = (
+    *({"p": RDF.type, "o": cls} for cls in ENTITY_CLASSES),
+    *({"p": p} for p in (RDFS.label, SKOS.exactMatch, DCTERMS.issued, *RELATIONS, *LITERALS)),
+)
 
 
 class StoreSource:
@@ -748,14 +760,17 @@ class StoreSource:
     def is_empty(self) -> bool:
         return len(self.store) == 0
 
+    def size(self) -> int:
+        return len(self.store)
+
     def quads(self) -> Iterator[tuple]:
-        for p in FACT_PREDICATES:
-            result = self.store.query(_QUADS_OF_PREDICATE, {"p": p})
+        for pattern in FACT_PATTERNS:
+            result = self.store.query(_MATCH, pattern)
             cols = [result.variables.index(v) for v in ("s", "o", "g")]
             for row in result.rows:
                 s, o, g = (row[i] for i in cols)
                 if s is not None and o is not None and g is not None:
-                    yield s, p, o, g
+                    yield s, pattern["p"], o, g
 
     def construct(self, text: str) -> list:
         result = self.store.query(text)
@@ -838,7 +853,9 @@ def export_source(source, fmt: str, output=None, view: str = "full", query_file=
 
     if fmt in RDF_FORMATS:
         data = source.serialize(fmt) if triples is None else _serialize_rdf(triples, fmt)
-        return _emit(data, output, f"{'N-Quads' if fmt == 'nq' else 'TriG'} to {output}")
+        n = source.size() if triples is None else len(triples)
+        return _emit(data, output, f"{n} {'quads' if triples is None else 'triples'} as "
+                                   f"{'N-Quads' if fmt == 'nq' else 'TriG'} to {output}")
 
     facts = Facts.from_quads(source.quads())
     G = build_graph(facts, view) if triples is None else query_graph(facts, triples)

@@ -525,15 +525,15 @@ class Linker:
             negated = False
         phases = [p for m in ms if m.label == "PHASE" and not self._phase_is_dose(m) for p in normalize_phase(m.text)]
         names = [m.text for m in ms if m.label == "TRIAL"] + re.findall(r"\bNCT\d{8}\b", text)
-        trial_tokens = [t for t in sent if self.cues.kind(t.lower_) in ("trial", "plural")]
+        lead = self._aside_end(sent)
+        trial_tokens = [t for t in sent if self.cues.kind(t.lower_) in ("trial", "plural") and t.idx >= lead
+                        and not (t.i + 1 < len(self.doc) and self.doc[t.i + 1].lower_ in ("agreement", "agreements"))]
         not_clinical = any(self.cues.kind(t.lower_) == "not-clinical" for t in sent) or "in vitro" in low \
             or "PRECLINICAL" in ctx
         clinical_words = bool(re.search(r"\b(?:clinical|patients?|phase|enrol|dosed|investigator|registration|"
                                         r"pivotal|randomi[sz]ed|placebo|open[- ]label|multi-?cent(?:er|re)|"
                                         r"volunteers?|participants?)", low))
-        first_ref = re.search(r"\b(the|this|these|that|a|an|new|second|another|its|their)\s+(?:[\w/-]+\s+){0,4}?"
-                              r"(?:trial|study|studies|trials)\b", low)
-        anaphoric = bool(first_ref and first_ref.group(1) in ("the", "this", "these", "that"))
+        anaphoric, plural = self._trial_reference(sent, trial_tokens)
         drugs_here = any(m.label == "DRUG" for m in ms)
         has_trial = bool(phases or names or (trial_tokens and (clinical_words or anaphoric or drugs_here)
                                              and not not_clinical))
@@ -547,7 +547,7 @@ class Linker:
             return None
         f = Frame(sent, phases=phases, names=names, has_trial=has_trial)
         f.anaphoric = anaphoric
-        f.plural = any(self.cues.kind(t.lower_) == "plural" for t in trial_tokens)
+        f.plural = plural
         f.investigator_sponsored = "investigator-sponsored" in low or "investigator-initiated" in low
         # drugs: principal and partners
         drugs = [m for m in ms if m.label == "DRUG"]
@@ -591,6 +591,37 @@ class Linker:
         if not (f.has_trial or f.sites or f.sponsors):
             return None
         return f
+
+    def _aside_end(self, sent: Span) -> int:
+        """End of a leading aside ("In addition to the trial described above, ..."): its mentions
+        are background to the sentence."""
+        m = re.match(r"\s*(?:in addition to|besides|apart from|unlike|like|following|after)\b[^,]{0,200},",
+                     sent.text, re.I)
+        return sent.start_char + m.end() if m else sent.start_char
+
+    def _trial_reference(self, sent: Span, trial_tokens: list) -> tuple[bool, bool]:
+        """How the sentence first refers to a trial: (definite, plural).
+
+        "This trial is one of six studies" refers back to one trial; "in six different clinical
+        trials" and "these trials" speak of several; "a new trial" introduces one.
+        """
+        if not trial_tokens:
+            return False, False
+        tok = trial_tokens[0]
+        plural = self.cues.kind(tok.lower_) == "plural"
+        window = [t.lower_ for t in self.doc[max(sent.start, tok.i - 5):tok.i]]
+        det = None
+        for w in reversed(window):
+            if w in ("the", "this", "these", "that", "those", "a", "an", "another", "new", "its", "their", "our") \
+                    or parse_count(w) or w in ("several", "multiple", "two", "both", "all"):
+                det = w
+                break
+            if w in (",", ".", ";", "of", "in", "from", "to", "with", "and"):
+                break
+        definite = det in ("the", "this", "these", "that", "those")
+        if det and (parse_count(det) or det in ("several", "multiple", "both", "all", "these", "those")):
+            plural = True
+        return definite, plural
 
     def _phase_is_dose(self, m: Mention) -> bool:
         """ "the recommended Phase II dose": a dose, not a trial phase."""
@@ -697,7 +728,7 @@ class Linker:
         return bool(re.search(r"(?:^|\s)(?:in|for|with|of|against|treat|treating|treatment|indication|"
                               r"indications|targeting|including|include|includes|and|or|,|investigate|evaluate|"
                               r"evaluating|study|studying|examines|designation|diagnosed|suffering from|"
-                              r"focus(?:ed)? on|such as|namely|:)(?:\s+[\w'/-]+){0,4}$", before))
+                              r"focus(?:ed)? on|such as|namely|:|;)(?:\s+[\w'/-]+){0,4}$", before))
 
     def _condition_is_background(self, sent: Span, m: Mention) -> bool:
         head = self.doc.text[sent.start_char:m.start]

@@ -217,13 +217,12 @@ def _bindings(bindings: Mapping[str, Any] | None) -> dict:
     return out
 
 
-def _values_clause(bindings: Mapping[str, Any]) -> str:
-    """A trailing ``VALUES`` clause binding each variable to its serialized term."""
-    terms = _bindings(bindings)
+def _values_clause(terms: Mapping[str, Any]) -> str:
+    """A trailing ``VALUES`` clause binding each variable to its term, serialized as N-Triples."""
     if not terms:
         return ""
     names = " ".join(f"?{n}" for n in terms)
-    row = " ".join(str(t) for t in terms.values())
+    row = " ".join(_nt(t) for t in terms.values())
     return f"\nVALUES ({names}) {{ ({row}) }}\n"
 
 
@@ -288,9 +287,10 @@ class Store(abc.ABC):
         """Run a SPARQL 1.1 query; the default graph is the union of all document graphs.
 
         ``bindings`` maps variable names to values (strings, numbers, rdflib
-        or pyoxigraph terms); a bound variable keeps only the solutions where
-        it has that value, as a trailing ``VALUES`` clause would. Bind
-        variables that occur in the query's patterns.
+        or pyoxigraph terms), passed as a trailing ``VALUES`` clause of
+        serialized terms: the solutions keep only those where the variable has
+        that value. Bind variables of the query's patterns that are still
+        visible after any ``GROUP BY``.
         """
         return self._query(sparql, _bindings(bindings))
 
@@ -518,10 +518,9 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.location}: cannot read the store ({_first_line(e)})") from None
 
     def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        ox = _ox()
-        subst = {ox.Variable(k): v for k, v in bindings.items()} or None
+        text = sparql + _values_clause(bindings) if bindings else sparql
         try:
-            result = self._ox.query(sparql, use_default_graph_as_union=True, substitutions=subst)
+            result = self._ox.query(text, use_default_graph_as_union=True)
             return QueryResult.from_oxigraph(result)
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL query: {_first_line(e)}") from None
