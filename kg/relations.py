@@ -420,7 +420,22 @@ class Linker:
                 elif COMPANY_WORDS.search(mm.text) or self._has_ticker_after(mm) or meta_hit:
                     if mm.key not in companies:
                         companies.append(mm.key)
+            for name in self.document.meta.get("companies", []):
+                pos = sent.text.find(name)
+                if 0 <= pos < m.start():
+                    key = entity_key("Organization", canonical_org(name))
+                    if key not in companies and self.find(key) not in [self.find(c) for c in companies]:
+                        e = self.x.entities.setdefault(key, Entity(key, "Organization", canonical_org(name)))
+                        e.aliases.add(name)
+                        span = self.doc.char_span(sent.start_char + pos, sent.start_char + pos + len(name),
+                                                  alignment_mode="expand")
+                        if span is not None:
+                            mm = Mention("ORG", span, key, "org.dateline-company")
+                            self.mentions.append(mm)
+                            self.by_sent[self.sidx(span)].append(mm)
+                        companies.append(key)
             if companies:
+                companies.sort(key=lambda k: min((mm.start for mm in self.mentions if mm.key == k), default=0))
                 break
         if not companies:
             for name in self.document.meta.get("companies", []):
@@ -609,14 +624,17 @@ class Linker:
             return False, False
         tok = trial_tokens[0]
         plural = self.cues.kind(tok.lower_) == "plural"
-        window = [t.lower_ for t in self.doc[max(sent.start, tok.i - 5):tok.i]]
+        window = list(self.doc[max(sent.start, tok.i - 10):tok.i])
         det = None
-        for w in reversed(window):
+        for t in reversed(window):
+            w = t.lower_
             if w in ("the", "this", "these", "that", "those", "a", "an", "another", "new", "its", "their", "our") \
                     or parse_count(w) or w in ("several", "multiple", "two", "both", "all"):
                 det = w
                 break
-            if w in (",", ".", ";", "of", "in", "from", "to", "with", "and"):
+            # "the open label, single center, dose escalating study": design words between
+            if w in (".", ";", "of", "in", "from", "to", "with", "and", "for") or t.pos_ in ("VERB", "AUX", "ADP") \
+                    and w not in ("escalating", "controlled", "blinded", "randomized", "randomised"):
                 break
         definite = det in ("the", "this", "these", "that", "those")
         if det and (parse_count(det) or det in ("several", "multiple", "both", "all", "these", "those")):
@@ -974,9 +992,13 @@ class Linker:
             if f.names and set(f.names) & set(t.names):
                 return t
             phase_ok = not f.phases or not t.phases or bool(set(f.phases) & set(t.phases))
-            cond_ok = not f.conditions or not t.conditions or bool(set(f.conditions) & set(t.conditions))
+            fc = [c for c in f.conditions if not self._generic(c)]
+            tc = [c for c in t.conditions if not self._generic(c)]
+            cond_ok = not fc or not tc or bool(set(fc) & set(tc))
             if not (phase_ok and cond_ok):
                 continue
+            if f.phases and not f.conditions and set(f.phases) <= set(t.phases):
+                return t          # "GTI-2040 met its Phase I endpoints": the Phase I trial again
             if f.phases and t.phases and set(f.phases) & set(t.phases) and f.conditions and t.conditions \
                     and set(f.conditions) <= set(t.conditions):
                 return t
