@@ -111,6 +111,7 @@ JOIN = "; "
 SIZE_RANGE = (6.0, 30.0)         # viz:size of the least and the most connected node
 LAYOUT_SEED = 42
 TOP_LABELS = 20                  # png / svg: label this many nodes, the most connected first
+ARROW_LIMIT = 1000               # png / svg: above this many edges, lines without arrow heads
 
 _DEFAULT_GRAPH_IDS = {"urn:x-rdflib:default"}
 
@@ -468,11 +469,11 @@ def compute_layout(G, layout: str = "spring", seed: int = LAYOUT_SEED) -> dict[s
         if u != v:
             H.add_edge(u, v, weight=H.get_edge_data(u, v, {"weight": 0})["weight"] + w)
     if layout == "forceatlas2":
-        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight", max_iter=200)
+        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight")
     elif len(H) >= 500 and not _has_scipy():
         # networkx's spring layout of >= 500 nodes needs scipy; ForceAtlas2 needs numpy only
         log.warning("scipy is not installed: laying out %d nodes with ForceAtlas2 instead of spring", len(H))
-        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight", max_iter=200)
+        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight")
     else:
         pos = nx.spring_layout(H, seed=seed, weight="weight")
     scale = 100.0 * math.sqrt(len(G)) + 100.0
@@ -672,8 +673,9 @@ def render_image(G, fmt: str) -> bytes:
     ax.set_title(f"clinical pipeline: {view} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
     if len(G):
         nodes = list(G)
+        arrows = G.is_directed() and G.number_of_edges() <= ARROW_LIMIT   # one patch per arrow: slow
         nx.draw_networkx_edges(G, pos, ax=ax, edge_color="#999999", alpha=0.6, width=0.8,
-                               arrows=G.is_directed(), arrowsize=8,
+                               arrows=arrows, arrowsize=8,
                                node_size=[visual[n]["size"] ** 2 for n in nodes], nodelist=nodes)
         nx.draw_networkx_nodes(G, pos, ax=ax, nodelist=nodes, node_color=[visual[n]["color"] for n in nodes],
                                node_size=[visual[n]["size"] ** 2 for n in nodes],

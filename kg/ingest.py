@@ -134,6 +134,9 @@ class _Serial:
     def result(self, handle):
         return handle
 
+    def done(self, handle) -> bool:
+        return True
+
     def close(self, cancel: bool = False):
         pass
 
@@ -159,6 +162,9 @@ class _Pool:
             return handle.result()
         except BrokenProcessPool:
             raise KGError("a worker process died (out of memory?); try fewer --jobs") from None
+
+    def done(self, handle) -> bool:
+        return handle.done() and not handle.cancelled() and handle.exception() is None
 
     def close(self, cancel: bool = False):
         self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
@@ -220,20 +226,11 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         report(f"{show(e.path)}: {e.problem}")
         bar.update()
 
-    # what the store holds: source -> {(iri, hash)}, iri -> {hash}
-    by_source: dict[str, set[tuple[str, str]]] = {}
-    by_iri: dict[str, set[str]] = {}
-    for r in s.find_documents():
-        by_source.setdefault(r.source, set()).add((r.iri, r.content_hash))
-        by_iri.setdefault(r.iri, set()).add(r.content_hash)
-
-    def remember(iri: str, source: str, content_hash: str) -> None:
-        by_source[source] = {(iri, content_hash)}
-        by_iri.setdefault(iri, set()).add(content_hash)
+    index = _Index(s.find_documents())
 
     runner = None
     in_flight: deque = deque()
-    window = 2 * jobs
+    window = 2 * jobs if jobs > 1 else 1
 
     def write(outcome, document) -> None:
         kind, value = outcome
@@ -243,35 +240,42 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
             report(f"{show(document.source)}: {value}")
         else:
             s.replace_document(value.iri, value.ntriples, source=value.source, content_hash=value.content_hash)
-            remember(value.iri, value.source, value.content_hash)
+            index.replaced(value.iri, value.source, value.content_hash)
             summary.ingested += 1
         bar.update()
 
     cancelled = False
     try:
         with s.batch(batch_size):
-            for document in read_documents(list(shown), on_error=on_document_error):
-                iri, h, source = str(document_iri(document.id)), document.sha256, document.source
-                if (iri, h) in by_source.get(source, ()):
-                    summary.unchanged += 1
-                    bar.update()
-                    continue
-                if h in by_iri.get(iri, ()):
-                    s.add_source(iri, source)
-                    remember(iri, source, h)
-                    summary.ingested += 1
-                    summary.copies += 1
-                    bar.update()
-                    continue
-                if runner is None:
-                    runner = _Pool(jobs) if jobs > 1 else _Serial(extractor)
-                in_flight.append((runner.start(document), document))
-                while len(in_flight) >= window:
+            try:
+                for document in read_documents(list(shown), on_error=on_document_error):
+                    iri, h, source = str(document_iri(document.id)), document.sha256, document.source
+                    if index.unchanged(iri, source, h):
+                        summary.unchanged += 1
+                        bar.update()
+                        continue
+                    if index.holds(iri, h):
+                        s.add_source(iri, source)
+                        index.added(iri, source)
+                        summary.ingested += 1
+                        summary.copies += 1
+                        bar.update()
+                        continue
+                    if runner is None:
+                        runner = _Pool(jobs) if jobs > 1 else _Serial(extractor)
+                    in_flight.append((runner.start(document), document))
+                    while len(in_flight) >= window:
+                        handle, doc = in_flight.popleft()
+                        write(runner.result(handle), doc)
+                while in_flight:
                     handle, doc = in_flight.popleft()
                     write(runner.result(handle), doc)
-            while in_flight:
-                handle, doc = in_flight.popleft()
-                write(runner.result(handle), doc)
+            except KeyboardInterrupt:
+                # keep what is already extracted: it is written with the pending batch
+                for handle, doc in in_flight:
+                    if runner.done(handle):
+                        write(runner.result(handle), doc)
+                raise
     except BaseException:
         cancelled = True
         raise
@@ -282,6 +286,51 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         s.close()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _Index:
+    """What the store holds, kept in step with the writes of this run (mirrors :class:`kg.store.Store`)."""
+
+    def __init__(self, records):
+        self.by_source: dict[str, tuple[str, str]] = {}      # source -> (iri, content hash)
+        self.sources: dict[str, set[str]] = {}               # iri -> sources
+        self.hash: dict[str, str] = {}                       # iri -> content hash
+        for r in records:
+            self.by_source[r.source] = (r.iri, r.content_hash)
+            self.sources.setdefault(r.iri, set()).add(r.source)
+            self.hash[r.iri] = r.content_hash
+
+    def unchanged(self, iri: str, source: str, content_hash: str) -> bool:
+        return self.by_source.get(source) == (iri, content_hash)
+
+    def holds(self, iri: str, content_hash: str) -> bool:
+        """The same content is stored, under some other source."""
+        return self.hash.get(iri) == content_hash and bool(self.sources.get(iri))
+
+    def _detach(self, source: str) -> None:
+        old = self.by_source.pop(source, None)
+        if old is not None:
+            rest = self.sources.get(old[0], set())
+            rest.discard(source)
+            if not rest:                     # the store drops a graph left without a source
+                self.sources.pop(old[0], None)
+                self.hash.pop(old[0], None)
+
+    def replaced(self, iri: str, source: str, content_hash: str) -> None:
+        self._detach(source)
+        if self.hash.get(iri) != content_hash:     # other sources of an older version are not kept
+            for other in self.sources.pop(iri, set()):
+                self.by_source.pop(other, None)
+        self.sources.setdefault(iri, set()).add(source)
+        self.hash[iri] = content_hash
+        self.by_source[source] = (iri, content_hash)
+
+    def added(self, iri: str, source: str) -> None:
+        content_hash = self.hash[iri]
+        self._detach(source)
+        self.sources.setdefault(iri, set()).add(source)
+        self.hash[iri] = content_hash
+        self.by_source[source] = (iri, content_hash)
 
 
 def _progress_bar(total: int, quiet: bool):

@@ -633,8 +633,7 @@ class Linker:
                 det = w
                 break
             # "the open label, single center, dose escalating study": design words between
-            if w in (".", ";", "of", "in", "from", "to", "with", "and", "for") or t.pos_ in ("VERB", "AUX", "ADP") \
-                    and w not in ("escalating", "controlled", "blinded", "randomized", "randomised"):
+            if w in (".", ";", "of", "in", "from", "to", "with", "and", "for", "which", "that") or t.pos_ in ("AUX", "ADP"):
                 break
         definite = det in ("the", "this", "these", "that", "those")
         if det and (parse_count(det) or det in ("several", "multiple", "both", "all", "these", "those")):
@@ -780,8 +779,7 @@ class Linker:
                 return True
         # "chronic-pain patients with opioid-induced constipation": the population, not the indication
         after = self.doc.text[m.end:min(sent.end_char, m.end + 40)].lower()
-        return bool(re.match(r"\s*patients with\b", after)) and any(
-            x.label == "CONDITION" and x.start > m.end and x.start - m.end < 40 for x in self.by_sent.get(self.sidx(sent), []))
+        return bool(re.match(r"\s*patients (?:with|who have|suffering from)\s+\S", after))
 
     def _org_in_apposition(self, sent: Span, m: Mention) -> bool:
         """ "ANZUP, a leading Cancer Cooperative Trials Group": a description of the previous organisation."""
@@ -1085,9 +1083,13 @@ class Linker:
                     return m.key
         if after and fr["side"] != "right":
             return after[0].key
-        if not drugs and self.focus_drug and re.match(r"\s*(?:it|which|the drug|the compound)\b",
-                                                      self.doc.text[sent.start_char:anchor].lower()):
-            return self.focus_drug
+        if not drugs and self.focus_drug:
+            head = self.doc.text[sent.start_char:anchor].lower()
+            # "It ...", "the drug ...", "a second-generation antisense drug designed to inhibit ...":
+            # a drug the sentence does not name is the drug the release is about
+            if re.match(r"\s*(?:it|which|the drug|the compound)\b", head) or re.search(
+                    r"\b(?:drug|compound|therapy|agent|candidate|molecule|oligonucleotide)\b[^.;]{0,60}$", head):
+                return self.focus_drug
         return None
 
     def indication_facts(self) -> None:

@@ -67,6 +67,10 @@ def _word_ok(tok: Token, mods: dict) -> bool:
         return True
     if tok.text in ("'s", "\u2019s", "'", "\u2019", "+"):
         return True
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    if nxt is not None and nxt.text == "-" and not tok.whitespace_ and not nxt.whitespace_ and tok.is_alpha \
+            and mods.get(low) != "stop" and not tok.is_stop:
+        return True          # "opioid-induced", whatever the tagger made of "opioid"
     if tok.like_num:
         prev = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
         return prev in ("type", "grade", "stage") or len(tok.text) == 1 and not tok.whitespace_
