@@ -615,6 +615,11 @@ _COMPANY = re.compile(
     rf"\b({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|of|and|&)){{0,4}}?,?[ \t]+(?:{_LEGAL}))(?=[\s,.;:)(\"\u201c\u201d]|$)")
 _LISTED = re.compile(
     rf"\b({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}}(?:,?[ \t]+(?:{_LEGAL}))?),?[ \t]*\((?:{_EXCHANGES})\s*:\s*([A-Z]+)")
+_ANNOUNCER = re.compile(
+    rf"({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[ \t]+(?:today[ \t]+)?(?:announce[sd]?|report(?:s|ed)|present(?:s|ed)|"
+    r"initiate[sd]?|complete[sd]?|receive[sd]?|begins|expands)\b")
+_COMPANY_WORD = re.compile(r"\b(?:Therapeutics|Pharma\w*|Bio\w*|Medicines?|Labs?|Laboratories|Oncology|Sciences?|"
+                           r"Genetics|Genomics|Technologies|Holdings|Group)\b")
 _NOT_COMPANY = re.compile(r"contact|communications|media|relations|newswire|wire\b|^(?:the|a|an|for|and|about)\b", re.I)
 _NAV = re.compile(r"^(?:view all|you are here|investors|press releases?|category:|to: |exhibit|for immediate|"
                   r"news release|contacts?\b|source:|home\b|menu\b|share\b)", re.I)
@@ -719,11 +724,18 @@ def extract_metadata(doc: Document) -> dict:
     if tickers:
         meta["tickers"] = tickers
     found: list[tuple[int, str]] = []
-    for rx in (_COMPANY, _LISTED):
+    for rx in (_COMPANY, _LISTED, _ANNOUNCER):
         for m in rx.finditer(head):
             name = m.group(1).strip().rstrip(",")
             if rx is _LISTED:
                 name = _trim_to_ticker(name, m.group(2))
+            if rx is _ANNOUNCER:
+                # "Lorus Therapeutics announced": the words from the first company-like one back to a capital
+                words = name.split()
+                k = next((i for i, w in enumerate(words) if _COMPANY_WORD.fullmatch(w)), None)
+                if k is None or k == 0:
+                    continue
+                name = " ".join(words[k - 1:k + 1]) if k >= 1 else name
             if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name):
                 continue
             found.append((m.start(1), name))

@@ -520,7 +520,10 @@ class Linker:
             if drugs:
                 roles = self._drug_roles(sent, drugs)
                 first = next((m for m in drugs if roles[id(m)] == "principal"), None)
-                if first is not None:
+                # the drug in focus changes only to a drug the release is about (not "Cytarabine is the
+                # current established drug for treating AML")
+                if first is not None and (not self.x.entities[first.key].ids or first.key in self.trial_drugs
+                                          or any(f.drugs and f.drugs[0] == first.key for f in frames)):
                     self.sentence_drug[sid] = first.key
             frame = self._frame(sent, ms)
             if frame is not None:
@@ -628,7 +631,9 @@ class Linker:
         det = None
         for t in reversed(window):
             w = t.lower_
-            if w in ("the", "this", "these", "that", "those", "a", "an", "another", "new", "its", "their", "our") \
+            if w in ("new", "current", "present", "same", "ongoing", "planned", "pivotal", "global", "remaining"):
+                continue          # "the new study": look further for the article
+            if w in ("the", "this", "these", "that", "those", "a", "an", "another", "its", "their", "our") \
                     or parse_count(w) or w in ("several", "multiple", "two", "both", "all"):
                 det = w
                 break
@@ -641,8 +646,10 @@ class Linker:
         return definite, plural
 
     def _phase_is_dose(self, m: Mention) -> bool:
-        """ "the recommended Phase II dose": a dose, not a trial phase."""
-        return bool(re.match(r"\s*(?:dose|doses|dosing|dose level)\b", self.doc.text[m.end:m.end + 12], re.I))
+        """ "the recommended Phase II dose", "positive Phase I clinical data": not the phase of a trial
+        the sentence describes."""
+        return bool(re.match(r"\s*(?:clinical\s+)?(?:dose|doses|dosing|dose level|data|endpoints?)\b",
+                             self.doc.text[m.end:m.end + 24], re.I))
 
     def _sentence_context(self, sent: Span) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -958,6 +965,7 @@ class Linker:
                 for k in program.partners:
                     if k not in f.partners:
                         f.partners.append(k)
+            inherited = not f.drugs
             if not f.drugs:
                 if self.focus_trial is not None and (f.anaphoric or not f.has_trial or f.names):
                     f.drugs = list(self.focus_trial.drugs)
@@ -969,12 +977,12 @@ class Linker:
                 self._new_trial(f)
                 continue
             target = self._matching_trial(f)
-            if target is None:
-                if not f.has_trial and self.focus_trial is not None and set(f.drugs) & set(self.focus_trial.drugs):
+            if target is None and self.focus_trial is not None:
+                if not f.has_trial and set(f.drugs) & set(self.focus_trial.drugs):
                     target = self.focus_trial
-                elif not f.has_trial and not f.conditions and not f.phases:
-                    if self.focus_trial is not None:
-                        target = self.focus_trial
+                elif not f.conditions and not f.phases and not f.names and (not f.has_trial or inherited):
+                    # "an open-label, single-arm study enrolling 30 patients": nothing new, the same trial
+                    target = self.focus_trial
             if target is None:
                 self._new_trial(f)
             else:
@@ -1016,6 +1024,8 @@ class Linker:
         ev = lambda rule, conf: self.evidence(f.sent, rule, conf)
         seg = f.rules.get("segment")
         for k in f.drugs:
+            if k in t.partners:
+                continue          # a partner named first in a later sentence stays a partner
             t.add("drugs", k, ev("trial.studies-drug", 0.9))
             self.trial_drugs.add(k)
         for k in f.partners:

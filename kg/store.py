@@ -238,9 +238,10 @@ def _first_line(text: str, limit: int = 300) -> str:
 class Store(abc.ABC):
     """A quad store holding one named graph per document.
 
-    Subclasses provide five primitives (:meth:`_match`, :meth:`_query`,
-    :meth:`_update`, :meth:`dump`, :meth:`graphs`); document bookkeeping,
-    replacement and batching are written once, here, on top of them.
+    Subclasses provide the primitives (:meth:`_match`, :meth:`_query`,
+    :meth:`_update`, :meth:`graphs`, :meth:`dump`, ``__len__``); document
+    bookkeeping, replacement and batching are written once, here, on top
+    of them.
     """
 
     location: str = ""
