@@ -613,7 +613,7 @@ class Linker:
     def _aside_end(self, sent: Span) -> int:
         """End of a leading aside ("In addition to the trial described above, ..."): its mentions
         are background to the sentence."""
-        m = re.match(r"\s*(?:in addition to|besides|apart from|unlike|like|following|after)\b[^,]{0,200},",
+        m = re.match(r"\s*(?:in addition to|besides|apart from|unlike|like|following|after|before|prior to)\b[^,]{0,200},",
                      sent.text, re.I)
         return sent.start_char + m.end() if m else sent.start_char
 
@@ -823,8 +823,9 @@ class Linker:
                     if tuple(window[k:k + n]) == cue:
                         gap = window[k + n:]
                         # the cue must govern this organisation: only articles, adjectives, money in between
-                        if all(re.fullmatch(r"the|a|an|\$?[\d.,]+|million|\w+-?|u\.?s\.?|national|grant|award|"
-                                            r"\d{4}|financial|orphan|products|development", w) for w in gap) \
+                        if all(re.fullmatch(r"the|a|an|\$|[\d.,]+|million|billion|u\.?s\.?|national|grant|award|"
+                                            r"\d{4}|financial|orphan|products|development|clinical|trial|research|"
+                                            r"multi-year|two-year|three-year|\w+-year", w) for w in gap) \
                                 and len(gap) <= 6 and not any(w in ("researchers", "from", "investigators") for w in gap):
                             hit = True
                 if hit:
@@ -1232,8 +1233,22 @@ class Linker:
 
     # -- 5. default sponsors, trial assertions -------------------------------
 
+    def _inherit_conditions(self) -> None:
+        """A trial of a drug whose other trials here all study one and the same condition studies it too
+        ("a significant efficacy signal in phase 2 testing" of a drug the release only discusses for CTCL)."""
+        for t in self.trials:
+            if t.conditions or not t.drugs or not t.phases:
+                continue
+            others = [o for o in self.trials if o is not t and o.conditions and set(o.drugs) & set(t.drugs)]
+            sets = {tuple(sorted(o.conditions)) for o in others}
+            if len(sets) == 1 and len(next(iter(sets))) == 1:
+                c = next(iter(sets))[0]
+                ev = next(iter(t.evidence.values()))
+                t.add("conditions", c, Evidence(ev.start, ev.end, ev.text, "trial.condition-of-drug", 0.6))
+
     def trial_facts(self) -> None:
         companies = self.x.companies
+        self._inherit_conditions()
         for t in self.trials:
             if not t.drugs:
                 continue

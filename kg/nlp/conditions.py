@@ -78,7 +78,8 @@ def _word_ok(tok: Token, mods: dict) -> bool:
         return False
     if tok.pos_ in ("ADJ", "NOUN", "PROPN", "X") or mods.get(low) in ("qualifier", "word"):
         return not (tok.is_stop and mods.get(low) not in ("qualifier", "word"))
-    if tok.pos_ == "VERB" and tok.i > 0 and tok.doc[tok.i - 1].text == "-" and not tok.doc[tok.i - 1].whitespace_:
+    if tok.pos_ == "VERB" and tok.i > 0 and tok.doc[tok.i - 1].text == "-" and not tok.doc[tok.i - 1].whitespace_ \
+            and low.endswith(("ed", "ing", "ant", "ent", "ive")):
         return True          # "opioid-induced", "castration-resistant"
     return False
 

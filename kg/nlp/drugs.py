@@ -229,7 +229,7 @@ def find_candidates(doc: Doc) -> list[Span]:
             prev = doc[tok.i - 1]
             if prev.is_alpha and prev.text[:1].isupper() and len(prev) >= 3 and not prev.is_stop:
                 spans.append(Span(doc, prev.i, prev.i + 1, label="DRUG", kb_id=prev.text, span_id="drug.brand-mark"))
-        elif re.fullmatch(r"[A-Z][a-z]{2,}[A-Z][a-z]+(?:TM)?|[A-Z][a-z]{3,}TM", tok.text):
+        elif re.fullmatch(r"[A-Z][a-z]+[A-Z][a-z]+(?:TM)?|[A-Z][a-z]{3,}TM", tok.text):
             # "HyBryte", "HyBryteTM": a capitalised coinage, weak until the release uses it as a drug
             name = re.sub(r"(?<=[a-z])TM$", "", tok.text)
             spans.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=name, span_id="drug.coinage"))

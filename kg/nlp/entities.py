@@ -122,8 +122,10 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
         by_word.setdefault(s.text.lower(), []).append(s)
     strong_words = {s.text.lower() for s in drugs if s.id_ in ("drug.lexicon", "drug.inn-stem")}
     # a coinage that names an organisation here ("GeoVax", "RedHill") is not a drug
-    org_words = {w.lower() for e in doc.spans.get(MODEL_KEY, []) if e.label_ == "ORG" for w in e.text.split()[:1]}
-    org_words |= {w.lower() for e in spans if e.label_ == "ORG" for w in e.text.split()[:1]}
+    company_like = re.compile(r"\b(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|SE|plc|GmbH|LLC|Labs?|Therapeutics|"
+                              r"Pharma\w*|Bio\w+|Medicines|Technologies|Sciences)\b")
+    org_words = {e.text.split()[0].lower() for e in list(doc.spans.get(MODEL_KEY, [])) + list(spans)
+                 if e.label_ == "ORG" and company_like.search(e.text)}
     drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
     out = []
     for s in spans:
