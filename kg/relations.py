@@ -825,7 +825,7 @@ class Linker:
                         # the cue must govern this organisation: only articles, adjectives, money in between
                         if all(re.fullmatch(r"the|a|an|\$|[\d.,]+|million|billion|u\.?s\.?|national|grant|award|"
                                             r"\d{4}|financial|orphan|products|development|clinical|trial|research|"
-                                            r"multi-year|two-year|three-year|\w+-year", w) for w in gap) \
+                                            r"multi-year|two-year|three-year|\w+-year|in|part|partly|jointly", w) for w in gap) \
                                 and len(gap) <= 6 and not any(w in ("researchers", "from", "investigators") for w in gap):
                             hit = True
                 if hit:

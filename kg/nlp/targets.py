@@ -68,9 +68,13 @@ def looks_like_target(tokens: list[Token], words: dict) -> bool:
             return True
         if re.search(r"[A-Za-z]", s) and re.search(r"\d", s) and any(c.isupper() for c in s):
             return True
+    parts = [p for t in tokens for p in t.lower_.split("-") if p]
     last = tokens[-1].lower_
     if words.get(last) in ("head", "name") or words.get(tokens[0].lower_) == "name":
         return len(tokens) > 1 or words.get(last) == "name"
+    # "interleukin-23", "sphingosine kinase-2": a target word with a number glued to it
+    if any(words.get(p) in ("head", "name") for p in parts) and re.search(r"\d", tokens[-1].text):
+        return True
     if last.endswith(("ase", "ases")) and len(last) > 5:
         return True
     return False
@@ -96,6 +100,9 @@ def _np_right(doc: Doc, i: int, hi: int, skip: dict) -> tuple[int, int] | None:
             i += 1
         elif t.text in ("-", "/") and not t.whitespace_ and i > start:
             i += 1
+        elif t.text == ")" and i > start and not doc[i - 1].whitespace_ and "(" in doc[start:i].text \
+                and i + 1 < hi and doc[i + 1].pos_ in ("NOUN", "PROPN"):
+            i += 1      # "poly(ADP-ribose) polymerase 1"
         elif t.lower_ == "of" and i > start and doc[i - 1].lower_ in PART_NOUNS:
             i += 1
         elif t.lower_ == "containing" and i > start and doc[i - 1].lower_ in ("receptor", "receptors"):
