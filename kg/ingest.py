@@ -25,7 +25,6 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import DocumentError, KGError
@@ -226,8 +225,6 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         report(f"{show(e.path)}: {e.problem}")
         bar.update()
 
-    index = _Index(s.find_documents())
-
     runner = None
     in_flight: deque = deque()
     window = 2 * jobs if jobs > 1 else 1
@@ -246,6 +243,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
 
     cancelled = False
     try:
+        index = _Index(s.find_documents())
         with s.batch(batch_size):
             try:
                 for document in read_documents(list(shown), on_error=on_document_error):

@@ -90,14 +90,20 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
 
 
 def _graph_text(triples: list, turtle: bool) -> str:
+    """N-Triples (pyoxigraph's serializer), or Turtle with the project's prefixes (rdflib's, which
+    uses a prefix only where the local name needs no escaping)."""
     import pyoxigraph as ox
 
-    if turtle:
-        used = {p: ns for p, ns in PREFIXES.items()}
-        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used)
-    else:
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return data.decode("utf-8") if data else ""
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8") if triples else ""
+    if not turtle:
+        return data
+    from rdflib import Graph, Namespace
+
+    g = Graph(bind_namespaces="none")
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, Namespace(ns))
+    g.parse(data=data, format="nt")
+    return g.serialize(format="turtle")
 
 
 def _json_term(t) -> dict:

@@ -35,7 +35,7 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from .errors import QueryError, StoreError
 
@@ -642,8 +642,7 @@ class RemoteStore(Store):
         try:
             r = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
         except requests.RequestException as e:
-            reason = type(e).__name__ if not str(e) else _first_line(str(e), 160)
-            raise StoreError(f"cannot reach SPARQL endpoint {url} ({reason})") from None
+            raise StoreError(f"cannot reach SPARQL endpoint {url} ({self._reason(e)})") from None
         if r.status_code in (401, 403):
             raise StoreError(f"{url} refused the {what} (HTTP {r.status_code}); set KG_ENDPOINT_USER and "
                              f"KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN")
@@ -651,6 +650,22 @@ class RemoteStore(Store):
             detail = _first_line(r.text) if r.text else r.reason
             raise error(f"{url} rejected the {what} (HTTP {r.status_code}): {detail}")
         return r
+
+    def _reason(self, e: Exception) -> str:
+        """A short reason for a failed request (the full one is several nested exceptions long)."""
+        import requests
+
+        text = str(e)
+        if isinstance(e, requests.Timeout):
+            return f"no answer within {self.timeout:g} s"
+        for needle, reason in (("Connection refused", "connection refused"),
+                               ("Name or service not known", "unknown host"),
+                               ("nodename nor servname", "unknown host"),
+                               ("getaddrinfo failed", "unknown host"),
+                               ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted")):
+            if needle in text:
+                return reason
+        return type(e).__name__
 
     def _query(self, sparql: str, bindings: dict) -> QueryResult:
         text = sparql + _values_clause(bindings) if bindings else sparql

@@ -28,6 +28,8 @@ FRAMES_KEY = "kg_target_frames"
 MAX_TOKENS = 8
 GREEK = "\u03b1\u03b2\u03b3\u03b4\u03ba\u03bb\u03bc\u03c3\u03c4"
 PART_NOUNS = {"component", "subunit", "domain", "isoform", "chain"}
+GENERIC_MODIFIERS = {"key", "important", "multiple", "several", "various", "specific", "certain", "cancer", "tumor",
+                     "tumour", "human", "other", "many", "critical", "major", "cellular", "target", "relevant"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def looks_like_target(tokens: list[Token], words: dict) -> bool:
             return True
     parts = [p for t in tokens for p in t.lower_.split("-") if p]
     last = tokens[-1].lower_
+    if all(t.lower_ in GENERIC_MODIFIERS or words.get(t.lower_) == "head" for t in tokens):
+        return False      # "key proteins", "several receptors"
     if words.get(last) in ("head", "name") or words.get(tokens[0].lower_) == "name":
         return len(tokens) > 1 or words.get(last) == "name"
     # "interleukin-23", "sphingosine kinase-2": a target word with a number glued to it
@@ -131,6 +135,10 @@ def _np_left(doc: Doc, j: int, lo: int, skip: dict) -> tuple[int, int] | None:
         t = doc[j - 1]
         if t.text in ("-", "/") and not t.whitespace_ and j - 1 > lo and not doc[j - 2].whitespace_:
             j -= 1
+            continue
+        if t.pos_ == "VERB" and t.text.endswith("ed") and t.is_lower and j - 2 >= lo and doc[j - 2].pos_ in ("NOUN", "PROPN") \
+                and end - j >= 1:
+            j -= 1      # "lipoprotein receptor related protein-1"
             continue
         if t.pos_ in ("PROPN", "NOUN", "NUM", "X", "SYM", "ADJ") and not t.is_stop and not t.is_space \
                 and skip.get(t.lower_) != "between" and t.lower_ not in ("proprietary", "novel", "potential",
