@@ -312,11 +312,17 @@ def _lines(original: str, start: int, end: int) -> Iterator[tuple[int, str]]:
 
 
 def clean_plain(original: str, start: int, end: int, b: TextBuilder) -> None:
-    """Plain text and EDGAR SGML: strip markup and page furniture, join hard wraps."""
+    """Plain text and EDGAR SGML: strip markup and page furniture, join hard wraps.
+
+    A blank line ends a paragraph, except across a page break (``<PAGE>``, "(more)", a
+    page number) that falls inside a sentence: the sentence continues on the next page.
+    """
     in_table = False
     prev_indent: int | None = None
     prev_line = ""
     open_para = False
+    pending_break = False      # blank line(s) seen since the last text line
+    page_break = False         # page furniture seen since the last text line
     last_end = start
     for off, line in _lines(original, start, end):
         if re.match(r"^\s*<TABLE\b", line, re.I):
@@ -327,17 +333,20 @@ def clean_plain(original: str, start: int, end: int, b: TextBuilder) -> None:
             open_para = False
             continue
         if _SGML_LINE.match(line) or _FURNITURE.match(line):
-            # markup and page furniture vanish; a blank line around them ends the paragraph
+            page_break = page_break or bool(re.match(r"^\s*(?:<PAGE>|\(more\)|-\s*more\s*-|-?\s*\d{1,3}\s*-?)\s*$",
+                                                     line, re.I))
             continue
         if not line.strip():
             if open_para:
-                b.paragraph_break(last_end, off)
-            open_para = False
+                pending_break = True
             prev_indent = None
             continue
         indent = len(line) - len(line.lstrip(" \t"))
+        continues_sentence = page_break and open_para and not _SENT_END.search(prev_line) \
+            and not _BULLET.match(line)
         new_para = (
             not open_para
+            or (pending_break and not continues_sentence)
             or in_table
             or len(prev_line.strip()) > 120          # not hard-wrapped: every line is a paragraph
             or bool(_BULLET.match(line))
@@ -357,6 +366,7 @@ def clean_plain(original: str, start: int, end: int, b: TextBuilder) -> None:
         _emit_line(original, off, line, b, table=in_table)
         last_end = off + len(line.rstrip())
         open_para = True
+        pending_break = page_break = False
         prev_indent = indent
         prev_line = line
 

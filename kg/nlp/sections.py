@@ -74,7 +74,7 @@ def _looks_like_heading(p: str) -> bool:
     words = p.split()
     if not words or len(words) > 12:
         return False
-    return not re.search(r"[.!?:;,]\s*$", p) or p.isupper()
+    return not re.search(r"[.!?;,]\s*$", p) or p.isupper()
 
 
 def _looks_like_prose(p: str) -> bool:

@@ -1,0 +1,101 @@
+"""Four hand-made press releases as extraction records, for the export tests.
+
+doc-a (2004-03-15)  GTI-2040 targets R2 and is developed by Lorus; a Phase 2 trial of
+                    GTI-2040 + capecitabine in renal cell carcinoma at MD Anderson, sponsored by the NCI
+doc-b (2005-06)     GTI-2040 targets R2 again; trial NCT00000001 of GTI-2040 in AML at MD Anderson and
+                    Ohio State (Phase 1/2, ongoing, 33 patients)
+doc-c (2006-01-10)  NCT00000001 again (Phase 2, completed, 35 patients, at Ohio State; the drug spelt
+                    "Gti-2040"); a Phase 3 trial of Virulizin in pancreatic cancer at MD Anderson, Ohio State
+                    and the Mayo Clinic, sponsored by MD Anderson (a site and a sponsor: two parallel
+                    edges); Virulizin is developed by Lorus
+doc-d (no date)     Virulizin is investigated for melanoma
+
+The expected graphs are spelt out in ``tests/test_export.py``.
+"""
+from __future__ import annotations
+
+from kg.rdf.build import build_dataset
+from kg.records import Assertion, Entity, Evidence, Extraction, Trial, entity_key
+
+GTI = entity_key("Drug", "GTI-2040")
+CAPE = entity_key("Drug", "capecitabine")
+VIR = entity_key("Drug", "Virulizin")
+R2 = entity_key("Target", "ribonucleotide reductase R2")
+RCC = entity_key("Condition", "renal cell carcinoma")
+AML = entity_key("Condition", "acute myeloid leukemia")
+PANC = entity_key("Condition", "pancreatic cancer")
+MEL = entity_key("Condition", "melanoma")
+LORUS = entity_key("Company", "Lorus Therapeutics")
+MDA = entity_key("Organization", "M. D. Anderson Cancer Center")
+NCI = entity_key("Organization", "National Cancer Institute")
+OSU = entity_key("Organization", "Ohio State University")
+MAYO = entity_key("Organization", "Mayo Clinic")
+
+NAMES = {GTI: "GTI-2040", CAPE: "capecitabine", VIR: "Virulizin", R2: "ribonucleotide reductase R2",
+         RCC: "renal cell carcinoma", AML: "acute myeloid leukemia", PANC: "pancreatic cancer",
+         MEL: "melanoma", LORUS: "Lorus Therapeutics", MDA: "M. D. Anderson Cancer Center",
+         NCI: "National Cancer Institute", OSU: "Ohio State University", MAYO: "Mayo Clinic"}
+IDS = {R2: {"https://identifiers.org/hgnc:10452"},
+       AML: {"http://purl.obolibrary.org/obo/MONDO_0018874"},
+       GTI: {"http://purl.obolibrary.org/obo/CHEBI_00000", "https://example.org/drug/gti-2040"}}
+
+
+def ev(text: str, rule: str = "test.rule") -> Evidence:
+    return Evidence(0, len(text), text, rule, 0.9)
+
+
+def entity(key: str, name: str | None = None) -> Entity:
+    etype = "Company" if key == LORUS else key.split("|", 1)[0]
+    return Entity(key=key, type=etype, name=name or NAMES[key], ids=set(IDS.get(key, ())))
+
+
+def trial(tid: str, *, names=(), drugs=(), partners=(), conditions=(), sites=(), sponsors=(), phases=(),
+          status=None, enrollment=None) -> Trial:
+    e = ev(f"trial {tid}", "test.trial")
+    t = Trial(id=tid, names=list(names))
+    for attr, values in (("drugs", drugs), ("partners", partners), ("conditions", conditions),
+                         ("sites", sites), ("sponsors", sponsors), ("phases", phases)):
+        for v in values:
+            t.add(attr, v, e)
+    if status:
+        t.status = status
+        t.evidence[f"status|{status}"] = e
+    if enrollment is not None:
+        t.enrollment = enrollment
+        t.evidence[f"enrollment|{enrollment}"] = e
+    return t
+
+
+def extraction(doc_id: str, date: str | None, keys, trials=(), assertions=(), names=None) -> Extraction:
+    meta = {"title": f"Press release {doc_id}"}
+    if date:
+        meta["date"] = date
+    names = names or {}
+    return Extraction(doc_id=doc_id, source=f"{doc_id}.txt", meta=meta,
+                      entities={k: entity(k, names.get(k)) for k in keys},
+                      trials=list(trials),
+                      assertions=[Assertion(s, p, o, ev(f"{s} {p} {o}")) for s, p, o in assertions],
+                      companies=[LORUS] if LORUS in keys else [])
+
+
+def extractions() -> list[Extraction]:
+    a = extraction("doc-a", "2004-03-15", [GTI, CAPE, R2, RCC, LORUS, MDA, NCI],
+                   trials=[trial("t1", drugs=[GTI], partners=[CAPE], conditions=[RCC], sites=[MDA],
+                                 sponsors=[NCI], phases=["Phase 2"], status="ongoing", enrollment=40)],
+                   assertions=[(GTI, "targets", R2), (GTI, "developedBy", LORUS)])
+    b = extraction("doc-b", "2005-06", [GTI, R2, AML, MDA, OSU, NCI, LORUS],
+                   trials=[trial("t1", names=["NCT00000001"], drugs=[GTI], conditions=[AML], sites=[MDA, OSU],
+                                 sponsors=[NCI], phases=["Phase 1/2"], status="ongoing", enrollment=33)],
+                   assertions=[(GTI, "targets", R2)])
+    c = extraction("doc-c", "2006-01-10", [GTI, VIR, AML, PANC, MDA, OSU, MAYO, LORUS],
+                   trials=[trial("t1", names=["NCT00000001"], drugs=[GTI], conditions=[AML], sites=[OSU],
+                                 phases=["Phase 2"], status="completed", enrollment=35),
+                           trial("t2", drugs=[VIR], conditions=[PANC], sites=[MDA, OSU, MAYO],
+                                 sponsors=[MDA], phases=["Phase 3"])],
+                   assertions=[(VIR, "developedBy", LORUS)], names={GTI: "Gti-2040"})
+    d = extraction("doc-d", None, [VIR, MEL], assertions=[(VIR, "investigatedFor", MEL)])
+    return [a, b, c, d]
+
+
+def dataset():
+    return build_dataset([(x, f"hash-{x.doc_id}") for x in extractions()])

@@ -1,0 +1,395 @@
+"""Queries and their output: ``kg.query`` formats and the competency questions in ``ontology/queries``.
+
+The sample store holds two hand-made documents built by the real graph
+builder (:func:`kg.rdf.build.add_document`), so the ``.rq`` files are tested
+against the vocabulary the pipeline writes, without running the NLP model.
+Every ``.rq`` file runs on pyoxigraph (the store) and on rdflib, and both
+must agree.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from kg.cli import main
+from kg.errors import QueryError, StoreError
+from kg.query import format_result, load_query, run_query, standard_queries
+from kg.rdf.build import add_document
+from kg.rdf.iris import document_iri, entity_iri
+from kg.records import Assertion, Entity, Evidence, Extraction, Trial, entity_key
+from kg.store import EmbeddedStore
+
+QUOTED = 'Zoratinib "blocks" KDR; see \\ note'
+
+
+def _entity(etype, name, aliases=()):
+    key = entity_key(etype, name)
+    return key, Entity(key, etype, name, aliases=set(aliases))
+
+
+def _ev(text, rule, confidence=0.9, start=0):
+    return Evidence(start, start + len(text), text, rule, confidence)
+
+
+def sample_extractions() -> list[tuple[Extraction, str]]:
+    """Two press releases' worth of records, with the facts the tests ask about."""
+    # document 1: Acme's zoratinib, Phase 2 with docetaxel in NSCLC
+    ents = dict([_entity("Drug", "Zoratinib", ["ZRT-101"]), _entity("Drug", "docetaxel"),
+                 _entity("Target", "KDR", ["VEGFR-2"]), _entity("Condition", "non-small cell lung cancer"),
+                 _entity("Company", "Acme Biotherapeutics"), _entity("Organization", "Northfield Cancer Centre")])
+    zor, doc, kdr = entity_key("Drug", "Zoratinib"), entity_key("Drug", "docetaxel"), entity_key("Target", "KDR")
+    nsclc, acme = entity_key("Condition", "non-small cell lung cancer"), entity_key("Company", "Acme Biotherapeutics")
+    northfield = entity_key("Organization", "Northfield Cancer Centre")
+    s1 = "Acme Biotherapeutics began a Phase 2 trial of zoratinib with docetaxel in non-small cell lung cancer."
+    s2 = "The trial is enrolling 40 patients at the Northfield Cancer Centre."
+    t = Trial("t1")
+    for attr, value, s, rule in [("drugs", zor, s1, "trial.studies-drug"), ("partners", doc, s1, "trial.partner"),
+                                 ("conditions", nsclc, s1, "trial.condition"), ("sites", northfield, s2, "trial.site"),
+                                 ("sponsors", acme, s1, "trial.sponsor"), ("phases", "Phase 2", s1, "trial.phase"),
+                                 ("status", "ongoing", s2, "context.status"), ("enrollment", 40, s2, "trial.enrollment")]:
+        if attr in ("status", "enrollment"):
+            setattr(t, attr, value)
+            t.evidence[f"{attr}|{value}"] = _ev(s, rule)
+        else:
+            t.add(attr, value, _ev(s, rule))
+    x1 = Extraction("acme0000000000000001", "/press/acme-2024.txt",
+                    {"title": "Acme starts Phase 2", "date": "2024-03-05"}, entities=ents, trials=[t],
+                    assertions=[Assertion(zor, "targets", kdr, _ev(QUOTED, "target.verb", 0.8)),
+                                Assertion(zor, "developedBy", acme, _ev(s1, "developer.issuer", 0.75))],
+                    companies=[acme])
+
+    # document 2: Borealis' BX-17 in AML, with azacitidine; zoratinib's target confirmed
+    ents2 = dict([_entity("Drug", "BX-17"), _entity("Drug", "azacitidine"), _entity("Drug", "Zoratinib"),
+                  _entity("Target", "BCL-2"), _entity("Target", "KDR"),
+                  _entity("Condition", "acute myeloid leukemia", ["AML"]),
+                  _entity("Company", "Borealis Pharma"), _entity("Organization", "Lakeside University Hospital"),
+                  _entity("Organization", "National Cancer Institute")])
+    bx, aza = entity_key("Drug", "BX-17"), entity_key("Drug", "azacitidine")
+    bcl2, aml = entity_key("Target", "BCL-2"), entity_key("Condition", "acute myeloid leukemia")
+    borealis = entity_key("Company", "Borealis Pharma")
+    lakeside, nci = entity_key("Organization", "Lakeside University Hospital"), entity_key(
+        "Organization", "National Cancer Institute")
+    s3 = "Borealis Pharma's BX-17, a BCL-2 inhibitor, is combined with azacitidine in a Phase 1/2 AML study."
+    s4 = "The study, sponsored by the National Cancer Institute, runs at Lakeside University Hospital."
+    t2 = Trial("t1")
+    for attr, value, s, rule in [("drugs", bx, s3, "trial.studies-drug"), ("partners", aza, s3, "trial.partner"),
+                                 ("conditions", aml, s3, "trial.condition"), ("sites", lakeside, s4, "trial.site"),
+                                 ("sites", northfield, s4, "trial.site"), ("sponsors", nci, s4, "trial.sponsor"),
+                                 ("phases", "Phase 1/2", s3, "trial.phase")]:
+        t2.add(attr, value, _ev(s, rule))
+    ents2[northfield] = ents[northfield]
+    x2 = Extraction("boreal00000000000002", "/press/borealis-2025.txt",
+                    {"title": "Borealis doses first AML patient", "date": "2025-01-20"}, entities=ents2,
+                    trials=[t2],
+                    assertions=[Assertion(bx, "targets", bcl2, _ev(s3, "target.inhibitor", 0.9)),
+                                Assertion(bx, "developedBy", borealis, _ev(s3, "developer.possessive", 0.8)),
+                                Assertion(zor, "targets", kdr, _ev("Zoratinib targets KDR.", "target.verb", 0.7))],
+                    companies=[borealis])
+    return [(x1, "hash-acme"), (x2, "hash-borealis")]
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("query") / "store"
+    with EmbeddedStore(path) as s:
+        for x, h in sample_extractions():
+            g = add_document(Dataset(), x, h)
+            s.replace_document(document_iri(x.doc_id), g, source=x.source, content_hash=h)
+    return path
+
+
+@pytest.fixture(scope="module")
+def rdflib_union():
+    ds = Dataset(default_union=True)
+    for x, h in sample_extractions():
+        add_document(ds, x, h)
+    return ds
+
+
+def values(result) -> set[tuple]:
+    """Rows as tuples of plain values; '; '-joined lists sorted (GROUP_CONCAT order is free)."""
+    def norm(v):
+        if v is None:
+            return None
+        s = v.value if hasattr(v, "value") and not isinstance(v, Literal) else str(v)
+        return "; ".join(sorted(s.split("; "))) if "; " in s else s
+    return {tuple(norm(v) for v in row) for row in result}
+
+
+def ox_rows(store_path, text, **bindings):
+    return run_query(text, store=store_path, bindings=bindings or None)
+
+
+# ---------------------------------------------------------------------------
+# run_query
+# ---------------------------------------------------------------------------
+
+def test_run_query_select(store_path):
+    res = run_query("PREFIX cp: <https://w3id.org/cpkg/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                    "SELECT DISTINCT ?l WHERE { ?d a cp:Drug ; rdfs:label ?l } ORDER BY ?l", store=store_path)
+    assert res.kind == "solutions"
+    assert res.values("l") == ["BX-17", "Zoratinib", "azacitidine", "docetaxel"]
+
+
+def test_run_query_malformed_names_the_problem(store_path):
+    with pytest.raises(QueryError, match=r"malformed SPARQL query: .*1:\d+"):
+        run_query("SELECT ?x WHERE { ?x ?p }", store=store_path)
+
+
+def test_run_query_empty(store_path):
+    with pytest.raises(QueryError, match="empty query"):
+        run_query("  \n", store=store_path)
+
+
+def test_run_query_missing_store(tmp_path):
+    with pytest.raises(StoreError, match="no store here"):
+        run_query("ASK {}", store=tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+
+
+def test_bound_value_cannot_change_the_query(store_path):
+    q = "SELECT ?d WHERE { ?d <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+    evil = '" } } ; DROP ALL ; SELECT * WHERE { ?s ?p "'
+    assert run_query(q, store=store_path, bindings={"l": evil}).rows == []
+    assert run_query(q, store=store_path, bindings={"l": "BX-17"}).values("d") == [
+        str(entity_iri(entity_key("Drug", "BX-17")))]
+
+
+# ---------------------------------------------------------------------------
+# formats
+# ---------------------------------------------------------------------------
+
+SELECT_ALL = """PREFIX cp: <https://w3id.org/cpkg/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?trial ?phase ?enrollment ?evidence ?lang WHERE {
+  ?trial a cp:ClinicalTrial ; cp:phase ?phase .
+  OPTIONAL { ?trial cp:enrollment ?enrollment }
+  OPTIONAL { ?st <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?phase ; cp:evidenceText ?evidence }
+  BIND (STRLANG("x", "en") AS ?lang)
+} ORDER BY ?phase ?evidence"""
+
+
+@pytest.fixture(scope="module")
+def select_result(store_path):
+    res = run_query(SELECT_ALL, store=store_path)
+    assert len(res) >= 2 and any(v is None for v in res.column("enrollment"))
+    return res
+
+
+def test_table_is_aligned(select_result):
+    text = format_result(select_result, "table")
+    lines = text.rstrip("\n").split("\n")
+    header, rule, *rows, footer = lines
+    assert header.split(" | ")[0].strip() == "trial"
+    assert set(rule) <= {"-", "+"}
+    bars = [i for i, c in enumerate(rule) if c == "+"]
+    assert len(bars) == len(select_result.variables) - 1
+    for line in [header] + rows:
+        assert [i for i, c in enumerate(line) if c == "|"] == bars
+    assert footer == f"({len(select_result)} rows)"
+    assert "cpid:trial/" in text                     # IRIs shortened by prefix
+
+
+def test_csv_parses_back(select_result):
+    text = format_result(select_result, "csv")
+    assert "\r\n" in text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == select_result.variables
+    assert len(rows) == len(select_result) + 1
+    for got, row in zip(rows[1:], select_result.rows):
+        assert got == ["" if t is None else t.value for t in row]
+
+
+def test_tsv_parses_back(select_result):
+    text = format_result(select_result, "tsv")
+    lines = text.rstrip("\n").split("\n")
+    assert lines[0].split("\t") == [f"?{v}" for v in select_result.variables]
+    assert all(len(line.split("\t")) == len(select_result.variables) for line in lines)
+    back = list(ox.parse_query_results(text, ox.QueryResultsFormat.TSV))
+    assert [tuple(s[i] for i in range(len(select_result.variables))) for s in back] == select_result.rows
+
+
+def test_json_parses_back(select_result):
+    text = format_result(select_result, "json")
+    doc = json.loads(text)
+    assert doc["head"]["vars"] == select_result.variables
+    bindings = doc["results"]["bindings"]
+    assert len(bindings) == len(select_result)
+    first = bindings[0]
+    assert first["trial"]["type"] == "uri"
+    assert first["lang"] == {"type": "literal", "value": "x", "xml:lang": "en"}
+    assert any("enrollment" not in b for b in bindings)          # unbound: left out
+    assert any(b.get("enrollment", {}).get("datatype", "").endswith("#integer") for b in bindings)
+    back = list(ox.parse_query_results(text, ox.QueryResultsFormat.JSON))
+    assert [tuple(s[i] for i in range(len(select_result.variables))) for s in back] == select_result.rows
+
+
+@pytest.mark.parametrize("query,expected", [("ASK { ?d a <https://w3id.org/cpkg/Drug> }", True),
+                                            ("ASK { ?d a <https://example.org/Nothing> }", False)])
+def test_ask(store_path, query, expected):
+    res = run_query(query, store=store_path)
+    word = "true" if expected else "false"
+    for fmt in ("table", "csv", "tsv"):
+        assert format_result(res, fmt) == word + "\n"
+    assert json.loads(format_result(res, "json")) == {"head": {}, "boolean": expected}
+
+
+def test_construct_prints_turtle_or_ntriples(store_path):
+    res = run_query("PREFIX cp: <https://w3id.org/cpkg/> CONSTRUCT { ?d cp:targets ?t } WHERE { ?d cp:targets ?t }",
+                    store=store_path)
+    assert res.kind == "graph" and len(res) == 2
+    turtle = format_result(res, "table")
+    assert "@prefix cp:" in turtle
+    g1 = Graph().parse(data=turtle, format="turtle")
+    for fmt in ("csv", "tsv", "json"):
+        g2 = Graph().parse(data=format_result(res, fmt), format="nt")
+        assert set(g1) == set(g2) and len(g2) == 2
+
+
+def test_unknown_format(select_result):
+    with pytest.raises(QueryError, match="unknown result format"):
+        format_result(select_result, "xml")
+
+
+# ---------------------------------------------------------------------------
+# the command line
+# ---------------------------------------------------------------------------
+
+def test_cli_query_csv(store_path, capsys):
+    assert main(["query", "SELECT ?l WHERE { ?d <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l LIMIT 1",
+                 "--store", str(store_path), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "l\r\nAcme Biotherapeutics\r\n"
+
+
+def test_cli_malformed_query_is_one_line(store_path, capsys):
+    assert main(["query", "SELECT WHERE {", "--store", str(store_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kg: error: malformed SPARQL query")
+    assert err.count("\n") == 1
+
+
+def test_cli_query_file(store_path, capsys):
+    assert main(["query", "-f", str(_rq("drug-targets")), "--store", str(store_path), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {b["drugLabel"]["value"] for b in doc["results"]["bindings"]} == {"BX-17", "Zoratinib"}
+
+
+# ---------------------------------------------------------------------------
+# the competency questions (ontology/queries/*.rq)
+# ---------------------------------------------------------------------------
+
+def _rq(name):
+    from kg.paths import queries_dir
+    return queries_dir() / f"{name}.rq"
+
+
+QUERIES = standard_queries()
+
+
+def test_the_standard_queries_are_there():
+    assert {"drug-targets", "condition-trials", "combinations", "drugs-by-company", "sites-by-drug",
+            "evidence-for-fact", "pipeline-overview"} <= set(QUERIES)
+
+
+def _documented_parameters(text: str) -> list[str]:
+    head = text.split("PREFIX", 1)[0]
+    return re.findall(r"^#\s+\?(\w+)\s{2,}", head, re.M)
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_rq_header_documents_the_question_and_parameters(name):
+    text = load_query(name)
+    assert text.startswith(f"# {name}.rq -- ")
+    params = _documented_parameters(text)
+    assert params, "a parameter section (#   ?var   meaning)"
+    select = re.search(r"^SELECT[^{]*", text, re.M).group(0)
+    for p in params:
+        assert f"?{p}" in select, f"parameter ?{p} must be a result column"
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_rq_runs_unbound_and_agrees_with_rdflib(name, store_path, rdflib_union):
+    text = load_query(name)
+    res = run_query(text, store=store_path)
+    assert res.kind == "solutions" and len(res) > 0
+    assert values(res.rows) == values(rdflib_union.query(text))
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_rq_parameters_bind_the_same_way_everywhere(name, store_path, rdflib_union):
+    """Binding each documented parameter to a value it takes keeps exactly the rows with that value."""
+    text = load_query(name)
+    unbound = run_query(text, store=store_path)
+    for p in _documented_parameters(text):
+        seen = [v for v in unbound.column(p) if v is not None]
+        value = seen[0]
+        bound = run_query(text, store=store_path, bindings={p: value})
+        i = unbound.variables.index(p)
+        assert values(bound.rows) == values(r for r in unbound.rows if r[i] == value)
+        appended = run_query(text + f"\nVALUES ?{p} {{ {value} }}\n", store=store_path)
+        assert values(appended.rows) == values(bound.rows)
+        rterm = URIRef(value.value) if isinstance(value, ox.NamedNode) else Literal(value.value)
+        assert values(rdflib_union.query(text, initBindings={p: rterm})) == values(bound.rows)
+
+
+def _bound(store_path, name, **bindings):
+    res = run_query(load_query(name), store=store_path, bindings=bindings)
+    return [dict(zip(res.variables, (None if t is None else t.value for t in row))) for row in res.rows]
+
+
+def test_drug_targets(store_path):
+    rows = _bound(store_path, "drug-targets", drugLabel="Zoratinib")
+    assert [(r["targetLabel"], r["documents"]) for r in rows] == [("KDR", "2")]
+
+
+def test_condition_trials(store_path):
+    [row] = _bound(store_path, "condition-trials", conditionLabel="acute myeloid leukemia")
+    assert row["drugLabel"] == "BX-17" and row["phase"] == "Phase 1/2"
+    assert row["combinedWith"] == "azacitidine"
+    assert row["sponsors"] == "National Cancer Institute"
+    assert set(row["sites"].split("; ")) == {"Lakeside University Hospital", "Northfield Cancer Centre"}
+    [nsclc] = _bound(store_path, "condition-trials", conditionLabel="non-small cell lung cancer")
+    assert (nsclc["drugLabel"], nsclc["phase"], nsclc["status"]) == ("Zoratinib", "Phase 2", "ongoing")
+
+
+def test_combinations_both_ways(store_path):
+    pairs = {(r["drugLabel"], r["partnerLabel"]) for r in _bound(store_path, "combinations")}
+    assert pairs == {("Zoratinib", "docetaxel"), ("docetaxel", "Zoratinib"),
+                     ("BX-17", "azacitidine"), ("azacitidine", "BX-17")}
+    [row] = _bound(store_path, "combinations", partnerLabel="BX-17")
+    assert row["drugLabel"] == "azacitidine" and row["conditions"] == "acute myeloid leukemia"
+
+
+def test_drugs_by_company(store_path):
+    [row] = _bound(store_path, "drugs-by-company", companyLabel="Acme Biotherapeutics")
+    assert (row["drugLabel"], row["highestPhase"], row["conditions"]) == (
+        "Zoratinib", "Phase 2", "non-small cell lung cancer")
+
+
+def test_sites_by_drug(store_path):
+    rows = _bound(store_path, "sites-by-drug", siteLabel="Northfield Cancer Centre")
+    assert {r["drugLabel"] for r in rows} == {"Zoratinib", "docetaxel", "BX-17", "azacitidine"}
+
+
+def test_evidence_for_fact(store_path):
+    rows = _bound(store_path, "evidence-for-fact", subjectLabel="Zoratinib",
+                  predicate=ox.NamedNode("https://w3id.org/cpkg/targets"))
+    assert {(r["objectLabel"], r["rule"], r["confidence"], r["evidenceText"]) for r in rows} == {
+        ("KDR", "target.verb", "0.8", QUOTED), ("KDR", "target.verb", "0.7", "Zoratinib targets KDR.")}
+    assert {r["source"] for r in rows} == {"/press/acme-2024.txt", "/press/borealis-2025.txt"}
+    [phase] = _bound(store_path, "evidence-for-fact", objectLabel="Phase 2")
+    assert phase["rule"] == "trial.phase" and phase["predicate"].endswith("phase")
+
+
+def test_pipeline_overview(store_path):
+    rows = {r["drugLabel"]: r for r in _bound(store_path, "pipeline-overview")}
+    z = rows["Zoratinib"]
+    assert (z["developers"], z["highestPhase"], z["trials"], z["documents"], z["latestRelease"]) == (
+        "Acme Biotherapeutics", "Phase 2", "1", "2", "2025-01-20")
+    assert rows["docetaxel"]["trials"] == "0"
