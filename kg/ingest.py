@@ -67,6 +67,20 @@ class BuiltDocument:
     ntriples: str
 
 
+def existing_labels(store, iris: list[str], chunk: int = 200) -> dict[str, list[str]]:
+    """The ``rdfs:label`` values the store already holds for these entity IRIs."""
+    from rdflib import URIRef
+
+    out: dict[str, list[str]] = {}
+    for i in range(0, len(iris), chunk):
+        values = " ".join(URIRef(iri).n3() for iri in iris[i:i + chunk])   # our own minted IRIs, serialised
+        result = store.query("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
+                             "?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")
+        for row in result.rows:
+            out.setdefault(row[0].value, []).append(row[1].value)
+    return out
+
+
 def build_document(extractor, document) -> BuiltDocument:
     """Extract one document and build its named graph as N-Triples."""
     from rdflib import Dataset
@@ -186,8 +200,11 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     ``on_error`` (default: stderr). Raises :class:`~kg.errors.StoreError` if
     the store cannot be opened or written; documents written before stay.
     """
+    from rdflib import Graph
+
     from .documents import iter_paths
     from .pipeline import read_documents
+    from .rdf.build import LabelRegistry
     from .rdf.iris import document_iri
     from .store import open_store
 
@@ -229,6 +246,8 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     in_flight: deque = deque()
     window = 2 * jobs if jobs > 1 else 1
 
+    labels = LabelRegistry(lookup=lambda iris: existing_labels(s, iris))
+
     def write(outcome, document) -> None:
         kind, value = outcome
         if kind == "fatal":
@@ -236,7 +255,8 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         if kind == "error":
             report(f"{show(document.source)}: {value}")
         else:
-            s.replace_document(value.iri, value.ntriples, source=value.source, content_hash=value.content_hash)
+            graph = labels.harmonize(Graph().parse(data=value.ntriples, format="nt"))
+            s.replace_document(value.iri, graph, source=value.source, content_hash=value.content_hash)
             index.replaced(value.iri, value.source, value.content_hash)
             summary.ingested += 1
         bar.update()

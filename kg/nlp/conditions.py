@@ -138,8 +138,19 @@ def canonical(text: str) -> str:
     return _case(core or text)
 
 
+US_SPELLING = (("tumour", "tumor"), ("leukaemia", "leukemia"), ("anaemia", "anemia"), ("haemat", "hemat"),
+               ("oesophag", "esophag"), ("oedema", "edema"), ("haemophilia", "hemophilia"))
+
+
 def _case(text: str) -> str:
-    """Lower-case ordinary words; keep acronyms ("NSCLC", "rHGG") and eponyms ("Alzheimer's", "non-Hodgkin")."""
+    """Lower-case ordinary words; keep acronyms ("NSCLC", "rHGG") and eponyms ("Alzheimer's", "non-Hodgkin").
+
+    British spellings become American ones, so "solid tumours" and "solid tumors" are one name.
+    """
+    if text.isupper() and len(text.split()) > 1:
+        text = text.lower()      # a headline in capitals
+    for uk, us in US_SPELLING:
+        text = re.sub(uk, us, text, flags=re.I)
     words = text.split(" ")
     out = []
     for wi, w in enumerate(words):

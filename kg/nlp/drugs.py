@@ -237,10 +237,11 @@ def find_candidates(doc: Doc) -> list[Span]:
 
 
 def normalize_code(code: str) -> str:
-    """"GTI 2040", "GTI2040", "gti-2040" -> "GTI-2040" (letters, hyphen, digits)."""
+    """"GTI 2040", "GTI2040", "gti-2040", "Moli1901" -> "GTI-2040", "MOLI-1901": one spelling per code,
+    so every document's mention of a code names one node."""
     m = re.fullmatch(r"([A-Za-z]+)[ -]?(\d+)([A-Za-z]{0,2}\d{0,2})", code.strip())
-    if m and m.group(1).isupper():
-        return f"{m.group(1).upper()}-{m.group(2)}{m.group(3)}"
+    if m:
+        return f"{m.group(1).upper()}-{m.group(2)}{m.group(3).upper()}"
     return code.strip()
 
 

@@ -191,7 +191,9 @@ def find_institutions(doc: Doc) -> list[Span]:
 def canonical_org(name: str) -> str:
     """Canonical organisation name: leading article, legal suffix and trailing punctuation dropped."""
     n = re.sub(r"\s+", " ", name).strip().strip(",;:")
-    n = n.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    n = n.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').strip('"').strip()
+    if n.isupper() and len(n) > 6 and " " in n:
+        n = n.title()          # "LORUS THERAPEUTICS" from a headline
     n = re.sub(r"^(?:the|The)\s+", "", n)
     n = re.sub(r",?\s+(?:Inc\.?|Incorporated|Ltd\.?|Limited|Corp\.?|Corporation|AG|SE|SA|S\.A\.|SAS|plc|PLC|"
                r"GmbH|N\.V\.|LLC|L\.P\.|Co\.|Pty\.? Ltd\.?|A/S|AB|ASA|Oyj|S\.p\.A\.|K\.K\.)$", "", n)

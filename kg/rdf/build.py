@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ..records import Assertion, Evidence, Extraction
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
-from .namespace import CP
+from .namespace import CP, ID
 
 TYPE_CLASSES = {"Drug": CP.Drug, "Target": CP.Target, "Condition": CP.Condition,
                 "Organization": CP.Organization, "Company": CP.Company}
@@ -145,9 +145,43 @@ def _trial_label(x: Extraction, t) -> str:
     return " ".join(parts)
 
 
+class LabelRegistry:
+    """One ``rdfs:label`` per entity across documents.
+
+    Each document graph labels its entities with the canonical name it saw; two
+    documents may spell one entity differently ("solid tumours", "solid tumors").
+    The first label an IRI got wins; a later document's other spelling becomes a
+    ``skos:altLabel``. ``lookup`` answers "which labels do these IRIs already have?"
+    for a store.
+    """
+
+    def __init__(self, lookup=None):
+        self.known: dict[str, str] = {}
+        self.lookup = lookup
+
+    def harmonize(self, g: Graph) -> Graph:
+        subjects = sorted({s for s in g.subjects(RDFS.label, None)
+                           if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+        missing = [str(s) for s in subjects if str(s) not in self.known]
+        if missing and self.lookup is not None:
+            for iri, labels in self.lookup(missing).items():
+                if labels:
+                    self.known[iri] = min(labels)
+        for s in subjects:
+            labels = sorted(str(l) for l in g.objects(s, RDFS.label))
+            known = self.known.setdefault(str(s), labels[0])
+            for label in labels:
+                if label != known:
+                    g.remove((s, RDFS.label, Literal(label)))
+                    g.add((s, SKOS.altLabel, Literal(label)))
+            g.add((s, RDFS.label, Literal(known)))
+        return g
+
+
 def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:
     ds = Dataset()
     bind_prefixes(ds)
+    labels = LabelRegistry()
     for x, content_hash in items:
-        add_document(ds, x, content_hash)
+        labels.harmonize(add_document(ds, x, content_hash))
     return ds
