@@ -892,22 +892,36 @@ class Linker:
         return out
 
     def _segment_by_phase(self, frame: Frame, sent: Span, ms: list[Mention]) -> list[Frame]:
-        """ "phase 2a trials of X in NSCLC and PDAC, and a phase 3 trial of X in prostate cancer":
-        each condition belongs to the phase before it, each drug to the nearest phase."""
-        anchors = [m for m in ms if m.label == "PHASE" and not self._phase_is_dose(m)]
-        if len({tuple(normalize_phase(a.text)) for a in anchors}) < 2:
+        """One frame per named trial or per phase of a sentence that lists several.
+
+        "the GLORA-2 study in CLL; the GLORA-3 study in AML; and the GLORA-4 study in MDS" and
+        "phase 2a trials of X in NSCLC and PDAC, and a phase 3 trial of X in prostate cancer":
+        each condition belongs to the anchor (trial name, else phase) before it, each drug to
+        the nearest anchor.
+        """
+        names = [m for m in ms if m.label == "TRIAL"]
+        phases = [m for m in ms if m.label == "PHASE" and not self._phase_is_dose(m)]
+        if len({m.text for m in names}) >= 2:
+            anchors, by_name = names, True
+        elif len({tuple(normalize_phase(a.text)) for a in phases}) >= 2:
+            anchors, by_name = phases, False
+        else:
             return [frame]
+
         def nearest(m: Mention, before_first: bool) -> Mention:
             prior = [a for a in anchors if a.end <= m.start]
             if prior and before_first:
                 return prior[-1]
             return min(anchors, key=lambda a: abs(a.start - m.start))
+
         groups: dict[int, Frame] = {}
         for a in anchors:
-            groups[id(a)] = Frame(sent, phases=normalize_phase(a.text), has_trial=True, status=frame.status,
-                                  sponsors=list(frame.sponsors), sites=list(frame.sites), partners=list(frame.partners),
-                                  anaphoric=frame.anaphoric, investigator_sponsored=frame.investigator_sponsored)
-            groups[id(a)].rules["segment"] = "trial.phase-segmentation"
+            g = Frame(sent, phases=list(frame.phases) if by_name else normalize_phase(a.text), has_trial=True,
+                      status=frame.status, sponsors=list(frame.sponsors), sites=list(frame.sites),
+                      partners=list(frame.partners), names=[a.text] if by_name else [],
+                      anaphoric=frame.anaphoric, investigator_sponsored=frame.investigator_sponsored)
+            g.rules["segment"] = "trial.name-segmentation" if by_name else "trial.phase-segmentation"
+            groups[id(a)] = g
         for m in ms:
             if m.label == "CONDITION" and m.key in frame.conditions:
                 g = groups[id(nearest(m, True))]
@@ -917,16 +931,12 @@ class Linker:
                 g = groups[id(nearest(m, False))]
                 if m.key not in g.drugs:
                     g.drugs.append(m.key)
-        out = []
+        merged: dict[tuple, Frame] = {}
         for a in anchors:
             g = groups[id(a)]
             if not g.drugs:
                 g.drugs = list(frame.drugs[:1])
-            # a phase alone next to another phase of the same list shares its conditions
-            out.append(g)
-        merged: dict[tuple, Frame] = {}
-        for g in out:
-            key = (tuple(g.phases), tuple(g.drugs))
+            key = (tuple(g.names), tuple(g.phases), tuple(g.drugs))
             if key in merged:
                 merged[key].conditions += [c for c in g.conditions if c not in merged[key].conditions]
             else:

@@ -48,6 +48,8 @@ def priority(span: Span) -> int:
     rule = span.id_ or ""
     if span.label_ == "PHASE":
         return 95
+    if span.label_ == "TRIAL":
+        return 72      # a named trial beats the statistical NER's ORG guess, not our drugs
     if rule.startswith("org.") and rule != "org.model":
         return 90 if rule != "org.institution" else 85
     if span.label_ == "TARGET":
@@ -69,8 +71,9 @@ def drug_nouns() -> frozenset[str]:
 def drug_frame_evidence(doc: Doc, start: int, end: int) -> bool:
     """Is the word at doc[start:end] used as a drug here?"""
     nouns = drug_nouns()
-    left = [t.lower_ for t in doc[max(0, start - 4):start]]
-    right = [t.lower_ for t in doc[end:end + 8]]
+    sent = doc[start].sent
+    left = [t.lower_ for t in doc[max(sent.start, start - 4):start]]
+    right = [t.lower_ for t in doc[end:min(sent.end, end + 8)]]
     r = [w for w in right if w not in ("(r)", "(tm)", "\u00ae", "\u2122", ")", "(")]
     if left and left[-1] in ("of", "with", "plus") and len(left) >= 2 and left[-2] in (
             "trial", "study", "studies", "treatment", "development", "efficacy", "safety", "administration",
@@ -106,11 +109,14 @@ def _code_use(doc: Doc, span: Span) -> str:
     k = span.end
     while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
         k += 1
-    if k < len(doc):
-        nxt = doc[k]
-        following = nxt.text + (doc[k + 1].text if k + 1 < len(doc) and not nxt.whitespace_ else "")
+    # the code modifies the noun phrase after it: "the A2780 ovarian carcinoma model", "T315I mutations"
+    for j in range(k, min(len(doc), k + 3)):
+        nxt = doc[j]
+        following = nxt.text + (doc[j + 1].text if j + 1 < len(doc) and not nxt.whitespace_ else "")
         if NON_DRUG_FOLLOWERS.match(nxt.text) or NON_DRUG_FOLLOWERS.match(following):
             return "other"
+        if nxt.pos_ not in ("ADJ", "NOUN", "PROPN") or not nxt.is_alpha:
+            break
     return "drug"
 
 
@@ -161,6 +167,24 @@ def _occurrences(doc: Doc, word: str):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is not None:
             yield span.start, span.end
+
+
+TRIAL_NAME = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{1,4})*(?:-\d{1,3})?\b")
+
+
+def trial_names(doc: Doc) -> list[Span]:
+    """Named trials: a capitalised name right before "trial"/"study" ("the ORCHID-7 study",
+    "RIVERSTONE, a randomized Phase 3 trial")."""
+    out = []
+    for m in TRIAL_NAME.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+        if span is None or len(m.group(0)) < 4 or not any(c.isalpha() for c in m.group(0)):
+            continue
+        after = doc.text[m.end():m.end() + 80].lower()
+        if _trial_name_use(doc, span) or re.match(r"\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+,?\s+){0,6}"
+                                                   r"(?:trial|study)\b", after):
+            out.append(Span(doc, span.start, span.end, label="TRIAL", kb_id=span.text, span_id="trial.name"))
+    return out
 
 
 def frame_drugs(doc: Doc, taken: set[int]) -> list[Span]:
@@ -269,6 +293,8 @@ def resolve(doc: Doc) -> list[Span]:
         candidates.append(s)
     taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}
     candidates.extend(frame_drugs(doc, taken))
+    drug_words = {s.text.lower() for s in candidates if s.label_ == "DRUG" and s.id_ != "drug.coinage"}
+    candidates.extend(t for t in trial_names(doc) if t.text.lower() not in drug_words)
     ranked = sorted(candidates, key=lambda s: (-priority(s), -(s.end - s.start), s.start))
     chosen: list[Span] = []
     used = [False] * len(doc)

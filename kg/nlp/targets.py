@@ -92,6 +92,8 @@ def _np_right(doc: Doc, i: int, hi: int, skip: dict) -> tuple[int, int] | None:
             i += 1
         elif skip.get(low) == "process" and i + 1 < hi and doc[i + 1].lower_ == "of":
             i += 2
+        elif skip.get(low) == "classifier" and i + 1 < hi and (doc[i + 1].text[:1].isupper() or doc[i + 1].like_num):
+            i += 1      # "the enzyme XYZ kinase-3": the classifier word is not part of the name
         elif low == "and" and i + 1 < hi and (doc[i + 1].pos_ == "VERB" or doc[i + 1].lower_.endswith("s")) \
                 and i > 0 and doc[i - 1].pos_ == "VERB":
             i += 2      # "targets and attacks telomeres"

@@ -1,0 +1,123 @@
+"""The project's spaCy components on sentences written for the tests (model-backed)."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+
+def ents(nlp, text, label=None):
+    doc = nlp(text)
+    return [(e.text, e.label_, e.kb_id_, e.id_) for e in doc.ents if label is None or e.label_ == label]
+
+
+def kb(nlp, text, label):
+    return {e[2] for e in ents(nlp, text, label)}
+
+
+# -- conditions --------------------------------------------------------------
+
+def test_condition_phrase_and_canonical_name(nlp):
+    found = ents(nlp, "The trial enrolled patients with advanced, end-stage renal cell carcinoma.", "CONDITION")
+    assert [(t, k) for t, _, k, _ in found] == [("advanced, end-stage renal cell carcinoma", "renal cell carcinoma")]
+
+
+def test_condition_abbreviation_defined_in_the_text(nlp):
+    text = "AB-101 is studied in non-small cell lung cancer (NSCLC). Patients with advanced NSCLC responded."
+    found = ents(nlp, text, "CONDITION")
+    assert {k for _, _, k, _ in found} == {"non-small cell lung cancer"}
+    assert sum(1 for t, *_ in found if t.endswith("NSCLC")) == 2
+
+
+def test_coordinated_modifiers_share_their_head(nlp):
+    found = kb(nlp, "Its indications are lung, breast and colorectal cancer.", "CONDITION")
+    assert {"lung cancer", "breast cancer", "colorectal cancer"} <= found
+
+
+def test_head_noun_used_as_a_modifier_is_not_a_condition(nlp):
+    assert kb(nlp, "The drug reduced tumor growth and cancer cell survival.", "CONDITION") == set()
+
+
+def test_british_and_american_spellings_name_one_condition(nlp):
+    assert kb(nlp, "It was tested in solid tumours.", "CONDITION") == kb(nlp, "It was tested in solid tumors.", "CONDITION")
+
+
+# -- drugs ---------------------------------------------------------------------
+
+def test_dictionary_drug_carries_identifiers(nlp, extractor):
+    from kg.nlp.drugs import drug_lexicon
+
+    found = ents(nlp, "Patients received docetaxel every three weeks.", "DRUG")
+    assert found and found[0][3] == "drug.lexicon"
+    rec = drug_lexicon().lookup("docetaxel")
+    assert ("drugbank", "DB01248") in rec.ids
+
+
+def test_code_name_spellings_share_one_canonical_form(nlp):
+    names = kb(nlp, "ZX-4410 and ZX 4410 and ZX4410 were dosed.", "DRUG")
+    assert names == {"ZX-4410"}
+
+
+def test_code_used_only_as_a_trial_name_is_a_trial(nlp):
+    found = ents(nlp, "Acme enrolled the first patient in the ORCHID-7 study of zelotinib.")
+    assert ("ORCHID-7", "TRIAL") in [(t, l) for t, l, *_ in found]
+    assert ("zelotinib", "DRUG") in [(t, l) for t, l, *_ in found]
+
+
+def test_cell_lines_and_mutations_are_not_drugs(nlp):
+    labels = [(t, l) for t, l, *_ in ents(nlp, "Activity was seen in the human K5612 ovarian carcinoma model "
+                                          "and in tumours with R1234Q mutations.")]
+    assert ("K5612", "DRUG") not in labels and ("R1234Q", "DRUG") not in labels
+
+
+def test_brand_mark_needs_drug_use(nlp):
+    found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
+    assert "Veltrana" in found and "Nimbus" not in found
+
+
+# -- organisations and targets --------------------------------------------------
+
+def test_institution_names_stop_at_people_and_places(nlp):
+    text = ("The study is led by Dr. Jane Roe at the Riverside Cancer Center in Springfield and by "
+            "Dr. John Doe, Director of Oncology at Lakeside University Hospital.")
+    orgs = [t for t, l, k, r in ents(nlp, text, "ORG") if r == "org.institution"]
+    assert orgs == ["Riverside Cancer Center", "Lakeside University Hospital"]
+
+
+def test_agency_lexicon_and_its_abbreviation(nlp):
+    found = ents(nlp, "The trial is sponsored by the National Cancer Institute (NCI). The NCI will fund it.", "ORG")
+    assert {k for _, _, k, _ in found} == {"National Cancer Institute"}
+    assert len(found) == 3
+
+
+@pytest.mark.parametrize("text, target", [
+    ("ZX-4410 is a selective inhibitor of the enzyme XYZ kinase-3.", "XYZ kinase-3"),
+    ("ZX-4410 is a potent, oral KRAS G12C inhibitor.", "KRAS G12C"),
+    ("ZX-4410 is an antibody that blocks interleukin-17 (IL-17).", "interleukin-17"),
+    ("ZX-4410, an anti-CD38 antibody, was well tolerated.", "CD38"),
+])
+def test_target_frames(nlp, text, target):
+    assert target in {t for t, *_ in ents(nlp, text, "TARGET")}
+
+
+def test_no_target_without_a_molecular_name(nlp):
+    assert ents(nlp, "ZX-4410 is an immune checkpoint inhibitor and a novel angiogenesis inhibitor.", "TARGET") == []
+
+
+# -- context and zones -------------------------------------------------------------
+
+def test_context_cues(nlp):
+    from kg.nlp.context import categories
+
+    doc = nlp("ZX-4410 did not show activity in gout. A Phase 3 trial is expected to begin in 2027.")
+    gout = next(e for e in doc.ents if e.text == "gout")
+    assert "NEGATED" in categories(doc, gout.start_char, gout.end_char)
+    trial = doc.text.index("Phase 3")
+    assert "PLANNED" in categories(doc, trial, trial + 7)
+
+
+def test_entity_component_is_idempotent(nlp):
+    doc = nlp("Acme Biosciences Inc. began a Phase 2 trial of ZX-4410 in gout at the Lakeside University Hospital.")
+    before = [(e.start, e.end, e.label_, e.kb_id_, e.id_) for e in doc.ents]
+    doc = nlp.get_pipe("kg_entities")(doc)
+    assert [(e.start, e.end, e.label_, e.kb_id_, e.id_) for e in doc.ents] == before
