@@ -56,3 +56,7 @@ class QueryError(KGError):
 
 class ExportError(KGError):
     """An export cannot be produced."""
+
+
+class ServerError(KGError):
+    """The SPARQL server cannot start (address in use, a worker that does not start)."""

@@ -485,6 +485,10 @@ class Linker:
             if m.label == "ORG" and normalize_name(m.text).strip("\"'\u201c\u201d ") in ("company", "corporation"):
                 m.key = first.key
 
+    def _is_ticker(self, m: Mention) -> bool:
+        """ "(NASDAQ: HRBR)": a stock symbol, not an organisation in its own right."""
+        return bool(re.search(r"[(;,]\s*[A-Za-z][\w ]{1,20}:\s*$", self.doc.text[max(0, m.start - 30):m.start]))
+
     def _has_ticker_after(self, m: Mention) -> bool:
         return bool(re.match(r"\s*,?\s*\(\s*(?:NASDAQ|Nasdaq|NYSE|AMEX|TSX|TSE|ASX|HKEX|FSE|OTC|LSE|ETR)",
                              self.doc.text[m.end:m.end + 30]))
@@ -722,7 +726,7 @@ class Linker:
                         and re.search(r"\b(?:with|received|receiving|treated|administered|of)\s+(?:\S+\s+){0,2}$",
                                       self.doc.text[max(sent.start_char, principal.start - 40):principal.start].lower()):
                     role = "partner"      # "patients treated with LOR-2040 and high-dose Ara-C"
-            elif any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,3}$", lead) for c in combo if " " in c):
+            elif re.search(r"(?:^|\s)(?:in combination with|combined with|together with)(?:\s+\S+){0,3}$", lead):
                 role = "partner"          # the sentence starts with "In combination with X, ..."
             roles[id(m)] = role
             if role == "principal" and principal is None:
@@ -1133,7 +1137,8 @@ class Linker:
                 if self._condition_is_background(sent, c):
                     continue
                 # the nearest principal drug before the condition, with an indication cue between them
-                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) != "comparator"]
+                # a partner drug ("X in combination with Y in patients with Z") is not what is tested for Z
+                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner")]
                 best = None
                 for d in reversed(prev):
                     between = self.words_between(d.end, c.start)
@@ -1164,8 +1169,7 @@ class Linker:
                     continue          # "the management of cancer": not an indication
                 if "PRECLINICAL" in ctx:
                     conf *= 0.7
-                drug_key = d.key if roles.get(id(d)) != "partner" else d.key
-                self.x.assertions.append(Assertion(drug_key, "investigatedFor", c.key,
+                self.x.assertions.append(Assertion(d.key, "investigatedFor", c.key,
                                                    self.evidence(sent, "indication." + "-".join(cue), conf)))
 
     def developer_facts(self) -> None:
@@ -1178,7 +1182,8 @@ class Linker:
             drugs = [m for m in ms if m.label == "DRUG"]
             orgs = [m for m in ms if m.label == "ORG" and not (self.x.entities[m.key].roles &
                                                                {"agency", "regulator", "exchange", "media",
-                                                                "conference", "journal", "institution"})]
+                                                                "conference", "journal", "institution"})
+                    and not self._is_ticker(m)]
             for d in drugs:
                 # "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab"
                 for o in reversed([o for o in orgs if o.end <= d.start]):

@@ -37,11 +37,11 @@ def entity_iri(key: str) -> URIRef:
     etype, _, name = key.partition("|")
     if etype not in TYPE_PATHS:
         raise ValueError(f"unknown entity type in key {key!r}")
-    name = normalize_name(name)
-    s = slug(name)
-    # the slug is kept only if it is a faithful spelling of the name; else it gets a hash suffix
-    lossless = re.sub(r"[^a-z0-9]+", "-", name).strip("-") == s and name.isascii()
-    local = s if lossless else f"{s}-{_digest(name)}"
+    # spaces and hyphens are one separator ("non-small cell" = "non small cell", "GTI 2040" = "GTI-2040")
+    canon = re.sub(r"[\s-]+", "-", normalize_name(name)).strip("-")
+    s = slug(canon)
+    # the slug alone only when it spells the name faithfully; otherwise a hash of the name keeps names apart
+    local = s if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", canon) and s == canon else f"{s}-{_digest(canon)}"
     return ID[f"{TYPE_PATHS[etype]}/{local}"]
 
 

@@ -1,0 +1,49 @@
+# clinical-pipeline-kg: the commands the README's quick start runs.
+#   make demo   install, build the graph from data/samples, run the standard queries, write Gephi files
+#   make test   install with the test extras and run the test suite
+#   make eval   score extraction on the shared dev corpus (../shared/corpus/dev)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+OUT    ?= out
+STORE  ?= $(OUT)/demo-store
+DEV    ?= ../shared/corpus/dev
+MIN_F1 ?= 0.88
+
+.PHONY: demo test eval install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	@mkdir -p $(OUT)
+	$(BIN)/kg ingest data/samples --store $(STORE)
+	@for q in ontology/queries/*.rq; do \
+		echo; echo "== $$q"; \
+		$(BIN)/kg query -f $$q --store $(STORE) --format table || exit 1; \
+	done
+	$(BIN)/kg export --format gexf -o $(OUT)/pipeline.gexf --store $(STORE)
+	$(BIN)/kg export --format png -o $(OUT)/pipeline.png --store $(STORE)
+	@echo; echo "Graph in $(STORE); Gephi file $(OUT)/pipeline.gexf; picture $(OUT)/pipeline.png"
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+eval: install
+	$(BIN)/python $(DEV)/../../eval/evaluate.py $(DEV) --kg "$(BIN)/kg" --min-f1 $(MIN_F1)
+
+clean:
+	rm -rf $(OUT) $(VENV)

@@ -1,0 +1,1116 @@
+"""The SPARQL HTTP endpoint: ``kg serve``, a read-only SPARQL 1.1 Protocol service over the store.
+
+What it answers (``http://127.0.0.1:7878`` by default):
+
+``/sparql``
+    The `SPARQL 1.1 Protocol <https://www.w3.org/TR/sparql11-protocol/>`_ for
+    queries: ``GET ?query=``, ``POST`` of ``application/x-www-form-urlencoded``
+    (``query=``) or of ``application/sparql-query``, with the optional
+    ``default-graph-uri`` / ``named-graph-uri`` parameters. The default graph
+    is the union of the document graphs. Results by content negotiation on
+    ``Accept``, or by a ``format`` parameter (``json``, ``xml``, ``csv``,
+    ``tsv``, ``turtle``, ``ntriples``, ``jsonld``, ``nquads``, ``rdfxml``, or a
+    media type), which wins over ``Accept``:
+
+    * SELECT / ASK: ``application/sparql-results+json`` (the default),
+      ``application/sparql-results+xml``, ``text/csv``,
+      ``text/tab-separated-values``;
+    * CONSTRUCT / DESCRIBE: ``text/turtle`` (the default),
+      ``application/n-triples``, ``application/ld+json``,
+      ``application/n-quads``, ``application/rdf+xml``.
+
+    ``GET /sparql`` without a query returns the `service description
+    <https://www.w3.org/TR/sparql11-service-description/>`_ (Turtle, or the
+    RDF format asked for; a browser asking for HTML is sent to the page).
+``/``
+    A page for people: a query editor, the standard questions of
+    ``ontology/queries/*.rq`` as one-click examples, a result table and
+    download links. Plain HTML and JavaScript served from ``kg/web/``: no
+    asset from the network.
+``/examples``
+    The standard questions as JSON (name, title, description, text) and the
+    project's prefixes.
+
+Refusals and errors (a ``text/plain`` message, never a 200 with a partial
+body): 400 malformed query (the parser's message) or request, 403 SPARQL
+Update (``update=``, ``application/sparql-update``, an update in ``query=``,
+``/update``) and ``SERVICE`` unless ``allow_service``, 404, 405 other
+methods, 406 no acceptable result format, 411 / 413 / 415 request body
+without length, too large, or of another type, 500 result larger than
+``max_results`` rows (triples for CONSTRUCT / DESCRIBE) or query failure,
+503 query timeout or every worker busy. Every answer carries
+``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers CORS preflights.
+
+How a query runs. pyoxigraph cannot cancel a running query, so queries run
+in a pool of worker processes (:class:`WorkerPool`), each holding the store
+open read-only. A request thread borrows an idle worker, sends it the query
+and waits for the answer at most ``timeout`` seconds; a worker that has not
+answered by then is killed (SIGKILL) and replaced by a fresh process in the
+background, and the request gets 503. The worker checks the query first:
+rdflib's SPARQL 1.1 parser finds ``SERVICE`` anywhere in the parse tree
+(sub-queries, ``EXISTS``, ``OPTIONAL``...) and tells an update from a
+malformed query; then pyoxigraph runs it, the worker collects at most
+``max_results`` rows (one more is an error, not a cut) and serializes them.
+
+Read-only and concurrent writers. Workers open the folder with
+``pyoxigraph.Store.read_only`` (RocksDB read-only: no lock is taken, so a
+``kg ingest`` in another process is never blocked). Such a handle is a
+snapshot; before each query a worker compares the folder's file list (names,
+sizes, modification times) with the one it opened and reopens the store when
+it changed, so new documents show up without a restart. pyoxigraph calls
+reading a folder that another process writes "undefined behaviour": a reopen
+that fails while a writer is busy is retried, and the older snapshot is kept
+if it still fails.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+import logging
+import multiprocessing
+import os
+import queue
+import re
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import __version__
+from .errors import KGError, ServerError, StoreError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7878
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RESULTS = 10000
+DEFAULT_MAX_BODY = 1 << 20          # bytes of a POST body
+WORKER_START_TIMEOUT = 60.0         # seconds for a worker to import and open the store
+QUEUE_TIMEOUT = 30.0                # seconds a request waits at least for a free worker
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+# ---------------------------------------------------------------------------
+# Result formats and content negotiation
+# ---------------------------------------------------------------------------
+
+#: Media types offered for SELECT / ASK results, in the server's order of preference.
+RESULTS_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
+                 "text/csv", "text/tab-separated-values")
+#: Media types offered for CONSTRUCT / DESCRIBE results, in the server's order of preference.
+GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json",
+               "application/n-quads", "application/rdf+xml")
+#: Other names clients use for the same formats.
+ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "application/x-turtle": "text/turtle",
+    "application/turtle": "text/turtle",
+    "text/n3": "text/turtle",               # Turtle is N3
+    "text/rdf+n3": "text/turtle",
+    "application/n3": "text/turtle",
+    "application/x-json+ld": "application/ld+json",
+}
+#: ``format=`` short names: (for SELECT / ASK, for CONSTRUCT / DESCRIBE).
+FORMAT_NAMES = {
+    "json": ("application/sparql-results+json", "application/ld+json"),
+    "srj": ("application/sparql-results+json", None),
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "srx": ("application/sparql-results+xml", None),
+    "csv": ("text/csv", None),
+    "tsv": ("text/tab-separated-values", None),
+    "turtle": (None, "text/turtle"), "ttl": (None, "text/turtle"),
+    "ntriples": (None, "application/n-triples"), "n-triples": (None, "application/n-triples"),
+    "nt": (None, "application/n-triples"),
+    "jsonld": (None, "application/ld+json"), "json-ld": (None, "application/ld+json"),
+    "nquads": (None, "application/n-quads"), "n-quads": (None, "application/n-quads"),
+    "nq": (None, "application/n-quads"),
+    "rdfxml": (None, "application/rdf+xml"), "rdf": (None, "application/rdf+xml"),
+    "rdf+xml": (None, "application/rdf+xml"), "n3": (None, "text/turtle"),
+}
+TEXT_TYPES = {"text/csv", "text/tab-separated-values", "text/turtle", "application/n-triples",
+              "application/n-quads", "text/plain", "text/html", "text/css", "text/javascript"}
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """``Accept`` as (media range, q) pairs; a missing or empty header accepts anything."""
+    if not header or not header.strip():
+        return [("*/*", 1.0)]
+    out = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        mtype = fields[0].lower()
+        if not mtype:
+            continue
+        if "/" not in mtype:
+            mtype = "*/*" if mtype == "*" else mtype + "/*"
+        q = 1.0
+        for f in fields[1:]:
+            name, _, value = f.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(1.0, max(0.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        out.append((mtype, q))
+    return out
+
+
+def _quality(prefs: list[tuple[str, float]], mtype: str) -> float:
+    """q of ``mtype`` under the most specific matching range (0 when none matches)."""
+    best, q = -1, 0.0
+    major = mtype.split("/")[0]
+    names = {mtype} | {alias for alias, target in ALIASES.items() if target == mtype}
+    for rng, rq in prefs:
+        if rng in names:
+            spec = 2
+        elif rng == f"{major}/*" or any(rng == n.split("/")[0] + "/*" for n in names):
+            spec = 1
+        elif rng == "*/*":
+            spec = 0
+        else:
+            continue
+        if spec > best or (spec == best and rq > q):
+            best, q = spec, rq
+    return q
+
+
+def negotiate(prefs: list[tuple[str, float]], offered: tuple[str, ...]) -> str | None:
+    """The offered type the client likes best (ties: the server's order), or ``None``."""
+    best, best_q = None, 0.0
+    for mtype in offered:
+        q = _quality(prefs, mtype)
+        if q > best_q:
+            best, best_q = mtype, q
+    return best
+
+
+def format_choice(values: list[str]) -> "Choice | None":
+    """The ``format`` (or ``output``) parameter as a :class:`Choice`: the first value understood.
+
+    A value is a short name (:data:`FORMAT_NAMES`) or media types, several
+    separated by commas as in ``Accept`` (SPARQLWrapper sends both kinds).
+    ``None`` when no value is understood.
+    """
+    for value in values:
+        value = value.strip().lower()
+        if value in FORMAT_NAMES:
+            return Choice(*FORMAT_NAMES[value])
+        if "/" in value:
+            prefs = parse_accept(value)
+            choice = Choice(negotiate(prefs, RESULTS_TYPES), negotiate(prefs, GRAPH_TYPES))
+            if choice.results or choice.graph:
+                return choice
+    return None
+
+
+@dataclass
+class Choice:
+    """The response type chosen for each kind of result (``None``: not acceptable)."""
+
+    results: str | None
+    graph: str | None
+
+    def for_kind(self, kind: str) -> str | None:
+        return self.graph if kind == "graph" else self.results
+
+
+# ---------------------------------------------------------------------------
+# Serializers (run in the worker)
+# ---------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return html.escape(_XML_BAD.sub("\ufffd", text), quote=True)
+
+
+def _xml_term(t) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{_xml_text(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{_xml_text(t.value)}</bnode>"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return f'<literal xml:lang="{_xml_text(t.language)}">{_xml_text(t.value)}</literal>'
+        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f'<literal datatype="{_xml_text(t.datatype.value)}">{_xml_text(t.value)}</literal>'
+        return f"<literal>{_xml_text(t.value)}</literal>"
+    if isinstance(t, ox.Triple):
+        return (f"<triple><subject>{_xml_term(t.subject)}</subject><predicate>{_xml_term(t.predicate)}"
+                f"</predicate><object>{_xml_term(t.object)}</object></triple>")
+    raise TypeError(f"not an RDF term: {t!r}")
+
+
+def xml_results(variables: list[str], rows: list[tuple]) -> str:
+    """SPARQL Query Results XML of a SELECT result."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+    out += [f'<variable name="{_xml_text(v)}"/>' for v in variables]
+    out.append("</head>\n<results>")
+    for row in rows:
+        out.append("<result>")
+        out += [f'<binding name="{_xml_text(v)}">{_xml_term(t)}</binding>'
+                for v, t in zip(variables, row) if t is not None]
+        out.append("</result>")
+    out.append("</results>\n</sparql>\n")
+    return "\n".join(out)
+
+
+def serialize_solutions(variables: list[str], rows: list[tuple], mtype: str) -> bytes:
+    """A SELECT result in one of :data:`RESULTS_TYPES`."""
+    from .query import format_result
+    from .store import QueryResult
+
+    if mtype == "application/sparql-results+xml":
+        return xml_results(variables, rows).encode("utf-8")
+    if mtype == "application/sparql-results+json":       # kg.query's, without the indentation
+        from .query import _json_term
+
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    fmt = {"text/csv": "csv", "text/tab-separated-values": "tsv"}[mtype]
+    return format_result(QueryResult("solutions", variables=variables, rows=rows), fmt).encode("utf-8")
+
+
+def serialize_boolean(value, mtype: str) -> bytes:
+    """An ASK result (a :class:`pyoxigraph.QueryBoolean`) in one of :data:`RESULTS_TYPES`."""
+    import pyoxigraph as ox
+
+    fmt = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+           "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+           "text/csv": ox.QueryResultsFormat.CSV,
+           "text/tab-separated-values": ox.QueryResultsFormat.TSV}[mtype]
+    return value.serialize(format=fmt)
+
+
+def serialize_triples(triples: list, mtype: str) -> bytes:
+    """A CONSTRUCT / DESCRIBE result in one of :data:`GRAPH_TYPES`."""
+    import pyoxigraph as ox
+
+    from .store import PREFIXES
+
+    fmt = ox.RdfFormat.from_media_type(mtype)
+    prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    if not triples:
+        return b"[]\n" if fmt == ox.RdfFormat.JSON_LD else b""
+    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+
+
+# ---------------------------------------------------------------------------
+# Query checks (run in the worker)
+# ---------------------------------------------------------------------------
+
+class Refusal(Exception):
+    """A query the endpoint will not run: an HTTP status and a one-line message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+UPDATE_REFUSED = ("SPARQL Update is not allowed: this endpoint is read-only "
+                  "(write with `kg ingest`, or run updates against the store itself)")
+SERVICE_REFUSED = ("SERVICE (federated query) is not allowed on this endpoint; "
+                   "start the server with --allow-service to enable it")
+FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+         "DescribeQuery": "DESCRIBE"}
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit - 1] + "\u2026"
+
+
+def _is_update(text: str) -> bool:
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+        return True
+    except (ParseException, RecursionError, ValueError):
+        return False
+
+
+def check_query(text: str, allow_service: bool) -> str | None:
+    """The query form (``"SELECT"``, ``"ASK"``, ``"CONSTRUCT"``, ``"DESCRIBE"``), by rdflib's SPARQL 1.1 parser.
+
+    Raises :class:`Refusal`: 403 for an update or (unless ``allow_service``)
+    a ``SERVICE`` anywhere in the query, 400 for a query the parser rejects.
+    With ``allow_service`` the parse is only a hint: a query rdflib cannot
+    read (say, pyoxigraph's SPARQL 1.2 extensions) is left to pyoxigraph,
+    and the form is ``None``.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        tree = parseQuery(text)
+    except (ParseException, ValueError) as e:
+        if _is_update(text):
+            raise Refusal(403, UPDATE_REFUSED) from None
+        if allow_service:
+            return None
+        raise Refusal(400, f"malformed SPARQL query: {_one_line(e)}") from None
+    except RecursionError:
+        raise Refusal(400, "malformed SPARQL query: nested too deeply to read") from None
+    form = None
+    stack: list[Any] = [tree]
+    while stack:                     # every node of the parse tree, sub-queries and filters included
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern" and not allow_service:
+                raise Refusal(403, SERVICE_REFUSED)
+            if form is None and node.name in FORMS:
+                form = FORMS[node.name]       # the outermost query form comes first in document order
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            stack.extend(reversed(list(node)))
+    return form
+
+
+_checked = functools.lru_cache(maxsize=256)(check_query)     # the standard questions come back often
+
+
+# ---------------------------------------------------------------------------
+# The worker process
+# ---------------------------------------------------------------------------
+
+#: Files of a RocksDB folder that change when data is written (its info LOG changes on every open).
+_DATA_FILE = re.compile(r"^(CURRENT|MANIFEST-\d+|\d+\.(sst|log|blob))$")
+
+
+class Snapshot:
+    """The store folder opened read-only, reopened when its data files change."""
+
+    def __init__(self, path: str, retries: int = 5):
+        self.path = path
+        self.retries = retries
+        self.store = None
+        self.fingerprint = None
+        self.refresh(required=True)
+
+    def _fingerprint(self):
+        try:
+            entries = []
+            with os.scandir(self.path) as it:
+                for e in it:
+                    if _DATA_FILE.match(e.name):
+                        st = e.stat()
+                        entries.append((e.name, st.st_size, st.st_mtime_ns))
+            return tuple(sorted(entries))
+        except OSError:                 # a file went away while we looked: something changed
+            return ("changing", time.monotonic())
+
+    def refresh(self, required: bool = False):
+        """The store, reopened first if the folder changed since it was opened."""
+        import pyoxigraph as ox
+
+        fp = self._fingerprint()
+        if self.store is not None and fp == self.fingerprint:
+            return self.store
+        error = None
+        for attempt in range(self.retries):
+            try:
+                store = ox.Store.read_only(self.path)
+                self.store, self.fingerprint = store, fp
+                return store
+            except (OSError, RuntimeError) as e:    # a writer is busy with the files: try again
+                error = e
+                time.sleep(0.05 * (attempt + 1))
+                fp = self._fingerprint()
+        if required or self.store is None:
+            raise StoreError(f"{self.path}: cannot open the store read-only ({_one_line(error)})")
+        log.warning("%s changed but cannot be reopened now (%s); answering from the previous snapshot",
+                    self.path, _one_line(error, 200))
+        return self.store
+
+
+@dataclass
+class WorkerConfig:
+    """What a worker process needs to know; sent to it when it starts."""
+
+    store: str
+    max_results: int | None
+    allow_service: bool
+    log_level: int = logging.WARNING
+
+
+@dataclass
+class Job:
+    """One query for a worker."""
+
+    query: str
+    choice: Choice
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+
+
+@dataclass
+class Reply:
+    """A worker's answer: a body and its type, or an error status and message."""
+
+    status: int
+    content_type: str = "text/plain; charset=utf-8"
+    body: bytes = b""
+    count: int | None = None             # rows or triples, for the log
+    kind: str | None = None
+    headers: dict = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, status: int, message: str, **headers) -> "Reply":
+        return cls(status, body=(message.rstrip() + "\n").encode("utf-8"), headers=headers)
+
+
+def _content_type(mtype: str) -> str:
+    return f"{mtype}; charset=utf-8" if mtype in TEXT_TYPES or mtype.endswith(("+json", "+xml")) \
+        or mtype == "application/ld+json" else mtype
+
+
+def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
+    """Check, run and serialize one query (in the worker process)."""
+    import pyoxigraph as ox
+
+    limit = config.max_results
+    try:
+        form = _checked(job.query, config.allow_service)
+    except Refusal as r:
+        return Reply.error(r.status, r.message)
+    if form is not None:
+        kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
+        if job.choice.for_kind(kind) is None:
+            return _not_acceptable(form)
+    kwargs: dict[str, Any] = {"use_default_graph_as_union": True}
+    try:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            kwargs = {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or []] or ox.DefaultGraph(),
+                      "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or []]}
+    except ValueError as e:
+        return Reply.error(400, f"invalid graph IRI in default-graph-uri / named-graph-uri: {_one_line(e)}")
+    try:
+        store = snapshot.refresh()
+        result = store.query(job.query, **kwargs)
+        if isinstance(result, ox.QueryBoolean):
+            mtype = job.choice.results
+            if mtype is None:
+                return _not_acceptable("ASK")
+            return Reply(200, _content_type(mtype), serialize_boolean(result, mtype), 1, "boolean")
+        if isinstance(result, ox.QuerySolutions):
+            mtype = job.choice.results
+            if mtype is None:
+                return _not_acceptable("SELECT")
+            variables = [v.value for v in result.variables]
+            rows = []
+            for sol in result:
+                if limit is not None and len(rows) >= limit:
+                    return _too_large(limit, "rows")
+                rows.append(tuple(sol[i] for i in range(len(variables))))
+            return Reply(200, _content_type(mtype), serialize_solutions(variables, rows, mtype),
+                         len(rows), "solutions")
+        mtype = job.choice.graph
+        if mtype is None:
+            return _not_acceptable("CONSTRUCT")
+        triples = []
+        for t in result:
+            if limit is not None and len(triples) >= limit:
+                return _too_large(limit, "triples")
+            triples.append(t.triple if isinstance(t, ox.Quad) else t)
+        return Reply(200, _content_type(mtype), serialize_triples(triples, mtype), len(triples), "graph")
+    except SyntaxError as e:
+        return Reply.error(400, f"malformed SPARQL query: {_one_line(e)}")
+    except (OSError, RuntimeError, ValueError, TypeError) as e:
+        return Reply.error(500, f"query failed: {_one_line(e)}")
+    except StoreError as e:
+        return Reply.error(500, str(e))
+
+
+def _not_acceptable(form: str) -> Reply:
+    offered = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_TYPES
+    return Reply.error(406, f"no acceptable format for a {form} result: ask for one of {', '.join(offered)} "
+                            f"(Accept header or format parameter)")
+
+
+def _too_large(limit: int, what: str) -> Reply:
+    return Reply.error(500, f"result too large: more than {limit} {what} (the server's --max-results); "
+                            f"narrow the query or page through it with LIMIT and OFFSET")
+
+
+def _worker_main(conn, config: WorkerConfig) -> None:
+    """A worker process: open the store read-only, then answer jobs until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl+C is the parent's to handle
+    logging.basicConfig(level=config.log_level, format="kg: %(levelname)s %(name)s[worker]: %(message)s")
+    try:
+        snapshot = Snapshot(config.store)
+        check_query("ASK {}", False)                      # build the SPARQL grammar now, not on the first query
+    except Exception as e:                                # noqa: BLE001 - reported to the parent, which raises
+        conn.send(("failed", str(e) if isinstance(e, KGError) else f"{type(e).__name__}: {e}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        try:
+            reply = run_job(snapshot, job, config)
+        except Exception as e:                            # noqa: BLE001 - a bug: answer 500, keep serving
+            log.exception("query failed unexpectedly")
+            reply = Reply.error(500, f"internal error: {type(e).__name__}: {_one_line(e)}")
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+# ---------------------------------------------------------------------------
+# The pool
+# ---------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, process, conn):
+        self.process = process
+        self.conn = conn
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.join(10)
+        finally:
+            self.conn.close()
+
+
+class WorkerPool:
+    """Worker processes answering queries, each with its own read-only handle on the store.
+
+    :meth:`run` hands a job to an idle worker and waits for it at most
+    ``timeout`` seconds; a worker that overruns is killed and replaced (in
+    the background, so the next request does not wait for its start-up).
+    """
+
+    def __init__(self, config: WorkerConfig, size: int = 2):
+        self.config = config
+        self.size = max(1, int(size))
+        self._ctx = multiprocessing.get_context("spawn")   # no fork of a threaded server
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._workers: set[_Worker] = set()
+        self._closed = False
+        self.replaced = 0                                   # workers killed and replaced so far
+        try:
+            started = [self._start() for _ in range(self.size)]
+            for w in started:
+                self._await_ready(w)
+                self._idle.put(w)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        p = self._ctx.Process(target=_worker_main, args=(child, self.config), name="kg-sparql-worker", daemon=True)
+        p.start()
+        child.close()
+        w = _Worker(p, parent)
+        with self._lock:
+            self._workers.add(w)
+        return w
+
+    def _await_ready(self, w: _Worker) -> None:
+        try:
+            if not w.conn.poll(WORKER_START_TIMEOUT):
+                raise ServerError(f"a query worker did not start within {WORKER_START_TIMEOUT:g} s")
+            status, detail = w.conn.recv()
+        except (EOFError, OSError):
+            status, detail = "failed", f"the worker process exited (status {w.process.exitcode})"
+        if status != "ready":
+            self._discard(w)
+            raise StoreError(detail) if "store" in detail else ServerError(f"query worker failed to start: {detail}")
+
+    def _discard(self, w: _Worker) -> None:
+        with self._lock:
+            self._workers.discard(w)
+        w.kill()
+
+    def _replace(self, w: _Worker) -> None:
+        """Kill ``w`` and start another worker in the background."""
+        self._discard(w)
+        self.replaced += 1
+
+        def start():
+            if self._closed:
+                return
+            try:
+                fresh = self._start()
+                self._await_ready(fresh)
+            except KGError as e:
+                log.error("could not replace a query worker: %s", e)
+                return
+            if self._closed:
+                self._discard(fresh)
+            else:
+                self._idle.put(fresh)
+
+        threading.Thread(target=start, name="kg-sparql-worker-start", daemon=True).start()
+
+    def run(self, job: Job, timeout: float | None) -> Reply:
+        """The reply to ``job``; 503 if no worker is free, or the query runs past ``timeout`` seconds."""
+        wait = max(timeout or 0, QUEUE_TIMEOUT)
+        try:
+            w = self._idle.get(timeout=wait)
+        except queue.Empty:
+            return Reply.error(503, f"the server is busy: no query worker became free within {wait:g} s; "
+                                    f"try again later", **{"Retry-After": "5"})
+        try:
+            w.conn.send(job)
+            if timeout and not w.conn.poll(timeout):
+                log.warning("query ran past %g s; killing worker %s", timeout, w.process.pid)
+                self._replace(w)
+                return Reply.error(503, f"query timed out after {timeout:g} s and was stopped "
+                                        f"(the server's --timeout); narrow the query or add a LIMIT")
+            reply = w.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as e:
+            log.error("query worker %s died (%s); replacing it", w.process.pid, type(e).__name__)
+            self._replace(w)
+            return Reply.error(500, "query failed: the worker process running it died (out of memory?)")
+        except BaseException:
+            self._replace(w)
+            raise
+        self._idle.put(w)
+        return reply
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(w.process.pid for w in self._workers if w.process.pid)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._workers)
+            self._workers.clear()
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for w in workers:
+            w.process.join(2)
+            w.kill()
+
+
+# ---------------------------------------------------------------------------
+# HTTP
+# ---------------------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+              "Turtle", "N-Triples", "JSON-LD", "N-Quads", "RDF_XML")
+SD_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
+STATIC = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def service_description(endpoint: str, mtype: str, allow_service: bool) -> bytes:
+    """The SPARQL 1.1 Service Description of the endpoint at ``endpoint``, in ``mtype``."""
+    import pyoxigraph as ox
+
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    sd = lambda name: ox.NamedNode(SD + name)              # noqa: E731
+    service, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+    T = ox.Triple
+    triples = [
+        T(service, rdf_type, sd("Service")),
+        T(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        T(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        T(service, sd("feature"), sd("UnionDefaultGraph")),
+        T(service, sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        T(service, sd("defaultDataset"), dataset),
+        T(dataset, rdf_type, sd("Dataset")),
+        T(dataset, sd("defaultGraph"), default),
+        T(default, rdf_type, sd("Graph")),
+        T(default, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+          ox.Literal("The default graph is the union of the named graphs, one per source document.")),
+    ]
+    if allow_service:
+        triples.append(T(service, sd("feature"), sd("BasicFederatedQuery")))
+    triples += [T(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + f)) for f in SD_FORMATS]
+    prefixes = {"sd": SD, "formats": FORMATS_NS} if mtype == "text/turtle" else None
+    return ox.serialize(triples, format=ox.RdfFormat.from_media_type(mtype), prefixes=prefixes)
+
+
+def examples() -> dict:
+    """The standard questions (``ontology/queries/*.rq``) and the project's prefixes, for the page."""
+    from .query import load_query, standard_queries
+    from .store import PREFIXES
+
+    out = []
+    for name in standard_queries():
+        text = load_query(name)
+        comment = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            comment.append(line[1:].strip())
+        title = comment[0] if comment else name
+        if "--" in title:
+            title = title.split("--", 1)[1].strip()
+        description = "\n".join(comment[1:]).strip()
+        out.append({"name": name, "title": title, "description": description, "query": text})
+    return {"prefixes": PREFIXES, "queries": out}
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One HTTP connection; the :class:`SparqlServer` is ``self.server.app``."""
+
+    server_version = f"kg-sparql/{__version__}"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    timeout = 60                            # seconds an idle keep-alive connection is kept
+
+    # -- plumbing -------------------------------------------------------------
+
+    @property
+    def app(self) -> "SparqlServer":
+        return self.server.app            # type: ignore[attr-defined]
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_request(self, code="-", size="-") -> None:     # logged once per request in _done
+        pass
+
+    def log_message(self, format: str, *args) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+    def _respond(self, status: int, body: bytes = b"", content_type: str | None = None,
+                 headers: dict | None = None, extra: str = "") -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+        ms = (time.perf_counter() - self._t0) * 1000
+        path = self.path if len(self.path) <= 120 else self.path[:119] + "\u2026"
+        log.info('%s "%s %s" %d %d %.0fms%s', self.client_address[0], self.command, path, status, len(body),
+                 ms, extra)
+
+    def _error(self, status: int, message: str, headers: dict | None = None) -> None:
+        self._respond(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", headers)
+
+    def handle_one_request(self) -> None:
+        self._t0 = time.perf_counter()
+        super().handle_one_request()
+
+    # -- methods --------------------------------------------------------------
+
+    def do_OPTIONS(self) -> None:
+        self._discard_body()
+        headers = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                   "Access-Control-Allow-Headers": self.headers.get("Access-Control-Request-Headers")
+                   or "Accept, Content-Type",
+                   "Access-Control-Max-Age": "86400", "Allow": "GET, HEAD, POST, OPTIONS"}
+        self._respond(204, headers=headers)
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        route = url.path
+        if route in ("/", "/index.html", "/app.js", "/app.css"):
+            return self._static("index.html" if route == "/" else route[1:])
+        if route == "/examples":
+            body = json.dumps(examples(), ensure_ascii=False, indent=1).encode("utf-8")
+            return self._respond(200, body, "application/json; charset=utf-8", {"Cache-Control": "no-cache"})
+        if route == "/sparql":
+            params = self._params(url.query)
+            if params is None:
+                return
+            if "update" in params:
+                return self._error(403, UPDATE_REFUSED)
+            if "query" not in params:
+                return self._description()
+            return self._query(params)
+        if route == "/update":
+            return self._error(403, UPDATE_REFUSED)
+        self._error(404, f"nothing at {route}: the SPARQL endpoint is /sparql, the query page /")
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/update":
+            self.close_connection = True
+            return self._error(403, UPDATE_REFUSED)
+        if url.path != "/sparql":
+            self.close_connection = True
+            return self._error(405 if url.path in ("/", "/examples") else 404,
+                               f"POST {url.path}: send queries to /sparql",
+                               {"Allow": "GET, HEAD"} if url.path in ("/", "/examples") else None)
+        params = self._params(url.query)
+        if params is None:
+            return
+        ctype = self.headers.get("Content-Type", "")
+        mtype, _, rest = ctype.partition(";")
+        mtype = mtype.strip().lower()
+        charset = "utf-8"
+        m = re.search(r"charset\s*=\s*\"?([\w.:-]+)", rest, re.I)
+        if m:
+            charset = m.group(1)
+        if mtype == "application/sparql-update":
+            self.close_connection = True
+            return self._error(403, UPDATE_REFUSED)
+        body = self._body()
+        if body is None:
+            return
+        try:
+            text = body.decode(charset)
+        except (LookupError, UnicodeDecodeError) as e:
+            return self._error(400, f"request body is not valid {charset}: {e}")
+        if mtype == "application/x-www-form-urlencoded":
+            form = self._params(text)
+            if form is None:
+                return
+            for name, values in form.items():
+                params.setdefault(name, []).extend(values)
+        elif mtype == "application/sparql-query":
+            params.setdefault("query", []).append(text)
+        else:
+            return self._error(415, f"cannot read a POST body of type {mtype or 'none'!r}: send "
+                                    f"application/x-www-form-urlencoded (query=...) or application/sparql-query")
+        if "update" in params:
+            return self._error(403, UPDATE_REFUSED)
+        if "query" not in params:
+            return self._error(400, "no query: send query=... (form) or an application/sparql-query body")
+        self._query(params)
+
+    def _refuse_method(self) -> None:
+        self.close_connection = True
+        self._error(405, f"method {self.command} is not allowed: the endpoint is read-only "
+                         f"(GET or POST queries to /sparql)", {"Allow": "GET, HEAD, POST, OPTIONS"})
+
+    do_PUT = do_DELETE = do_PATCH = do_TRACE = do_CONNECT = _refuse_method
+
+    # -- request parts ------------------------------------------------------------
+
+    def _params(self, qs: str) -> dict[str, list[str]] | None:
+        try:
+            return parse_qs(qs, keep_blank_values=True, strict_parsing=False, encoding="utf-8", errors="strict",
+                            max_num_fields=1000)
+        except (UnicodeDecodeError, ValueError) as e:
+            self._error(400, f"cannot read the request parameters: {_one_line(e, 200)}")
+            return None
+
+    def _discard_body(self) -> None:
+        length = self.headers.get("Content-Length")
+        if length and length.isdigit() and 0 < int(length) <= DEFAULT_MAX_BODY:
+            self.rfile.read(int(length))
+        elif length and length != "0":
+            self.close_connection = True
+
+    def _body(self) -> bytes | None:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._error(411, "send the request body with a Content-Length (chunked bodies are not read)")
+            return None
+        length = self.headers.get("Content-Length")
+        if length is None or not length.strip().isdigit():
+            self.close_connection = True
+            self._error(411, "a POST needs a Content-Length header")
+            return None
+        n = int(length)
+        if n > self.app.max_body:
+            self.close_connection = True
+            self._error(413, f"request body of {n} bytes is larger than the limit of {self.app.max_body} bytes")
+            return None
+        return self.rfile.read(n)
+
+    # -- answers -------------------------------------------------------------------
+
+    def _static(self, name: str) -> None:
+        path = WEB_DIR / name
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return self._error(404, f"{name} is missing from the installed package ({WEB_DIR})")
+        mtype = STATIC[name]
+        self._respond(200, body, f"{mtype}; charset=utf-8",
+                      {"Cache-Control": "no-cache", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                       "Referrer-Policy": "no-referrer"})
+
+    def _endpoint_url(self) -> str:
+        host = self.headers.get("Host") or f"{self.app.host}:{self.app.port}"
+        if not re.fullmatch(r"[\w.\-]+(:\d+)?|\[[0-9a-fA-F:.]+\](:\d+)?", host):
+            host = f"{self.app.host}:{self.app.port}"
+        return f"http://{host}/sparql"
+
+    def _description(self) -> None:
+        prefs = parse_accept(self.headers.get("Accept"))
+        mtype = negotiate(prefs, SD_TYPES)
+        if _quality(prefs, "text/html") > max(_quality(prefs, t) for t in SD_TYPES) and \
+                any(rng == "text/html" for rng, _ in prefs):
+            return self._respond(303, b"", None, {"Location": "/"})
+        if mtype is None:
+            return self._error(406, f"the service description is available as {', '.join(SD_TYPES)}")
+        body = service_description(self._endpoint_url(), mtype, self.app.allow_service)
+        self._respond(200, body, _content_type(mtype), {"Vary": "Accept"})
+
+    def _query(self, params: dict[str, list[str]]) -> None:
+        queries = params.get("query", [])
+        if len(queries) != 1:
+            return self._error(400, f"give exactly one query parameter, not {len(queries)}")
+        text = queries[0]
+        if not text.strip():
+            return self._error(400, "empty query")
+        fmt = params.get("format", []) + params.get("output", [])
+        if fmt:
+            choice = format_choice(fmt)
+            if choice is None:
+                return self._error(406, f"unknown format {fmt[0]!r}: use json, xml, csv, tsv, turtle, ntriples, "
+                                        f"jsonld, nquads, rdfxml or a media type")
+        else:
+            accept = parse_accept(self.headers.get("Accept"))
+            choice = Choice(negotiate(accept, RESULTS_TYPES), negotiate(accept, GRAPH_TYPES))
+            if choice.results is None and choice.graph is None:
+                return self._error(406, f"no acceptable result format in Accept: {self.headers.get('Accept')!r}; "
+                                        f"offered: {', '.join(RESULTS_TYPES + GRAPH_TYPES)}")
+        job = Job(text, choice, params.get("default-graph-uri"), params.get("named-graph-uri"))
+        log.debug("query: %s", _one_line(text, 2000))
+        reply = self.app.pool.run(job, self.app.timeout)
+        headers = dict(reply.headers)
+        headers.setdefault("Cache-Control", "no-cache")
+        if reply.status == 200:
+            headers["Vary"] = "Accept"
+        extra = f" {reply.count} {'rows' if reply.kind == 'solutions' else reply.kind}" if reply.count is not None else ""
+        self._respond(reply.status, reply.body, reply.content_type, headers, extra=extra)
+
+
+# ---------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------
+
+class SparqlServer:
+    """The endpoint over one store folder: worker pool plus HTTP server.
+
+    ``port=0`` picks a free port (see :attr:`port`). :meth:`serve_forever`
+    blocks; :meth:`start` serves from a background thread (tests);
+    :meth:`close` stops the HTTP server and the workers.
+    """
+
+    def __init__(self, store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                 timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = DEFAULT_MAX_RESULTS,
+                 allow_service: bool = False, workers: int | None = None, max_body: int = DEFAULT_MAX_BODY):
+        from .store import EmbeddedStore, default_location
+
+        path = str(store if store is not None else default_location())
+        EmbeddedStore(path, read_only=True).close()      # a clear error for a missing or broken store
+        if timeout is not None and timeout <= 0:
+            timeout = None
+        if max_results is not None and max_results <= 0:
+            max_results = None
+        self.store = path
+        self.timeout = timeout
+        self.max_results = max_results
+        self.allow_service = allow_service
+        self.max_body = max_body
+        self.host = host
+        self._thread: threading.Thread | None = None
+        size = workers if workers else min(4, max(2, os.cpu_count() or 2))
+        self.pool = WorkerPool(WorkerConfig(path, max_results, allow_service, log.getEffectiveLevel()), size)
+        try:
+            server_class = _HTTPServer
+            if ":" in host:
+                server_class = type("_HTTPServer6", (_HTTPServer,), {"address_family": socket.AF_INET6})
+            self.httpd = server_class((host, port), Handler)
+        except OSError as e:
+            self.pool.close()
+            raise ServerError(f"cannot listen on {host}:{port} ({e.strerror or e}); "
+                              f"is another server running there? choose another --port") from None
+        self.httpd.app = self                           # type: ignore[attr-defined]
+        self.port = self.httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.5)
+
+    def start(self) -> "SparqlServer":
+        self._thread = threading.Thread(target=self.serve_forever, name="kg-sparql-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join(10)
+            self._thread = None
+        self.httpd.server_close()
+        self.pool.close()
+
+    def __enter__(self) -> "SparqlServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def serve(store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = DEFAULT_MAX_RESULTS,
+          allow_service: bool = False, workers: int | None = None) -> None:
+    """Serve the store until interrupted (Ctrl+C or SIGTERM); what ``kg serve`` runs.
+
+    The access log goes to the ``kg.server`` logger at INFO, which this
+    function makes visible when logging is set quieter than that.
+    """
+    if log.getEffectiveLevel() > logging.INFO:
+        log.setLevel(logging.INFO)
+    server = SparqlServer(store, host, port, timeout, max_results, allow_service, workers)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    log.info("serving %s: SPARQL endpoint %s/sparql, query page %s/ (%d workers, timeout %s, max results %s%s)",
+             server.store, server.url, server.url, server.pool.size,
+             f"{server.timeout:g} s" if server.timeout else "none", server.max_results or "none",
+             ", SERVICE allowed" if allow_service else "")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()

@@ -1,0 +1,73 @@
+"""kg/cli.py: commands, output formats, exit codes and one-line errors."""
+from __future__ import annotations
+
+import pytest
+import rdflib
+
+from kg.cli import main
+
+RELEASE = """BOSTON, May 4, 2021 - Acme Biosciences Inc. (NASDAQ: ACME) today announced the start of a
+Phase 2 clinical trial of ZX-4410 in patients with gout at the Lakeside University Hospital.
+"""
+
+
+@pytest.fixture
+def fast_extractor(monkeypatch, extractor):
+    """``kg extract`` builds its pipeline once per process: reuse the session's."""
+    import kg.pipeline
+    monkeypatch.setattr(kg.pipeline, "Extractor", lambda *a, **k: extractor)
+    return extractor
+
+
+def test_no_command_is_a_usage_error(capsys):
+    assert main([]) == 2
+
+
+def test_unknown_output_extension_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text(RELEASE)
+    with pytest.raises(SystemExit) as e:
+        main(["extract", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out.xyz")])
+    assert e.value.code == 2
+    assert "unknown output format" in capsys.readouterr().err
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("suffix, fmt", [(".trig", "trig"), (".nq", "nquads"), (".jsonld", "json-ld"), (".ttl", "turtle")])
+def test_extract_writes_every_format(tmp_path, fast_extractor, suffix, fmt):
+    (tmp_path / "a.txt").write_text(RELEASE)
+    out = tmp_path / f"out{suffix}"
+    assert main(["extract", str(tmp_path / "a.txt"), "-o", str(out), "-q"]) == 0
+    g = rdflib.Dataset() if fmt != "turtle" else rdflib.Graph()
+    g.parse(out, format=fmt)
+    labels = {str(o) for o in g.objects(None, rdflib.RDFS.label)} if fmt == "turtle" else \
+        {str(o) for _, _, o, _ in g.quads((None, rdflib.RDFS.label, None, None))}
+    assert {"ZX-4410", "gout", "Lakeside University Hospital"} <= labels
+
+
+@pytest.mark.model
+def test_bad_file_is_reported_in_one_line_and_the_rest_is_extracted(tmp_path, fast_extractor, capsys):
+    (tmp_path / "a.txt").write_text(RELEASE)
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "c.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    out = tmp_path / "out.trig"
+    assert main(["extract", str(tmp_path), "-o", str(out), "-q"]) == 1
+    err = [l for l in capsys.readouterr().err.splitlines() if l.startswith("kg: skipped")]
+    assert len(err) == 2 and "b.txt: empty file" in err[0] and "c.txt: binary file" in err[1]
+    ds = rdflib.Dataset()
+    ds.parse(out, format="trig")
+    sources = {str(o) for _, _, o, _ in ds.quads((None, rdflib.namespace.DCTERMS.source, None, None))}
+    assert [s.rsplit("/", 1)[-1] for s in sources] == ["a.txt"]
+
+
+def test_query_on_a_missing_store_is_a_one_line_error(tmp_path, capsys):
+    assert main(["query", "SELECT * WHERE { ?s ?p ?o }", "--store", str(tmp_path / "nostore")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("kg: error:")
+
+
+def test_malformed_query_is_a_one_line_error(tmp_path, capsys):
+    from kg.store import open_store
+    open_store(str(tmp_path / "s")).close()
+    assert main(["query", "SELEKT ?s WHERE {", "--store", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "kg: error:" in err[0]

@@ -1,0 +1,180 @@
+"""kg/relations.py: the linking rules, each phenomenon on sentences written for the test."""
+from __future__ import annotations
+
+import pytest
+
+from kg.documents import parse_documents
+
+pytestmark = pytest.mark.model
+
+
+def extract(extractor, text, source="release.txt"):
+    [document] = parse_documents(text, source)
+    return extractor.extract(document)
+
+
+def name(x, key):
+    return x.entities[key].name if key in x.entities else key
+
+
+def facts(x):
+    """(predicate, subject name, object name) for drug facts and trial facts, by name."""
+    out = set()
+    for a in x.assertions:
+        out.add((a.predicate, name(x, a.subject), a.object if a.literal else name(x, a.object)))
+    for t in x.trials:
+        for d in t.drugs:
+            for c in t.conditions:
+                out.add(("investigatedFor", name(x, d), name(x, c)))
+    return out
+
+
+def trials(x):
+    return [{"drugs": {name(x, k) for k in t.drugs}, "partners": {name(x, k) for k in t.partners},
+             "conditions": {name(x, k) for k in t.conditions}, "sites": {name(x, k) for k in t.sites},
+             "sponsors": {name(x, k) for k in t.sponsors}, "phases": set(t.phases), "status": t.status,
+             "enrollment": t.enrollment, "names": set(t.names)} for t in x.trials]
+
+
+def trial_with(x, condition):
+    return next(t for t in trials(x) if condition in t["conditions"])
+
+
+DESIGN = """BOSTON, June 2, 2022 - Harbor Biologics Inc. (NASDAQ: HRBR) today announced interim results
+from a Phase II clinical trial of HB-3301 in patients with metastatic gastric cancer. The trial
+tested HB-3301 in combination with oxaliplatin and has enrolled 34 patients.
+
+About HB-3301
+
+HB-3301 is an antisense drug that targets the R3 subunit of thymidylate synthase. In addition to the
+gastric cancer trial described above, HB-3301 is the subject of a Clinical Trial Agreement with the
+National Cancer Institute (NCI) under which it will be tested in four clinical trials. Two of these
+trials have been initiated: melanoma at the Westbrook University Medical Center and glioblastoma at
+Northgate Children's Hospital in Portland. The remaining trials will investigate HB-3301 in bladder
+cancer and in mesothelioma.
+"""
+
+
+def test_sites_attach_to_the_right_trial(extractor):
+    x = extract(extractor, DESIGN)
+    assert trial_with(x, "melanoma")["sites"] == {"Westbrook University Medical Center"}
+    assert trial_with(x, "glioblastoma")["sites"] == {"Northgate Children's Hospital"}
+    assert trial_with(x, "gastric cancer")["sites"] == set()
+
+
+def test_trial_agreement_sponsor_reaches_the_trials_of_the_agreement(extractor):
+    x = extract(extractor, DESIGN)
+    for condition in ("melanoma", "glioblastoma", "bladder cancer"):
+        assert "National Cancer Institute" in trial_with(x, condition)["sponsors"]
+    assert "National Cancer Institute" not in trial_with(x, "gastric cancer")["sponsors"]
+
+
+def test_trial_described_across_sentences(extractor):
+    x = extract(extractor, DESIGN)
+    gastric = trial_with(x, "gastric cancer")
+    assert gastric["phases"] == {"Phase 2"}
+    assert gastric["partners"] == {"oxaliplatin"}
+    assert gastric["enrollment"] == 34
+
+
+def test_target_developer_and_issuer_sponsor(extractor):
+    x = extract(extractor, DESIGN)
+    f = facts(x)
+    assert ("targets", "HB-3301", "R3 subunit of thymidylate synthase") in f
+    assert ("developedBy", "HB-3301", "Harbor Biologics") in f
+    assert "Harbor Biologics" in trial_with(x, "gastric cancer")["sponsors"]
+
+
+def test_every_fact_has_evidence_with_offsets_into_the_original(extractor):
+    [document] = parse_documents(DESIGN, "release.txt")
+    x = extractor.extract(document)
+    for a in x.assertions:
+        ev = a.evidence
+        assert ev.rule and 0 < ev.confidence <= 1
+        assert DESIGN[ev.start:ev.end].split()[0] == ev.text.split()[0]
+    for t in x.trials:
+        for key, ev in t.evidence.items():
+            assert ev.text and ev.rule, key
+
+
+def test_status_planned_ongoing_completed(extractor):
+    text = """Acme Biosciences Inc. announced that it has completed enrollment of 120 patients in a Phase 3
+trial of ZX-4410 in gout. A Phase 2 trial of ZX-4410 in lupus is expected to begin in 2027.
+Acme is enrolling patients in a Phase 1 study of ZX-4410 in psoriasis."""
+    x = extract(extractor, text)
+    assert trial_with(x, "gout")["status"] == "completed"
+    assert trial_with(x, "lupus")["status"] == "planned"
+    assert trial_with(x, "psoriasis")["status"] == "ongoing"
+
+
+def test_negated_statement_is_not_asserted(extractor):
+    text = """Acme Biosciences Inc. reported that ZX-4410 is being developed for the treatment of gout.
+ZX-4410 did not show any benefit in patients with lupus, and Acme will not develop it for lupus."""
+    f = facts(extract(extractor, text))
+    assert ("investigatedFor", "ZX-4410", "gout") in f
+    assert not any(p == "investigatedFor" and o == "lupus" for p, s, o in f)
+
+
+def test_alias_formerly_merges_two_code_names(extractor):
+    text = """Acme Biosciences Inc. started a Phase 2 trial of ZX-4410 (formerly QA-220) in gout.
+QA-220 was well tolerated."""
+    x = extract(extractor, text)
+    drugs = [e for e in x.entities.values() if e.type == "Drug"]
+    assert len(drugs) == 1
+    assert {"ZX-4410", "QA-220"} <= drugs[0].aliases | {drugs[0].name}
+
+
+def test_abbreviation_and_the_company_resolve(extractor):
+    text = """Acme Biosciences Inc. ("Acme") announced a Phase 2 trial of ZX-4410 in chronic kidney disease (CKD).
+The Company expects data in CKD next year. Acme owns ZX-4410."""
+    x = extract(extractor, text)
+    conditions = [e for e in x.entities.values() if e.type == "Condition"]
+    assert [c.name for c in conditions] == ["chronic kidney disease"] and "CKD" in conditions[0].aliases
+    orgs = [e for e in x.entities.values() if e.type in ("Company", "Organization")]
+    assert [o.name for o in orgs] == ["Acme Biosciences"]
+
+
+def test_combination_partner_versus_comparator(extractor):
+    text = """Acme Biosciences Inc. began a Phase 3 trial comparing ZX-4410 plus docetaxel versus
+docetaxel plus placebo in patients with prostate cancer."""
+    t = trial_with(extract(extractor, text), "prostate cancer")
+    assert t["drugs"] == {"ZX-4410"} and t["partners"] == {"docetaxel"}
+
+
+def test_other_companys_drug_is_not_the_issuers(extractor):
+    text = """Acme Biosciences Inc. announced a Phase 2 trial of ZX-4410 in combination with Bayer's
+darolutamide in men with prostate cancer."""
+    f = facts(extract(extractor, text))
+    assert ("developedBy", "ZX-4410", "Acme Biosciences") in f
+    assert ("developedBy", "darolutamide", "Bayer") in f
+    assert ("developedBy", "darolutamide", "Acme Biosciences") not in f
+
+
+def test_boilerplate_yields_no_facts(extractor):
+    text = """Acme Biosciences Inc. announced a Phase 2 trial of ZX-4410 in gout.
+
+Forward-Looking Statements
+
+This press release contains forward-looking statements about ZX-4410 in lupus, including a Phase 3
+trial at the Lakeside University Hospital.
+
+Media Contact: Jane Roe, Roe Communications, Tel: (555) 555-0100, Email: jane@example.org"""
+    x = extract(extractor, text)
+    names = {e.name for e in x.entities.values()}
+    assert "lupus" not in names and "Lakeside University Hospital" not in names and "Roe Communications" not in names
+    assert ("investigatedFor", "ZX-4410", "gout") in facts(x)
+
+
+def test_investigator_sponsored_trial_has_no_company_sponsor(extractor):
+    text = """Acme Biosciences Inc. said ZX-4410 is in an ongoing investigator-sponsored Phase 1 trial in
+patients with recurrent glioma."""
+    t = trial_with(extract(extractor, text), "glioma")
+    assert "Acme Biosciences" not in t["sponsors"]
+
+
+def test_list_of_conditions_with_their_phases(extractor):
+    text = """Acme Biosciences Inc. is testing ZX-4410 in ongoing clinical trials in gout (phase 2), lupus
+(phase 2), and psoriasis (phase 3)."""
+    x = extract(extractor, text)
+    assert trial_with(x, "gout")["phases"] == {"Phase 2"}
+    assert trial_with(x, "psoriasis")["phases"] == {"Phase 3"}
