@@ -40,7 +40,7 @@ from .documents import Document
 from .errors import DataFileError
 from .nlp.context import categories
 from .nlp.drugs import drug_lexicon, normalize_code
-from .nlp.organizations import canonical_org, org_lexicon
+from .nlp.organizations import canonical_org, institution_name, org_lexicon
 from .nlp.resources import data_path, load_tsv
 from .nlp.sections import ZONES_KEY
 from .nlp.targets import FRAMES_KEY
@@ -342,6 +342,7 @@ class Linker:
                 name = entry.name
             if rule.startswith("org.institution") or INSTITUTION_WORDS.search(name):
                 roles.add("institution")
+                name = institution_name(name)      # one node per institution, its units as alternative labels
             if not name or name[0].islower() or re.search(r"\b(?:Agreement|Designation|Act)\b", name):
                 return "", ids, roles
             return name, ids, roles

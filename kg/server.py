@@ -171,7 +171,7 @@ def _quality(prefs: list[tuple[str, float]], mtype: str) -> float:
     for rng, rq in prefs:
         if rng in names:
             spec = 2
-        elif rng == f"{major}/*" or any(rng == n.split("/")[0] + "/*" for n in names):
+        elif rng == f"{major}/*":
             spec = 1
         elif rng == "*/*":
             spec = 0

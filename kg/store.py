@@ -32,6 +32,7 @@ import abc
 import contextlib
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -589,6 +590,29 @@ _RESULT_TYPES = {
 }
 _ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
            "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.4")
+#: ``Accept`` by query form: some servers (Virtuoso) pick the type from ``Accept`` alone,
+#: whatever the form, and would send a CONSTRUCT result as a JSON table.
+_ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.4"
+_PROLOGUE = re.compile(r"""\s+|\#[^\n\r]*|BASE\s*<[^<>"{}|^`\\\s]*>|PREFIX\s*[^\s:]*:\s*<[^<>"{}|^`\\\s]*>""", re.I)
+_FORM = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+def query_form(text: str) -> str | None:
+    """``"SELECT"``, ``"ASK"``, ``"CONSTRUCT"`` or ``"DESCRIBE"``: the keyword after the prologue.
+
+    Skips whitespace, comments and the ``BASE`` / ``PREFIX`` declarations
+    token by token (a ``#`` inside an IRI is not a comment); ``None`` when
+    something else comes first (an update, a vendor pragma).
+    """
+    pos = 0
+    while True:
+        m = _PROLOGUE.match(text, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+    m = _FORM.match(text, pos)
+    return m.group(1).upper() if m else None
 
 
 def update_url_for(endpoint: str) -> str:
@@ -610,8 +634,19 @@ class RemoteStore(Store):
 
     The endpoint should expose the union of its named graphs as the default
     graph (Oxigraph: ``oxigraph serve --union-default-graph``; Fuseki:
-    ``tdb2:unionDefaultGraph true``) for user queries to see every document;
-    the store's own bookkeeping uses ``GRAPH`` patterns and works either way.
+    ``tdb2:unionDefaultGraph true``; Virtuoso does by default) for user
+    queries to see every document; the store's own bookkeeping uses ``GRAPH``
+    patterns and works either way. Its graphs are the document graphs (named
+    graphs holding their own ``cp:Document`` node): other graphs on a shared
+    endpoint are neither counted, listed nor dumped.
+
+    Credentials: Basic from the environment (or ``auth``), switched to
+    Digest when the server asks for it (Virtuoso's ``/sparql-auth``); a
+    bearer token. Virtuoso also needs an ``Accept`` header fitting the query
+    form, answers ASK with a table, and cuts results at its
+    ``ResultSetMaxRows`` (signalled by ``X-SPARQL-MaxRows``): the query form
+    is read from the text to choose ``Accept``, the table is read as a
+    boolean, and a cut SELECT result is a :class:`~kg.errors.QueryError`.
     """
 
     def __init__(self, endpoint: str, *, update_endpoint: str | None = None, timeout: float = 60.0,
@@ -641,6 +676,8 @@ class RemoteStore(Store):
 
         try:
             r = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
+            if r.status_code == 401 and self._use_digest(r):
+                r = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
         except requests.RequestException as e:
             raise StoreError(f"cannot reach SPARQL endpoint {url} ({self._reason(e)})") from None
         if r.status_code in (401, 403):
@@ -648,8 +685,26 @@ class RemoteStore(Store):
                              f"KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN")
         if r.status_code >= 400:
             detail = _first_line(r.text) if r.text else r.reason
-            raise error(f"{url} rejected the {what} (HTTP {r.status_code}): {detail}")
+            hint = ""
+            if "permission" in detail.lower():      # Virtuoso refuses anonymous updates with a 500
+                hint = " (the endpoint wants credentials: set KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD)"
+            raise error(f"{url} rejected the {what} (HTTP {r.status_code}): {detail}{hint}")
         return r
+
+    def _use_digest(self, r) -> bool:
+        """Switch the session from Basic to Digest credentials when the server asks for Digest.
+
+        Virtuoso's ``/sparql-auth`` accepts Digest only. True when the
+        request should be sent again.
+        """
+        from requests.auth import HTTPDigestAuth
+
+        auth = self._session.auth
+        if not isinstance(auth, tuple) or "digest" not in r.headers.get("WWW-Authenticate", "").lower():
+            return False
+        log.debug("%s asks for Digest authentication; switching from Basic", self.endpoint)
+        self._session.auth = HTTPDigestAuth(*auth)
+        return True
 
     def _reason(self, e: Exception) -> str:
         """A short reason for a failed request (the full one is several nested exceptions long)."""
@@ -669,9 +724,22 @@ class RemoteStore(Store):
 
     def _query(self, sparql: str, bindings: dict) -> QueryResult:
         text = sparql + _values_clause(bindings) if bindings else sparql
+        form = query_form(text)
+        accept = {"SELECT": _ACCEPT_RESULTS, "ASK": _ACCEPT_RESULTS,
+                  "CONSTRUCT": _ACCEPT_GRAPH, "DESCRIBE": _ACCEPT_GRAPH}.get(form, _ACCEPT)
         r = self._post(self.endpoint, data={"query": text}, what="query", error=QueryError,
-                       headers={"Accept": _ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
-        return self._parse(r)
+                       headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
+        result = self._parse(r)
+        if form == "ASK" and result.kind == "solutions" and len(result.variables) == 1:
+            # Virtuoso answers ASK with a table: ?__ASK_RETVAL, one row "1" when true, no row when false
+            value = any(row[0] is not None and row[0].value not in ("0", "false") for row in result.rows)
+            return QueryResult("boolean", boolean=value)
+        cap = r.headers.get("X-SPARQL-MaxRows", "").strip()
+        if cap.isdigit() and result.kind == "solutions" and len(result.rows) >= int(cap):
+            raise QueryError(f"{self.endpoint} answered at most {cap} rows and may have cut the result "
+                             f"(X-SPARQL-MaxRows; Virtuoso's ResultSetMaxRows): raise that limit on the server, "
+                             f"or page the query with ORDER BY, LIMIT and OFFSET")
+        return result
 
     def _parse(self, r) -> QueryResult:
         ox = _ox()
@@ -692,10 +760,15 @@ class RemoteStore(Store):
         self._post(self.update_endpoint, data=update.encode("utf-8"), what="update",
                    headers={"Content-Type": "application/sparql-update; charset=utf-8"})
 
+    # The store's graphs on an endpoint are the document graphs (a graph holding its own
+    # cp:Document node): other graphs there (Virtuoso's system graphs, other data) are not counted,
+    # listed or dumped.
+    _DOC_GRAPH = f"GRAPH ?g {{ ?g <{RDF_TYPE}> <{CP_DOCUMENT}> . ?s ?p ?o }}"
+
     def _match(self, s=None, p=None, o=None, g=None) -> list:
         ox = _ox()
         bound = {k: v for k, v in (("s", s), ("p", p), ("o", o), ("g", g)) if v is not None}
-        res = self._query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bound)
+        res = self._query(f"SELECT ?s ?p ?o ?g WHERE {{ {self._DOC_GRAPH} }}", bound)
         out = []
         for row in res.rows:
             vals = dict(zip(res.variables, row))
@@ -704,11 +777,11 @@ class RemoteStore(Store):
         return out
 
     def graphs(self) -> list[str]:
-        res = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {})
+        res = self._query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF_TYPE}> <{CP_DOCUMENT}> }} }}", {})
         return sorted(t.value for t in res.column("g") if t is not None)
 
     def __len__(self) -> int:
-        res = self._query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {})
+        res = self._query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._DOC_GRAPH} }}", {})
         return int(res.rows[0][0].value) if res.rows else 0
 
     def dump(self, output=None, format: str = "trig") -> bytes | None:

@@ -200,6 +200,25 @@ def canonical_org(name: str) -> str:
     return n.strip().rstrip(",")
 
 
+@functools.lru_cache(maxsize=1)
+def _unit_regex() -> re.Pattern:
+    units = sorted((r["unit"] for r in load_tsv(data_path("lexicons", "institution_units.tsv"), ["unit"])),
+                   key=len, reverse=True)
+    return re.compile(
+        r"^(?P<u>(?:[A-Z][\w.'\u2019-]+ ){1,3}University|University of [A-Z][\w-]+"
+        r"(?:,? (?:Davis|Irvine|Berkeley|San Francisco|San Diego|Los Angeles|Santa Cruz|Riverside|Merced|"
+        r"Santa Barbara|Austin|Houston|San Antonio|Dallas))?)"
+        r",? (?P<rest>" + "|".join(re.escape(u) for u in units) + r")$")
+
+
+def institution_name(name: str) -> str:
+    """The institution a unit name belongs to: "Ohio State University Medical Center" ->
+    "Ohio State University", "Stanford University School of Medicine" -> "Stanford University".
+    Anything else is returned unchanged."""
+    m = _unit_regex().match(canonical_org(name))
+    return m.group("u") if m else canonical_org(name)
+
+
 def lexicon_orgs(doc: Doc, matcher: PhraseMatcher, lex: dict[str, OrgEntry]) -> list[Span]:
     out = []
     for match_id, start, end in matcher(doc):
@@ -230,6 +249,7 @@ class OrganizationFinder:
         self.loose.add("ORG", [nlp.make_doc(a) for a in long])
         _keywords()
         _titles()
+        _unit_regex()
 
     def __call__(self, doc: Doc) -> Doc:
         spans = lexicon_orgs(doc, self.exact, self.lex) + lexicon_orgs(doc, self.loose, self.lex)

@@ -121,3 +121,13 @@ def test_entity_component_is_idempotent(nlp):
     before = [(e.start, e.end, e.label_, e.kb_id_, e.id_) for e in doc.ents]
     doc = nlp.get_pipe("kg_entities")(doc)
     assert [(e.start, e.end, e.label_, e.kb_id_, e.id_) for e in doc.ents] == before
+
+
+def test_units_of_a_university_name_the_university():
+    from kg.nlp.organizations import institution_name
+
+    assert institution_name("The Ohio State University Medical Center") == "Ohio State University"
+    assert institution_name("Stanford University School of Medicine") == "Stanford University"
+    assert institution_name("University of Chicago Comprehensive Cancer Center") == "University of Chicago"
+    assert institution_name("Karolinska University Hospital") == "Karolinska University Hospital"
+    assert institution_name("Dana-Farber Cancer Institute") == "Dana-Farber Cancer Institute"
