@@ -82,6 +82,24 @@ def cmd_extract(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_explain(args) -> int:
+    from .documents import load_documents
+    from .explain import explain_documents
+    from .nlp import build_nlp
+
+    documents = load_documents(args.document)
+    explanations = explain_documents(documents, build_nlp())
+    out = Path(args.output) if args.output else None
+    as_html = args.html or (out is not None and out.suffix.lower() in (".html", ".htm"))
+    text = "\n".join(e.to_html() if as_html else e.to_text() for e in explanations)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        print(f"kg: wrote {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_ingest(args) -> int:
     from .ingest import ingest
 
@@ -150,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
                    + " ".join(RDF_FORMATS))
     e.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=cmd_extract)
+
+    xp = sub.add_parser("explain", help="show how one document was read: entities, rules, facts and evidence")
+    xp.add_argument("document", metavar="DOC")
+    xp.add_argument("-o", "--output", metavar="FILE", help="write to FILE (.html for the displaCy view)")
+    xp.add_argument("--html", action="store_true", help="HTML even on stdout")
+    xp.set_defaults(func=cmd_explain)
 
     i = sub.add_parser("ingest", help="add files / folders (recursively) to the store; idempotent per document")
     i.add_argument("paths", nargs="+", metavar="PATH")

@@ -816,7 +816,10 @@ class Linker:
             e = self.x.entities[m.key]
             if e.roles & {"exchange", "media", "conference", "journal"}:
                 continue
-            before = self.words_between(max(sent.start_char, m.start - 80), m.start)
+            # "funded in part by", "fully supported by": the adverb does not change the cue
+            before = [w for w in self.words_between(max(sent.start_char, m.start - 80), m.start)
+                      if w not in ("in", "part", "partly", "jointly", "fully", "partially", "generously")
+                      or False]
             after = self.words_between(m.end, min(sent.end_char, m.end + 40))
             hit = False
             for cue, pos, conf in self.cues.cues(relation, "before"):
@@ -1058,6 +1061,8 @@ class Linker:
         for n in f.names:
             t.add("names", n, ev("trial.name", 0.9))
         if f.status:
+            if t.status and t.status != f.status:
+                t.evidence.pop(f"status|{t.status}", None)
             t.status = f.status
             t.evidence[f"status|{f.status}"] = ev("context.status", 0.75)
         if f.enrollment and t.enrollment is None:

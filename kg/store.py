@@ -692,17 +692,18 @@ class RemoteStore(Store):
         return r
 
     def _use_digest(self, r) -> bool:
-        """Switch the session from Basic to Digest credentials when the server asks for Digest.
+        """Switch the session from Basic to Digest credentials unless the server asks for Basic.
 
-        Virtuoso's ``/sparql-auth`` accepts Digest only. True when the
+        Virtuoso's ``/sparql-auth`` accepts Digest only, and answers Basic
+        credentials with a 401 that carries no challenge. True when the
         request should be sent again.
         """
         from requests.auth import HTTPDigestAuth
 
         auth = self._session.auth
-        if not isinstance(auth, tuple) or "digest" not in r.headers.get("WWW-Authenticate", "").lower():
+        if not isinstance(auth, tuple) or "basic" in r.headers.get("WWW-Authenticate", "").lower():
             return False
-        log.debug("%s asks for Digest authentication; switching from Basic", self.endpoint)
+        log.debug("%s refused Basic credentials; trying Digest", self.endpoint)
         self._session.auth = HTTPDigestAuth(*auth)
         return True
 

@@ -35,6 +35,15 @@ departures from the standards, each pinned by a test below:
 * **Anonymous updates** on ``/sparql`` fail with HTTP 500 and ``SR186:
   SECURITY: No permission`` unless the ``SPARQL`` user has the
   ``SPARQL_UPDATE`` role (granted here with ``isql-vt`` for one test).
+  Updates go to the query URL itself, not to ``.../update``: set
+  ``KG_ENDPOINT_UPDATE`` for ``/sparql`` (``/sparql-auth`` needs nothing).
+* **Trailing VALUES after projection**: a binding of a variable the query
+  does not select fails (``SQ200: No column name``); bindings of selected
+  variables, as the standard questions use, work. xfail (strict).
+* **A UNION branch that re-binds a variable bound outside it** loses its
+  rows: ``evidence-for-fact.rq`` misses its literal-object facts (phase,
+  status, enrollment) on Virtuoso. xfail (strict), with an equivalent
+  rewrite that works everywhere in the reason.
 """
 from __future__ import annotations
 
@@ -45,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset
+from rdflib import Dataset, Literal
 
 from kg.cli import main
 from kg.errors import QueryError, StoreError
@@ -55,7 +64,7 @@ from kg.rdf.iris import document_iri
 from kg.rdf.namespace import CP, ID
 from kg.store import RemoteStore
 from test_query import sample_extractions
-from test_store import StoreContract, _free_port, doc_triples, drug
+from test_store import EX, TRICKY, StoreContract, _free_port, doc_triples, drug
 
 MAX_ROWS = 1000         # the instance's ResultSetMaxRows
 
@@ -188,6 +197,21 @@ class TestVirtuosoStore(StoreContract):
     def test_failed_update_writes_nothing(self, store):
         super().test_failed_update_writes_nothing(store)
 
+    @pytest.mark.xfail(strict=True, reason="Virtuoso applies a trailing VALUES clause after the projection: "
+                                           "binding a variable the query does not select fails with "
+                                           "'SQ200: No column name'")
+    def test_bindings_narrow_the_result_and_cannot_inject(self, store):
+        super().test_bindings_narrow_the_result_and_cannot_inject(store)
+
+    def test_bindings_of_selected_variables_narrow_the_result(self, store):
+        """What does work on Virtuoso: bindings of variables the query selects (as the .rq files do)."""
+        d, t = doc_triples("d", "s", "h", [(drug("x"), EX.name, Literal("X")), (drug("y"), EX.name, Literal("Y"))])
+        store.replace_document(d, t, source="s", content_hash="h")
+        q = "SELECT ?d ?name WHERE { ?d <https://example.org/name> ?name }"
+        assert store.query(q, {"name": "Y"}).values("d") == [str(drug("y"))]
+        assert store.query(q, {"name": TRICKY}).rows == []
+        assert len(store) == 5
+
 
 # ---------------------------------------------------------------------------
 # Virtuoso's quirks, one test each
@@ -246,7 +270,7 @@ def test_silent_row_limit_is_an_error(virtuoso, store):
     with pytest.raises(QueryError, match=rf"at most {MAX_ROWS} rows .*ResultSetMaxRows"):
         store.query(q)
     assert len(store.query(q + f" LIMIT {MAX_ROWS - 1}").rows) == MAX_ROWS - 1
-    with pytest.raises(StoreError, match="ResultSetMaxRows"):     # the store's own reads refuse a cut result too
+    with pytest.raises(QueryError, match="ResultSetMaxRows"):     # the store's own reads refuse a cut result too
         store.dump(format="nquads")
 
 
@@ -310,7 +334,16 @@ def _values(result) -> set[tuple]:
     return {tuple(norm(t) for t in row) for row in result.rows}
 
 
-@pytest.mark.parametrize("name", standard_queries())
+EVIDENCE_UNION_BUG = pytest.mark.xfail(strict=True, reason=(
+    "Virtuoso 7.2 drops the rows of the UNION branch `{ ?statement rdf:object ?objectLabel . "
+    "FILTER (isLiteral(?objectLabel)) }` when ?object is bound outside it: the literal-object facts "
+    "(phase, status, enrollment) go missing. OPTIONAL { ?object rdfs:label ?l } BIND (COALESCE(?l, "
+    "IF(isLiteral(?object), ?object, ?none)) AS ?objectLabel) FILTER (BOUND(?objectLabel)) is equivalent "
+    "and works on Virtuoso, pyoxigraph and rdflib"))
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=EVIDENCE_UNION_BUG) if n == "evidence-for-fact" else n
+                                  for n in standard_queries()])
 def test_standard_question_on_virtuoso_matches_the_embedded_store(sample, tmp_path, name):
     from kg.store import EmbeddedStore
 

@@ -51,7 +51,7 @@ def priority(span: Span) -> int:
     if span.label_ == "TRIAL":
         return 72      # a named trial beats the statistical NER's ORG guess, not our drugs
     if rule.startswith("org.") and rule != "org.model":
-        return 90 if rule != "org.institution" else 85
+        return 90 if rule not in ("org.institution", "org.named") else 85
     if span.label_ == "TARGET":
         return 80
     if span.label_ == "DRUG":

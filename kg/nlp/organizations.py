@@ -163,7 +163,15 @@ def find_institutions(doc: Doc) -> list[Span]:
         for run in _name_tokens(sent):
             for part in _split_and(run, kw):
                 part = _trim(part, kw)
-                if not part or not any(kw.get(t.text) == "strong" for t in part) or part[0].i in covered:
+                if not part or part[0].i in covered:
+                    continue
+                if not any(kw.get(t.text) == "strong" for t in part):
+                    # "Alzheimer's Drug Discovery Foundation": a named organisation, not a place trials run
+                    if len(part) >= 2:
+                        span = Span(doc, part[0].i, part[-1].i + 1, label="ORG", span_id="org.named")
+                        span.kb_id_ = canonical_org(span.text)
+                        out.append(span)
+                        covered.update(range(span.start, span.end))
                     continue
                 start, end = part[0].i, part[-1].i + 1
                 # "X Center, University of Y" and "University of Y, X Center" are one institution

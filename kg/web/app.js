@@ -50,7 +50,6 @@
         button.addEventListener("click", () => {
           for (const b of list.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === button));
           editor.value = q.query;
-          showDescription(q.description);
           run();
         });
         li.append(button);
@@ -62,12 +61,6 @@
       li.textContent = `The standard questions could not be loaded (${e.message}).`;
       list.replaceChildren(li);
     }
-  }
-
-  function showDescription(text) {
-    const p = $("description");
-    p.textContent = text || "";
-    p.hidden = !text;
   }
 
   // -- running ----------------------------------------------------------------
@@ -193,7 +186,7 @@
     for (const [prefix, ns] of Object.entries(map)) {
       if (ns && iri.startsWith(ns) && (best === null || ns.length > map[best].length)) {
         const local = iri.slice(ns.length);
-        if (/^[\w.-]*$/.test(local) && !local.endsWith(".")) best = prefix;
+        if (/^[\w.\/-]*$/.test(local)) best = prefix;     // for reading, not Turtle: slashes kept
       }
     }
     return best === null ? `<${iri}>` : `${best}:${iri.slice(map[best].length)}`;

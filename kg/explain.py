@@ -1,0 +1,98 @@
+"""Error analysis: one document's clean text with its entities, and every fact with its evidence.
+
+``kg explain DOC`` shows how the tool read a release, so a wrong fact can be
+traced to the rule that made it in one step: the entities (label, rule id,
+canonical name) marked in the clean text, the zones it skipped, the trials it
+built and each fact's rule, confidence and evidence sentence. As HTML (spaCy's
+displaCy entity view plus tables) or plain text.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .documents import Document
+from .records import Extraction
+
+COLOURS = {"DRUG": "#4477AA", "TARGET": "#EE6677", "CONDITION": "#228833", "ORG": "#AA3377",
+           "PHASE": "#CCBB44", "TRIAL": "#66CCEE"}
+LABELS = set(COLOURS)
+
+
+@dataclass
+class Explanation:
+    document: Document
+    doc: object           # the spaCy Doc
+    extraction: Extraction
+
+    def facts(self) -> list[tuple[str, str, str, str, float, str, int, int]]:
+        """(subject, predicate, object, rule, confidence, evidence, start, end), trials first."""
+        x = self.extraction
+        name = lambda k: x.entities[k].name if k in x.entities else str(k)
+        rows = []
+        for t in x.trials:
+            label = f"trial {t.id}" + (f" ({', '.join(t.names)})" if t.names else "")
+            for key, ev in sorted(t.evidence.items()):
+                attr, _, value = key.partition("|")
+                rows.append((label, attr, name(value), ev.rule, ev.confidence, ev.text, ev.start, ev.end))
+        for a in x.assertions:
+            ev = a.evidence
+            rows.append((name(a.subject), a.predicate, str(a.object) if a.literal else name(a.object),
+                         ev.rule, ev.confidence, ev.text, ev.start, ev.end))
+        return rows
+
+    def zones(self) -> list[tuple[str, str, str]]:
+        return [(z.label_, z.id_, z.text[:80]) for z in self.doc.spans.get("kg_zones", [])]
+
+    def to_text(self) -> str:
+        d = self.document
+        out = [f"# {d.source}", f"format: {d.format}; id: {d.id}; "
+               + "; ".join(f"{k}: {v}" for k, v in d.meta.items() if k != "format"), "", "## entities"]
+        for e in self.doc.ents:
+            if e.label_ in LABELS:
+                o_s, o_e = d.original_span(e.start_char, e.end_char)
+                out.append(f"  {e.label_:9} {e.text!r:45} rule={e.id_} name={e.kb_id_!r} chars={o_s}-{o_e}")
+        out += ["", "## zones"] + [f"  {z:5} {r:35} {t!r}" for z, r, t in self.zones()]
+        out += ["", "## facts (subject | predicate | object | rule | confidence | evidence)"]
+        for s, p, o, rule, conf, text, start, end in self.facts():
+            out.append(f"  {s} | {p} | {o} | {rule} | {conf:.2f} | [{start}-{end}] {text[:160]}")
+        return "\n".join(out) + "\n"
+
+    def to_html(self) -> str:
+        from spacy import displacy
+
+        d = self.document
+        marked = displacy.render(self.doc, style="ent", page=False, jupyter=False,
+                                 options={"ents": sorted(LABELS), "colors": COLOURS})
+        esc = html.escape
+        meta = "".join(f"<li><b>{esc(k)}</b>: {esc(str(v))}</li>" for k, v in d.meta.items())
+        fact_rows = "".join(
+            f"<tr><td>{esc(s)}</td><td>{esc(p)}</td><td>{esc(o)}</td><td><code>{esc(r)}</code></td>"
+            f"<td>{c:.2f}</td><td>{esc(t)}<br><small>chars {a}\u2013{b}</small></td></tr>"
+            for s, p, o, r, c, t, a, b in self.facts())
+        zone_rows = "".join(f"<tr><td>{esc(z)}</td><td><code>{esc(r)}</code></td><td>{esc(t)}</td></tr>"
+                            for z, r, t in self.zones())
+        ent_rows = "".join(
+            f"<tr><td>{esc(e.label_)}</td><td>{esc(e.text)}</td><td><code>{esc(e.id_)}</code></td>"
+            f"<td>{esc(e.kb_id_)}</td></tr>" for e in self.doc.ents if e.label_ in LABELS)
+        style = ("body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}"
+                 "td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;font-size:90%}"
+                 "th{background:#eee}code{font-size:95%}")
+        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>kg explain: {esc(d.source)}</title>"
+                f"<style>{style}</style></head><body><h1>{esc(d.source)}</h1><ul>{meta}</ul>"
+                f"<h2>Facts</h2><table><tr><th>subject</th><th>predicate</th><th>object</th><th>rule</th>"
+                f"<th>confidence</th><th>evidence</th></tr>{fact_rows}</table>"
+                f"<h2>Text and entities</h2>{marked}"
+                f"<h2>Entities</h2><table><tr><th>label</th><th>text</th><th>rule</th><th>name</th></tr>{ent_rows}</table>"
+                f"<h2>Zones</h2><table><tr><th>zone</th><th>rule</th><th>start</th></tr>{zone_rows}</table>"
+                f"</body></html>")
+
+
+def explain_documents(documents, nlp) -> list[Explanation]:
+    from .relations import link
+
+    out = []
+    for document in documents:
+        doc = nlp(document.text)
+        out.append(Explanation(document, doc, link(doc, document)))
+    return out
