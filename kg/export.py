@@ -468,17 +468,44 @@ def compute_layout(G, layout: str = "spring", seed: int = LAYOUT_SEED) -> dict[s
     for u, v, w in G.edges(data="weight", default=1):
         if u != v:
             H.add_edge(u, v, weight=H.get_edge_data(u, v, {"weight": 0})["weight"] + w)
-    if layout == "forceatlas2":
-        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight")
-    elif len(H) >= 500 and not _has_scipy():
-        # networkx's spring layout of >= 500 nodes needs scipy; ForceAtlas2 needs numpy only
-        log.warning("scipy is not installed: laying out %d nodes with ForceAtlas2 instead of spring", len(H))
-        pos = nx.forceatlas2_layout(H, seed=seed, weight="weight")
-    else:
-        pos = nx.spring_layout(H, seed=seed, weight="weight")
+    def place(sub):
+        if len(sub) == 1:
+            return {next(iter(sub)): (0.0, 0.0)}
+        if layout == "forceatlas2":
+            return nx.forceatlas2_layout(sub, seed=seed, weight="weight")
+        if len(sub) >= 500 and not _has_scipy():
+            # networkx's spring layout of >= 500 nodes needs scipy; ForceAtlas2 needs numpy only
+            log.warning("scipy is not installed: laying out %d nodes with ForceAtlas2 instead of spring", len(sub))
+            return nx.forceatlas2_layout(sub, seed=seed, weight="weight")
+        return nx.spring_layout(sub, seed=seed, weight="weight")
+
+    pos = _packed(H, place)
     scale = 100.0 * math.sqrt(len(G)) + 100.0
     pos = nx.rescale_layout_dict(pos, scale=scale) if len(pos) > 1 else {n: (0.0, 0.0) for n in pos}
     return {n: (round(float(x), 3), round(float(y), 3)) for n, (x, y) in pos.items()}
+
+
+def _packed(H, place) -> dict:
+    """Lay out each connected component on its own and pack them in rows, largest first,
+    so small components sit beside the big one instead of being flung to the corners."""
+    comps = sorted((H.subgraph(c).copy() for c in nx.connected_components(H)),
+                   key=lambda c: (-len(c), min(map(str, c))))
+    if len(comps) == 1:
+        return place(comps[0])
+    out, x, y, row_height = {}, 0.0, 0.0, 0.0
+    width = 2.2 * math.sqrt(len(comps[0])) + 4.0 * math.sqrt(sum(len(c) for c in comps[1:]))
+    for c in comps:
+        size = math.sqrt(len(c))               # a component's box grows with the root of its size
+        if x > 0 and x + size > width:
+            x, y, row_height = 0.0, y - row_height - 0.3, 0.0
+        sub = place(c)
+        if len(sub) > 1:
+            sub = nx.rescale_layout_dict(sub, scale=size / 2)
+        for n, (px, py) in sub.items():
+            out[n] = (x + size / 2 + float(px), y - size / 2 + float(py))
+        x += size + 0.3
+        row_height = max(row_height, size)
+    return out
 
 
 def _has_scipy() -> bool:
