@@ -446,6 +446,13 @@ class Linker:
                     e = self.x.entities[key] = Entity(key, "Organization", canonical_org(name), {name})
                 companies.append(key)
                 break
+        # "ABVC BioPharma" and "BioPharma": a company named by the end of another's name is that company
+        for a in list(companies):
+            for b in list(companies):
+                if a != b and a in companies and b in companies and \
+                        normalize_name(self.x.entities[a].name).endswith(" " + normalize_name(self.x.entities[b].name)):
+                    self.union(b, a, prefer=a)
+                    companies.remove(b)
         for key in companies:
             self.x.entities[key].roles.add("company")
             self.x.entities[key].type = "Company"
@@ -566,6 +573,8 @@ class Linker:
         sponsor_orgs = self._orgs_with_cue(sent, ms, "sponsor")
         if not has_trial and not site_context and not sponsor_orgs:
             return None
+        if not has_trial and not site_context and not any(m.label == "DRUG" for m in ms):
+            return None       # "funding from a venture fund": not about a trial or a drug
         if "HYPOTHETICAL" in ctx and not phases and not names:
             return None
         f = Frame(sent, phases=phases, names=names, has_trial=has_trial)
@@ -985,6 +994,12 @@ class Linker:
                     if k not in f.partners:
                         f.partners.append(k)
             inherited = not f.drugs
+            if not f.drugs and f.conditions:
+                # "complete its Phase 2 GAD study": the trial of that condition (and phase) named before
+                known = [t for t in reversed(self.trials) if set(f.conditions) & set(t.conditions)
+                         and (not f.phases or not t.phases or set(f.phases) & set(t.phases))]
+                if known:
+                    f.drugs = list(known[0].drugs)
             if not f.drugs:
                 if self.focus_trial is not None and (f.anaphoric or not f.has_trial or f.names):
                     f.drugs = list(self.focus_trial.drugs)
@@ -993,8 +1008,7 @@ class Linker:
             if not f.drugs:
                 continue
             if not f.has_trial and not f.conditions and f.sponsors and self.focus_trial is None:
-                self._new_trial(f)
-                continue
+                continue          # a sponsor named before any trial: nothing to attach it to yet
             target = self._matching_trial(f)
             if target is None and self.focus_trial is not None:
                 if not f.has_trial and set(f.drugs) & set(self.focus_trial.drugs):
@@ -1143,8 +1157,11 @@ class Linker:
                 if self._condition_is_background(sent, c):
                     continue
                 # the nearest principal drug before the condition, with an indication cue between them
-                # a partner drug ("X in combination with Y in patients with Z") is not what is tested for Z
-                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner")]
+                # a partner drug ("X in combination with Y in patients with Z") is not what is tested for Z,
+                # nor a drug named to describe another ("CYB003, a deuterated psilocybin analog for ...")
+                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner")
+                        and not re.match(r"[\s-]*(?:analog|analogue|derivative|prodrug|-based|-like|class)\b",
+                                         self.doc.text[d.end:d.end + 14], re.I)]
                 best = None
                 for d in reversed(prev):
                     between = self.words_between(d.end, c.start)

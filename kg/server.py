@@ -68,12 +68,13 @@ import functools
 import html
 import json
 import logging
-import multiprocessing
 import os
 import queue
 import re
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -396,11 +397,14 @@ _DATA_FILE = re.compile(r"^(CURRENT|MANIFEST-\d+|\d+\.(sst|log|blob))$")
 class Snapshot:
     """The store folder opened read-only, reopened when its data files change."""
 
-    def __init__(self, path: str, retries: int = 5):
+    RETRIES = 3                 # reopen attempts in a row while a writer is busy
+    BACKOFF = 2.0               # seconds to answer from the old snapshot after failed attempts
+
+    def __init__(self, path: str):
         self.path = path
-        self.retries = retries
         self.store = None
         self.fingerprint = None
+        self._next_try = 0.0
         self.refresh(required=True)
 
     def _fingerprint(self):
@@ -415,15 +419,19 @@ class Snapshot:
         except OSError:                 # a file went away while we looked: something changed
             return ("changing", time.monotonic())
 
+    def stale(self) -> bool:
+        """Whether the folder changed since the open snapshot was taken."""
+        return self._fingerprint() != self.fingerprint
+
     def refresh(self, required: bool = False):
         """The store, reopened first if the folder changed since it was opened."""
         import pyoxigraph as ox
 
         fp = self._fingerprint()
-        if self.store is not None and fp == self.fingerprint:
+        if self.store is not None and (fp == self.fingerprint or time.monotonic() < self._next_try):
             return self.store
         error = None
-        for attempt in range(self.retries):
+        for attempt in range(self.RETRIES):
             try:
                 store = ox.Store.read_only(self.path)
                 self.store, self.fingerprint = store, fp
@@ -434,6 +442,7 @@ class Snapshot:
                 fp = self._fingerprint()
         if required or self.store is None:
             raise StoreError(f"{self.path}: cannot open the store read-only ({_one_line(error)})")
+        self._next_try = time.monotonic() + self.BACKOFF
         log.warning("%s changed but cannot be reopened now (%s); answering from the previous snapshot",
                     self.path, _one_line(error, 200))
         return self.store
@@ -502,7 +511,13 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
         return Reply.error(400, f"invalid graph IRI in default-graph-uri / named-graph-uri: {_one_line(e)}")
     try:
         store = snapshot.refresh()
-        result = store.query(job.query, **kwargs)
+        try:
+            result = store.query(job.query, **kwargs)
+        except (OSError, RuntimeError):
+            if not snapshot.stale():
+                raise
+            # a writer compacted files away under the old snapshot: read a new one, once
+            result = snapshot.refresh().query(job.query, **kwargs)
         if isinstance(result, ox.QueryBoolean):
             mtype = job.choice.results
             if mtype is None:
@@ -548,13 +563,53 @@ def _too_large(limit: int, what: str) -> Reply:
                             f"narrow the query or page through it with LIMIT and OFFSET")
 
 
+def _warm_up(allow_service: bool) -> None:
+    """Parse the standard questions now (tens of ms each), so the page's one-click examples are quick."""
+    check_query("ASK {}", False)
+    try:
+        from .query import load_query, standard_queries
+
+        for name in standard_queries():
+            try:
+                _checked(load_query(name), allow_service)
+            except Refusal:
+                pass
+    except KGError as e:                  # no standard questions: nothing to prepare
+        log.debug("no standard questions to prepare: %s", e)
+
+
+def _worker_entry(fd: int) -> None:
+    """Where a worker process starts (``python -c``): the socket ``fd`` leads to the pool."""
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
+    _worker_main(conn, conn.recv())
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker if the server dies (even by SIGKILL) mid-query.
+
+    Strictly: when the thread that started it ends; :class:`WorkerPool` starts
+    every worker from one thread that lives as long as the pool.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_main(conn, config: WorkerConfig) -> None:
-    """A worker process: open the store read-only, then answer jobs until the pipe closes."""
+    """A worker process: open the store read-only, then answer jobs until the connection closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl+C is the parent's to handle
+    _die_with_parent()
     logging.basicConfig(level=config.log_level, format="kg: %(levelname)s %(name)s[worker]: %(message)s")
     try:
         snapshot = Snapshot(config.store)
-        check_query("ASK {}", False)                      # build the SPARQL grammar now, not on the first query
+        _warm_up(config.allow_service)
     except Exception as e:                                # noqa: BLE001 - reported to the parent, which raises
         conn.send(("failed", str(e) if isinstance(e, KGError) else f"{type(e).__name__}: {e}"))
         return
@@ -582,14 +637,19 @@ def _worker_main(conn, config: WorkerConfig) -> None:
 # ---------------------------------------------------------------------------
 
 class _Worker:
-    def __init__(self, process, conn):
+    """A worker process (:class:`subprocess.Popen`) and the connection to it."""
+
+    def __init__(self, process: subprocess.Popen, conn):
         self.process = process
         self.conn = conn
 
     def kill(self) -> None:
         try:
-            self.process.kill()
-            self.process.join(10)
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:          # pragma: no cover - SIGKILL is not refused
+            log.error("query worker %s did not die", self.process.pid)
         finally:
             self.conn.close()
 
@@ -603,9 +663,13 @@ class WorkerPool:
     """
 
     def __init__(self, config: WorkerConfig, size: int = 2):
+        from concurrent.futures import ThreadPoolExecutor
+
         self.config = config
         self.size = max(1, int(size))
-        self._ctx = multiprocessing.get_context("spawn")   # no fork of a threaded server
+        # Every worker is started from this one long-lived thread: a worker asks the kernel to
+        # kill it when the thread that started it ends (PR_SET_PDEATHSIG), i.e. when the server does.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-sparql-spawner")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
@@ -621,13 +685,40 @@ class WorkerPool:
             raise
 
     def _start(self) -> _Worker:
-        parent, child = self._ctx.Pipe(duplex=True)
-        p = self._ctx.Process(target=_worker_main, args=(child, self.config), name="kg-sparql-worker", daemon=True)
-        p.start()
-        child.close()
-        w = _Worker(p, parent)
+        """A new worker, started from the spawner thread."""
+        return self._spawner.submit(self._launch).result()
+
+    def _launch(self) -> _Worker:
+        """A fresh interpreter running :func:`_worker_entry`, connected by a socket pair.
+
+        Not :mod:`multiprocessing`'s spawn, which re-imports the caller's
+        ``__main__`` (a script without the ``if __name__ == "__main__"``
+        guard would start a server in every worker), nor fork, unsafe in a
+        threaded server.
+        """
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parent.parent)     # this very kg package
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        try:
+            p = subprocess.Popen([sys.executable, "-c", "import sys; from kg.server import _worker_entry; "
+                                  "_worker_entry(int(sys.argv[1]))", str(theirs.fileno())],
+                                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True)
+        except OSError as e:
+            ours.close()
+            raise ServerError(f"cannot start a query worker ({e.strerror or e})") from None
+        finally:
+            theirs.close()
+        conn = Connection(ours.detach())
+        w = _Worker(p, conn)
         with self._lock:
             self._workers.add(w)
+        try:
+            conn.send(self.config)
+        except OSError:
+            pass                        # the worker died at once: _await_ready reports it
         return w
 
     def _await_ready(self, w: _Worker) -> None:
@@ -636,7 +727,7 @@ class WorkerPool:
                 raise ServerError(f"a query worker did not start within {WORKER_START_TIMEOUT:g} s")
             status, detail = w.conn.recv()
         except (EOFError, OSError):
-            status, detail = "failed", f"the worker process exited (status {w.process.exitcode})"
+            status, detail = "failed", f"the worker process exited (status {w.process.wait(10)})"
         if status != "ready":
             self._discard(w)
             raise StoreError(detail) if "store" in detail else ServerError(f"query worker failed to start: {detail}")
@@ -658,7 +749,8 @@ class WorkerPool:
                 fresh = self._start()
                 self._await_ready(fresh)
             except KGError as e:
-                log.error("could not replace a query worker: %s", e)
+                if not self._closed:
+                    log.error("could not replace a query worker: %s", e)
                 return
             if self._closed:
                 self._discard(fresh)
@@ -668,7 +760,8 @@ class WorkerPool:
         threading.Thread(target=start, name="kg-sparql-worker-start", daemon=True).start()
 
     def run(self, job: Job, timeout: float | None) -> Reply:
-        """The reply to ``job``; 503 if no worker is free, or the query runs past ``timeout`` seconds."""
+        """The reply to ``job``: 503 when the query runs past ``timeout`` seconds (its worker is
+        killed and replaced), or when no worker is free within ``max(timeout, 30 s)``."""
         wait = max(timeout or 0, QUEUE_TIMEOUT)
         try:
             w = self._idle.get(timeout=wait)
@@ -696,7 +789,7 @@ class WorkerPool:
     @property
     def pids(self) -> list[int]:
         with self._lock:
-            return sorted(w.process.pid for w in self._workers if w.process.pid)
+            return sorted(w.process.pid for w in self._workers)
 
     def close(self) -> None:
         self._closed = True
@@ -709,8 +802,12 @@ class WorkerPool:
             except (OSError, ValueError):
                 pass
         for w in workers:
-            w.process.join(2)
+            try:
+                w.process.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
             w.kill()
+        self._spawner.shutdown(wait=False, cancel_futures=True)
 
 
 # ---------------------------------------------------------------------------
@@ -788,6 +885,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = f"kg-sparql/{__version__}"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True          # headers and body go out in two writes: no 40 ms delayed-ACK stall
     timeout = 60                            # seconds an idle keep-alive connection is kept
 
     # -- plumbing -------------------------------------------------------------
@@ -830,9 +928,9 @@ class Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, headers: dict | None = None) -> None:
         self._respond(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", headers)
 
-    def handle_one_request(self) -> None:
-        self._t0 = time.perf_counter()
-        super().handle_one_request()
+    def parse_request(self) -> bool:
+        self._t0 = time.perf_counter()      # the request line is in: the clock starts (not while a keep-alive idles)
+        return super().parse_request()
 
     # -- methods --------------------------------------------------------------
 

@@ -579,3 +579,65 @@ def test_ingest_while_serving_is_not_blocked_and_shows_up(tmp_path):
 def test_missing_store_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="no store here"):
         SparqlServer(store=tmp_path / "none", port=0)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux /proc")
+def test_workers_die_with_a_killed_server_even_mid_query(store_path):
+    """``kg serve`` killed by SIGKILL while a worker runs a long query leaves no worker behind."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store_path), "--port", str(port),
+                             "--timeout", "600"], stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/sparql"
+        for _ in range(300):
+            try:
+                requests.get(url, params={"query": "ASK {}"}, timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        workers = _children(proc.pid)
+        assert len(workers) >= 1
+        def slow():
+            try:
+                requests.get(url, params={"query": SLOW}, timeout=60)
+            except requests.RequestException:      # the server is killed under it: expected
+                pass
+
+        threading.Thread(target=slow, daemon=True).start()
+        time.sleep(0.5)                       # the slow query is now running in a worker
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    for _ in range(100):                      # the kernel kills them; give it a moment
+        if not any(_alive(w) for w in workers):
+            break
+        time.sleep(0.1)
+    assert [w for w in workers if _alive(w)] == []

@@ -98,10 +98,11 @@ def _extend_left(doc: Doc, head_start: int, lo: int, mods: dict) -> int:
                 and doc[j].lower_ in ("end", "late", "early", "locally", "non", "newly")):
             j -= 1
             continue
-        # "relapsed or refractory", "mild to moderate", "head and neck"
-        if tok.lower_ in ("or", "to", "and") and j - 2 >= lo:
+        # "relapsed or refractory", "mild to moderate", "head and neck", "head & neck"
+        if tok.lower_ in ("or", "to", "and", "&") and j - 2 >= lo:
             a, b = doc[j - 2].lower_, doc[j].lower_
-            if (mods.get(a) == "qualifier" and mods.get(b) == "qualifier") or (a, b) in FIXED_COORDINATIONS:
+            if (mods.get(a) == "qualifier" and mods.get(b) == "qualifier") or (a, b) in FIXED_COORDINATIONS \
+                    and tok.lower_ in ("and", "&"):
                 j -= 1
                 continue
         break

@@ -202,7 +202,9 @@ def find_candidates(doc: Doc) -> list[Span]:
     for row in code_patterns():
         for m in row["_compiled"].finditer(doc.text):
             code = m.group(0)
-            if not is_code_name(code):
+            if row["id"] != "drug.code-letters" and not is_code_name(code):
+                continue
+            if row["id"] == "drug.code-letters" and code_prefix(code) in word_set("code_prefix_stop.tsv", "prefix"):
                 continue
             if _in_url_or_email(doc.text, m.start(), m.end()):
                 continue

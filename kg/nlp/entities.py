@@ -37,7 +37,7 @@ TRIAL_NOUNS = {"trial", "trials", "study", "studies"}
 NON_DRUG_FOLLOWERS = re.compile(
     r"^(?:cells?|cell lines?|lines?|mutations?|mutants?|variants?|substitutions?|models?|xenografts?|mice|"
     r"carcinomas?|leukemias?|lymphomas?|tumou?rs?|sarcomas?|melanomas?|mis-?\w*|levels?|expression|"
-    r"protein|gene|genes|positive|negative|grant|form|award)$", re.I)
+    r"protein|gene|genes|positive|negative|grant|form|award|strains?|isolates?)$", re.I)
 TRIAL_FILLERS = {"phase", "clinical", "pivotal", "registrational", "global", "confirmatory", "i", "ii", "iii",
                  "iv", "1", "2", "3", "4", "1b", "2a", "2b", "ib", "iia", "iib", "1/2", "2/3", "(", ")", "-", "/"}
 POSSESSIVE_LEADS = {"its", "our", "their", "company's", "company\u2019s"}
@@ -142,7 +142,7 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
         same = by_word.get(word, [s])
         if s.id_ == "drug.coinage" and word in org_words:
             continue
-        if s.id_ in ("drug.brand-mark", "drug.coinage") and word not in strong_words:
+        if s.id_ in ("drug.brand-mark", "drug.coinage", "drug.code-letters") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it
             mentions = [m for m in _occurrences(doc, s.text)]
             if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
@@ -178,7 +178,8 @@ def trial_names(doc: Doc) -> list[Span]:
     out = []
     for m in TRIAL_NAME.finditer(doc.text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
-        if span is None or len(m.group(0)) < 4 or not any(c.isalpha() for c in m.group(0)):
+        if span is None or len(m.group(0)) < 4 or not any(c.isalpha() for c in m.group(0)) \
+                or m.group(0).upper() in word_set("trial_name_stop.tsv", "word"):
             continue
         after = doc.text[m.end():m.end() + 80].lower()
         if _trial_name_use(doc, span) or re.match(r"\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+,?\s+){0,6}"
@@ -225,7 +226,7 @@ def propagate_names(doc: Doc, spans: list[Span]) -> list[Span]:
             owner[i] = s
     extra, replaced = [], set()
     for s in list(out):
-        if s.label_ == "DRUG" and s.id_ in ("drug.frame", "drug.brand-mark", "drug.coinage"):
+        if s.label_ == "DRUG" and s.id_ in ("drug.frame", "drug.brand-mark", "drug.coinage", "drug.code-letters"):
             for a, b in _occurrences(doc, s.text):
                 holders = {id(owner[i]) : owner[i] for i in range(a, b) if owner[i] is not None}
                 # the statistical NER's guess ("NEOTROFIN" as ORG) gives way; our entities do not
@@ -291,6 +292,9 @@ def resolve(doc: Doc) -> list[Span]:
         if ent.label_ == "ORG":
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)
+    # letters-only codes ("GEO-MVA") compete for their characters only where the release uses them as a drug
+    candidates = [s for s in candidates if s.id_ != "drug.code-letters"
+                  or any(drug_frame_evidence(doc, a, b) for a, b in _occurrences(doc, s.text))]
     taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}
     candidates.extend(frame_drugs(doc, taken))
     drug_words = {s.text.lower() for s in candidates if s.label_ == "DRUG" and s.id_ != "drug.coinage"}

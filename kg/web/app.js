@@ -209,13 +209,15 @@
       td.append(document.createTextNode(term.value));
       const lang = term["xml:lang"];
       const datatype = term.datatype;
-      if (lang || (datatype && datatype !== XSD_STRING)) {
+      if (datatype && NUMERIC.test(datatype)) {
+        td.className = "num";                         // numbers right-aligned, their type on hover
+        td.title = shorten(datatype, map);
+      } else if (lang || (datatype && datatype !== XSD_STRING)) {
         const meta = document.createElement("span");
         meta.className = "meta";
         meta.textContent = lang ? "@" + lang : "^^" + shorten(datatype, map);
         td.append(meta);
       }
-      if (datatype && NUMERIC.test(datatype)) td.className = "num";
     } else if (term.type === "triple") {
       const v = term.value;
       td.textContent = "<< " + ["subject", "predicate", "object"].map((k) => plain(v[k], map)).join(" ") + " >>";
