@@ -101,11 +101,13 @@ def test_every_fact_has_evidence_with_offsets_into_the_original(extractor):
 
 
 def test_status_planned_ongoing_completed(extractor):
-    text = """Acme Biosciences Inc. announced that it has completed enrollment of 120 patients in a Phase 3
-trial of ZX-4410 in gout. A Phase 2 trial of ZX-4410 in lupus is expected to begin in 2027.
-Acme is enrolling patients in a Phase 1 study of ZX-4410 in psoriasis."""
+    text = """Acme Biosciences Inc. announced that it has completed a Phase 3 trial of ZX-4410 in gout.
+A Phase 2 trial of ZX-4410 in lupus is expected to begin in 2027.
+Acme is enrolling patients in a Phase 1 study of ZX-4410 in psoriasis.
+Acme has completed enrollment of 120 patients in a Phase 2 study of ZX-4410 in asthma."""
     x = extract(extractor, text)
     assert trial_with(x, "gout")["status"] == "completed"
+    assert trial_with(x, "asthma")["status"] == "ongoing"      # enrollment complete, the trial goes on
     assert trial_with(x, "lupus")["status"] == "planned"
     assert trial_with(x, "psoriasis")["status"] == "ongoing"
 
