@@ -76,7 +76,7 @@ ALIAS_CONNECTOR = re.compile(
     r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
     r"(?:\(\s*(?:(?:formerly|previously|also)\s+(?:known\s+as|called|named)\s+|(?:INN|USAN|generic name)\s*:\s*)?"
     r"|,?\s*(?:formerly|previously|now|also)\s+(?:known\s+as|called|named)\s+|,?\s*\(?formerly\s+)$", re.I)
-ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;)\s*$")
+ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;|or|, or|also known as|aka)\s*(?:synthetic\s+)?$", re.I)
 FORMERLY = re.compile(r"formerly|previously", re.I)
 
 
@@ -719,6 +719,11 @@ class Linker:
             lead = " ".join(self.words_between(max(sent.start_char, (prev.end if prev else sent.start_char)), m.start))
             if prev is not None and self.find(prev.key) == self.find(m.key):
                 role = roles[id(prev)]
+            elif prev is not None and (re.fullmatch(r"\s*,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,4}",
+                                                    self.doc.text[prev.end:m.start], re.I)
+                                       or re.match(r"\s*(?:toxin|antigen|analog|analogue|derivative)\b",
+                                                   self.doc.text[m.end:m.end + 14], re.I)):
+                role = "description"      # "CYB004, a deuterated DMT": a drug named to describe another
             elif prev is not None and roles.get(id(prev)) == "comparator" and \
                     re.fullmatch(r"\s*(?:,|or|and|, or|, and)\s*", self.doc.text[prev.end:m.start]):
                 role = "comparator"       # "such as enzalutamide, apalutamide, darolutamide or abiraterone"
@@ -1159,7 +1164,7 @@ class Linker:
                 # the nearest principal drug before the condition, with an indication cue between them
                 # a partner drug ("X in combination with Y in patients with Z") is not what is tested for Z,
                 # nor a drug named to describe another ("CYB003, a deuterated psilocybin analog for ...")
-                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner")
+                prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner", "description")
                         and not re.match(r"[\s-]*(?:analog|analogue|derivative|prodrug|-based|-like|class)\b",
                                          self.doc.text[d.end:d.end + 14], re.I)]
                 best = None

@@ -40,11 +40,19 @@ without length, too large, or of another type, 500 result larger than
 ``max_results`` rows (triples for CONSTRUCT / DESCRIBE) or query failure,
 503 query timeout or every worker busy. Every answer carries
 ``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers CORS preflights.
+A result over the limit is refused whole rather than cut: a cut result
+passes for a complete one in every client that ignores an extra header
+(Virtuoso's silent ``ResultSetMaxRows`` is the cautionary example). The
+status is 500 because the SPARQL 1.1 Protocol (2.1.4) names 500 for a
+service that refuses to execute a well-formed query; the message says
+what to do (LIMIT / OFFSET). Timeouts are 503, as Fuseki answers them.
 
 How a query runs. pyoxigraph cannot cancel a running query, so queries run
-in a pool of worker processes (:class:`WorkerPool`), each holding the store
-open read-only. A request thread borrows an idle worker, sends it the query
-and waits for the answer at most ``timeout`` seconds; a worker that has not
+in a pool of worker processes (:class:`WorkerPool`: fresh interpreters,
+two by default, each holding the store open read-only, killed by the
+kernel if the server dies). A request thread borrows an idle worker
+(waiting up to ``max(timeout, 30 s)`` for one), sends it the query and
+waits for the answer at most ``timeout`` seconds; a worker that has not
 answered by then is killed (SIGKILL) and replaced by a fresh process in the
 background, and the request gets 503. The worker checks the query first:
 rdflib's SPARQL 1.1 parser finds ``SERVICE`` anywhere in the parse tree

@@ -179,6 +179,7 @@ def _targets_of(graph: Graph) -> set[tuple[str, str]]:
 EXPECTED_TARGETS = {(CP + "id/target/kdr", CP + "id/drug/zoratinib"), (CP + "id/target/bcl-2", CP + "id/drug/bx-17")}
 
 
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")   # SPARQLWrapper's own
 @pytest.mark.parametrize("name", ["TURTLE", "JSONLD", "RDFXML", "N3"])
 def test_construct_through_sparqlwrapper(endpoint, name):
     import SPARQLWrapper as sw
@@ -366,6 +367,7 @@ def test_malformed_query_is_400_with_the_parser_message(endpoint, query):
     assert re.search(r"char \d+|line:?\s*\d+|col", r.text)
 
 
+@pytest.mark.filterwarnings("ignore:.*query type:RuntimeWarning")     # SPARQLWrapper cannot tell the form either
 def test_malformed_query_through_sparqlwrapper(endpoint):
     from SPARQLWrapper import JSON
     from SPARQLWrapper.SPARQLExceptions import QueryBadFormed

@@ -81,12 +81,13 @@ def drug_frame_evidence(doc: Doc, start: int, end: int) -> bool:
         return True
     if any(w in nouns for w in left[-3:]) and (not left or left[-1] not in ("of", "for", "the")):
         return True
-    if r[:3] and r[0] in (",", "is", "was") and any(w in nouns for w in r[1:7]):
+    if len(r) > 2 and r[0] in (",", "is", "was") and r[1] in ("a", "an", "the", "our", "its") \
+            and any(w in nouns for w in r[2:7]):
         return True
     if r[:3] == ["in", "combination", "with"] or r[:2] in (["for", "the"], ["to", "treat"], ["plus", ""]) \
             or (r and r[0] in ("plus", "+", "-treated", "treatment", "therapy")):
         return True
-    if r and r[0] in ("phase", "clinical", "trial", "study", "program", "development"):
+    if r and r[0] in ("clinical", "program", "development") or r[:1] == ["phase"] and not _trial_name_use(doc, doc[start:end]):
         return True
     return False
 
@@ -99,6 +100,11 @@ def _trial_name_use(doc: Doc, span: Span) -> bool:
     return k < len(doc) and doc[k].lower_ in TRIAL_NOUNS
 
 
+CODE_FOLLOWERS = {"trial", "trials", "study", "studies", "program", "programme", "treatment", "therapy",
+                  "monotherapy", "arm", "dose", "doses", "dosing", "patients", "development", "data", "results",
+                  "injection", "tablets", "formulation", "group", "cohort", "administration", "combination"}
+
+
 def _code_use(doc: Doc, span: Span) -> str:
     """How a development code is used at one mention: "drug", "trial" or "other"."""
     if _trial_name_use(doc, span):
@@ -109,6 +115,10 @@ def _code_use(doc: Doc, span: Span) -> str:
     k = span.end
     while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
         k += 1
+    # a two-digit code followed by a noun names a protein or the like ("TDP-43 proteinopathy")
+    if len(re.sub(r"\D", "", span.text)) <= 2 and k < len(doc) and doc[k].pos_ == "NOUN" and doc[k].is_lower \
+            and doc[k].lower_ not in CODE_FOLLOWERS:
+        return "other"
     # the code modifies the noun phrase after it: "the A2780 ovarian carcinoma model", "T315I mutations"
     for j in range(k, min(len(doc), k + 3)):
         nxt = doc[j]
@@ -145,6 +155,9 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
         if s.id_ in ("drug.brand-mark", "drug.coinage", "drug.code-letters") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it
             mentions = [m for m in _occurrences(doc, s.text)]
+            if mentions and all(_trial_name_use(doc, doc[a:b]) for a, b in mentions):
+                out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name"))
+                continue      # "the HARMONIC(TM) trial": a trademarked trial name
             if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
                 continue
         if s.id_.startswith("drug.code-name"):
