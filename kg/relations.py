@@ -721,11 +721,12 @@ class Linker:
                 role = roles[id(prev)]
             elif prev is not None and (re.fullmatch(r"\s*,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,4}",
                                                     self.doc.text[prev.end:m.start], re.I)
-                                       or re.match(r"\s*(?:toxin|antigen|analog|analogue|derivative)\b",
-                                                   self.doc.text[m.end:m.end + 14], re.I)):
+                                       or re.match(r"\s*(?:\([\"\u201c]?\w+[\"\u201d]?\)\s*)?"
+                                                   r"(?:toxin|antigen|analog|analogue|derivative|molecule)\b",
+                                                   self.doc.text[m.end:m.end + 30], re.I)):
                 role = "description"      # "CYB004, a deuterated DMT": a drug named to describe another
             elif prev is not None and roles.get(id(prev)) == "comparator" and \
-                    re.fullmatch(r"\s*(?:,|or|and|, or|, and)\s*", self.doc.text[prev.end:m.start]):
+                    re.fullmatch(r"\s*(?:,|or|and|, or|, and|\(|/)\s*", self.doc.text[prev.end:m.start]):
                 role = "comparator"       # "such as enzalutamide, apalutamide, darolutamide or abiraterone"
             elif any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,6}$", lead) for c in comparators):
                 role = "comparator"

@@ -110,7 +110,9 @@ def _is_class_name(name: str) -> bool:
     """MeSH classes and enzymes in the dictionary ("Antineoplastic Agents", "Ribonucleotide Reductases")."""
     words = name.lower().split()
     last = words[-1] if words else ""
-    return last in CLASS_WORDS or (len(words) >= 2 and (last.endswith("ases") or last.endswith("ase")))
+    # MeSH names classes in the plural: "Interferons", "Neurosteroids", "Glucocorticoids"
+    plural_class = len(words) == 1 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return last in CLASS_WORDS or plural_class or (len(words) >= 2 and (last.endswith("ases") or last.endswith("ase")))
 
 
 @dataclass(frozen=True)
