@@ -246,6 +246,8 @@ def normalize_code(code: str) -> str:
     m = re.fullmatch(r"([A-Za-z]+)[ -]?(\d+)([A-Za-z]{0,2}\d{0,2})", code.strip())
     if m:
         return f"{m.group(1).upper()}-{m.group(2)}{m.group(3).upper()}"
+    if re.fullmatch(r"[A-Za-z]+[ -]\d+(?:-\d+)+", code.strip()):
+        return re.sub(r"\s+", "-", code.strip().upper())      # "Lucid-21-302" -> "LUCID-21-302"
     return code.strip()
 
 
