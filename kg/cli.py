@@ -140,7 +140,7 @@ def cmd_serve(args) -> int:
     from .server import serve
 
     serve(store=args.store, host=args.host, port=args.port, timeout=args.timeout,
-          max_results=args.max_results, allow_service=args.allow_service)
+          max_results=args.max_results, allow_service=args.allow_service, workers=args.workers)
     return 0
 
 
@@ -207,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=30.0, help="query timeout in seconds (default 30)")
     s.add_argument("--max-results", type=int, default=10000, help="result row limit (default 10000)")
     s.add_argument("--allow-service", action="store_true", help="allow SERVICE (federated queries)")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="query worker processes (default 2); a query over --timeout is killed with its worker")
     s.set_defaults(func=cmd_serve)
     return p
 

@@ -32,8 +32,6 @@ from kg.server import SparqlServer, format_choice, negotiate, parse_accept, RESU
 from kg.store import EmbeddedStore, RemoteStore
 from test_query import sample_extractions
 
-SPARQLWrapper = pytest.importorskip("SPARQLWrapper")
-
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 CP = "https://w3id.org/cpkg/"
