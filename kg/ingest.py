@@ -81,6 +81,23 @@ def existing_labels(store, iris: list[str], chunk: int = 200) -> dict[str, list[
     return out
 
 
+def existing_drug_names(store, names: list[str], chunk: int = 200) -> dict[str, str]:
+    """Which drug nodes of the store already carry these names (as label or alternative label)."""
+    from rdflib import Literal
+
+    out: dict[str, str] = {}
+    for i in range(0, len(names), chunk):
+        values = " ".join(Literal(n).n3() for n in names[i:i + chunk])   # serialised, never pasted raw
+        result = store.query(
+            "SELECT ?n (MIN(STR(?e)) AS ?iri) WHERE { VALUES ?n { " + values + " } "
+            "?e a <https://w3id.org/cpkg/Drug> . "
+            "{ ?e <http://www.w3.org/2000/01/rdf-schema#label> ?n } UNION "
+            "{ ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?n } } GROUP BY ?n")
+        for row in result.rows:
+            out[row[0].value] = row[1].value
+    return out
+
+
 def build_document(extractor, document) -> BuiltDocument:
     """Extract one document and build its named graph as N-Triples."""
     from rdflib import Dataset
@@ -204,7 +221,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
 
     from .documents import iter_paths
     from .pipeline import read_documents
-    from .rdf.build import LabelRegistry
+    from .rdf.build import Identities
     from .rdf.iris import document_iri
     from .store import open_store
 
@@ -246,7 +263,8 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     in_flight: deque = deque()
     window = 2 * jobs if jobs > 1 else 1
 
-    labels = LabelRegistry(lookup=lambda iris: existing_labels(s, iris))
+    identities = Identities(lookup_names=lambda names: existing_drug_names(s, names),
+                            lookup_labels=lambda iris: existing_labels(s, iris))
 
     def write(outcome, document) -> None:
         kind, value = outcome
@@ -255,7 +273,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         if kind == "error":
             report(f"{show(document.source)}: {value}")
         else:
-            graph = labels.harmonize(Graph().parse(data=value.ntriples, format="nt"))
+            graph = identities(Graph().parse(data=value.ntriples, format="nt"))
             s.replace_document(value.iri, graph, source=value.source, content_hash=value.content_hash)
             index.replaced(value.iri, value.source, value.content_hash)
             summary.ingested += 1

@@ -227,6 +227,25 @@ def _values_clause(terms: Mapping[str, Any]) -> str:
     return f"\nVALUES ({names}) {{ ({row}) }}\n"
 
 
+DEFAULT_PREFIXES = {
+    "cp": "https://w3id.org/cpkg/", "cpid": "https://w3id.org/cpkg/id/", "cpdoc": "https://w3id.org/cpkg/doc/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#", "schema": "http://schema.org/",
+}
+
+
+def with_default_prefixes(sparql: str) -> str:
+    """Declare the project's usual prefixes a query uses without declaring (``rdfs:label``, ``cp:targets``)."""
+    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w-]*)\s*:", sparql)}
+    used = set(re.findall(r"(?<![\w<#/.-])([A-Za-z][\w-]*):[A-Za-z_]", sparql))
+    missing = [p for p in DEFAULT_PREFIXES if p in used and p.lower() not in declared]
+    if not missing:
+        return sparql
+    return "".join(f"PREFIX {p}: <{DEFAULT_PREFIXES[p]}>\n" for p in missing) + sparql
+
+
 def _first_line(text: str, limit: int = 300) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[:limit - 1] + "\u2026"
@@ -294,7 +313,7 @@ class Store(abc.ABC):
         that value. Bind variables of the query's patterns that are still
         visible after any ``GROUP BY``.
         """
-        return self._query(sparql, _bindings(bindings))
+        return self._query(with_default_prefixes(sparql), _bindings(bindings))
 
     # -- documents ----------------------------------------------------------
 

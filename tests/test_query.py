@@ -393,3 +393,14 @@ def test_pipeline_overview(store_path):
     assert (z["developers"], z["highestPhase"], z["trials"], z["documents"], z["latestRelease"]) == (
         "Acme Biotherapeutics", "Phase 2", "1", "2", "2025-01-20")
     assert rows["docetaxel"]["trials"] == "0"
+
+
+def test_usual_prefixes_need_no_declaration():
+    from kg.store import with_default_prefixes
+
+    q = "SELECT ?l WHERE { ?d a cp:Drug ; rdfs:label ?l }"
+    out = with_default_prefixes(q)
+    assert out.startswith("PREFIX cp: <https://w3id.org/cpkg/>") and "PREFIX rdfs:" in out and out.endswith(q)
+    declared = "PREFIX cp: <http://example.org/>\nSELECT * WHERE { ?s cp:p ?o }"
+    assert with_default_prefixes(declared) == declared
+    assert with_default_prefixes("SELECT * WHERE { <http://x/a> ?p ?o }") == "SELECT * WHERE { <http://x/a> ?p ?o }"

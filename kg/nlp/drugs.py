@@ -173,7 +173,12 @@ def find_candidates(doc: Doc) -> list[Span]:
     spans: list[Span] = []
     lex = drug_lexicon()
     n = len(doc)
-    # dictionary names, longest first at each position
+    # dictionary names, longest first at each position; a span's text is sliced from the
+    # document's text (what ``span.text`` gives, without making a Span per try)
+    text = doc.text
+    starts = [t.idx for t in doc]
+    ends = [t.idx + len(t.text) for t in doc]
+    no_end = [t.is_space or t.is_punct for t in doc]
     i = 0
     while i < n:
         tok = doc[i]
@@ -182,12 +187,11 @@ def find_candidates(doc: Doc) -> list[Span]:
             continue
         hit = None
         for k in range(min(lex.max_tokens, n - i), 0, -1):
-            span = doc[i:i + k]
-            if span[-1].is_space or span[-1].is_punct:
+            if no_end[i + k - 1]:
                 continue
-            rec = lex.lookup(span.text)
+            rec = lex.lookup(text[starts[i]:ends[i + k - 1]])
             if rec is not None:
-                hit = (span, rec)
+                hit = (doc[i:i + k], rec)
                 break
         if hit:
             span, rec = hit

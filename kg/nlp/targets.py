@@ -154,8 +154,20 @@ def _np_left(doc: Doc, j: int, lo: int, skip: dict) -> tuple[int, int] | None:
     return (j, end) if end > j else None
 
 
+@functools.lru_cache(maxsize=1)
+def _cues_by_first_word() -> tuple[dict[str, tuple[Cue, ...]], tuple[Cue, ...]]:
+    """The cues that can match at a token, by its lower-case text (in the order of :func:`lexicons`):
+    those whose first word it is, and the prefix cues, which may match anywhere."""
+    cues = lexicons()[0]
+    anywhere = tuple(c for c in cues if c.side == "prefix" or not c.words)
+    by_first = {c.words[0]: tuple(d for d in cues if d in anywhere or d.words[0] == c.words[0])
+                for c in cues if c.words}
+    return by_first, anywhere
+
+
 def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
     cues, words, skip = lexicons()
+    by_first, anywhere = _cues_by_first_word()
     spans: list[Span] = []
     frames: list[dict] = []
     for sent in doc.sents:
@@ -163,7 +175,7 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
         i = lo
         while i < hi:
             matched = None
-            for cue in cues:
+            for cue in by_first.get(doc[i].lower_, anywhere):
                 n = len(cue.words)
                 if cue.side == "prefix":
                     if doc[i].lower_ == "anti" and i + 2 < hi and doc[i + 1].text == "-" and not doc[i].whitespace_:

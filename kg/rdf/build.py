@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from ..records import Assertion, Evidence, Extraction
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
@@ -178,10 +178,72 @@ class LabelRegistry:
         return g
 
 
+class DrugIdentities:
+    """One node per drug across documents, whatever name a release uses.
+
+    A release that says "LOR-2040 (formerly GTI-2040)" gives one drug both names. A later
+    release that names only "LOR-2040" would mint its own IRI; this registry maps it onto the
+    node that already carries that name (as label or alternative label), in this run or in
+    the store (``lookup``: names -> IRIs of drugs carrying them). When a release's names
+    join two existing nodes, it keeps the first and states ``owl:sameAs`` to the other.
+    Only distinctive names count: codes, and names of five or more characters; short
+    abbreviations ("AZA", "STS") are too ambiguous to join documents.
+    """
+
+    def __init__(self, lookup=None):
+        self.by_name: dict[str, str] = {}
+        self.lookup = lookup
+
+    @staticmethod
+    def distinctive(name: str) -> bool:
+        return bool(re.search(r"\d", name)) or len(name) >= 5
+
+    def resolve(self, g: Graph) -> Graph:
+        drugs = sorted(s for s in g.subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
+        names_of = {d: sorted({str(l) for p in (RDFS.label, SKOS.altLabel) for l in g.objects(d, p)
+                               if self.distinctive(str(l))}) for d in drugs}
+        unknown = sorted({n for names in names_of.values() for n in names if n not in self.by_name})
+        if unknown and self.lookup is not None:
+            for name, iri in self.lookup(unknown).items():
+                self.by_name.setdefault(name, iri)
+        for d in drugs:
+            known = sorted({self.by_name[n] for n in names_of[d] if n in self.by_name})
+            target = str(d) if not known or str(d) in known else known[0]
+            if target != str(d):
+                _rename(g, d, URIRef(target))
+            for other in known:
+                if other != target:
+                    g.add((URIRef(target), OWL.sameAs, URIRef(other)))
+            for n in names_of[d]:
+                self.by_name.setdefault(n, target)
+        return g
+
+
+def _rename(g: Graph, old: URIRef, new: URIRef) -> None:
+    for s, p, o in list(g.triples((old, None, None))):
+        g.remove((s, p, o))
+        g.add((new, p, o))
+    for s, p, o in list(g.triples((None, None, old))):
+        g.remove((s, p, o))
+        g.add((s, p, new))
+
+
+class Identities:
+    """The cross-document steps a document graph goes through before it is stored:
+    drug identity first, then one label per entity."""
+
+    def __init__(self, lookup_names=None, lookup_labels=None):
+        self.drugs = DrugIdentities(lookup_names)
+        self.labels = LabelRegistry(lookup_labels)
+
+    def __call__(self, g: Graph) -> Graph:
+        return self.labels.harmonize(self.drugs.resolve(g))
+
+
 def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:
     ds = Dataset()
     bind_prefixes(ds)
-    labels = LabelRegistry()
+    identities = Identities()
     for x, content_hash in items:
-        labels.harmonize(add_document(ds, x, content_hash))
+        identities(add_document(ds, x, content_hash))
     return ds

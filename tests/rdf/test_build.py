@@ -98,3 +98,21 @@ def test_label_registry_asks_the_store_first():
     reg.harmonize(g)
     assert set(g.objects(URIRef(iri), RDFS.label)) == {Literal("AB-101")}
     assert set(g.objects(URIRef(iri), SKOS.altLabel)) == {Literal("Ab-101")}
+
+
+def test_a_drug_renamed_in_one_release_is_one_node_in_later_ones():
+    # release 1: "LOR-2040 (formerly GTI-2040)" -> one drug with both names; release 2 names only LOR-2040
+    x1 = extraction("d1", drug_name="GTI-2040")
+    x1.entities[entity_key("Drug", "GTI-2040")].aliases.add("LOR-2040")
+    x2 = extraction("d2", drug_name="LOR-2040")
+    ds = build_dataset([(x1, "h1"), (x2, "h2")])
+    drugs = {s for s, _, _, _ in ds.quads((None, RDF.type, CP.Drug, None))}
+    assert drugs == {entity_iri(entity_key("Drug", "GTI-2040"))}
+    g2 = ds.graph(document_iri("d2"))
+    assert (entity_iri(entity_key("Drug", "GTI-2040")), CP.targets, entity_iri(entity_key("Target", "XO-1"))) in g2
+
+
+def test_short_abbreviations_do_not_join_documents():
+    from kg.rdf.build import DrugIdentities
+    assert not DrugIdentities.distinctive("AZA") and DrugIdentities.distinctive("AB-1") \
+        and DrugIdentities.distinctive("valtorimab")
