@@ -208,6 +208,7 @@ class Frame:
     plural: bool = False
     has_trial: bool = False
     investigator_sponsored: bool = False
+    hypothetical: bool = False
     rules: dict[str, str] = field(default_factory=dict)
 
 
@@ -579,6 +580,7 @@ class Linker:
             return None
         f = Frame(sent, phases=phases, names=names, has_trial=has_trial)
         f.anaphoric = anaphoric
+        f.hypothetical = "HYPOTHETICAL" in ctx
         f.plural = plural
         f.investigator_sponsored = "investigator-sponsored" in low or "investigator-initiated" in low
         # drugs: principal and partners
@@ -1060,7 +1062,10 @@ class Linker:
         self.focus_trial = t
 
     def _fill(self, t: Trial, f: Frame) -> None:
-        ev = lambda rule, conf: self.evidence(f.sent, rule, conf)
+        # a trial the release only supposes ("if approved, X could be tested in a Phase 3 program")
+        # is kept as planned, with less confidence
+        scale = 0.6 if f.hypothetical else 1.0
+        ev = lambda rule, conf: self.evidence(f.sent, rule, conf * scale)
         seg = f.rules.get("segment")
         for k in f.drugs:
             if k in t.partners:

@@ -183,3 +183,56 @@ def test_list_of_conditions_with_their_phases(extractor):
     x = extract(extractor, text)
     assert trial_with(x, "gout")["phases"] == {"Phase 2"}
     assert trial_with(x, "psoriasis")["phases"] == {"Phase 3"}
+
+
+def test_brand_generic_and_code_in_one_parenthesis_are_one_drug(extractor):
+    text = """Acme Biosciences Inc. reported results of a Phase 3 trial of Veltrana(R) (zelotinib, AC-8812)
+in patients with gout."""
+    x = extract(extractor, text)
+    drugs = [e for e in x.entities.values() if e.type == "Drug"]
+    assert len(drugs) == 1
+    assert {"Veltrana", "zelotinib", "AC-8812"} <= {a.replace("(R)", "") for a in drugs[0].aliases} | {drugs[0].name}
+
+
+def test_the_drug_and_the_trial_refer_back(extractor):
+    text = """Acme Biosciences Inc. started a Phase 2 trial of ZX-4410 in patients with gout.
+The trial is being conducted at the Lakeside University Hospital and will enroll 60 patients.
+The drug is an inhibitor of XO-7 kinase."""
+    x = extract(extractor, text)
+    t = trial_with(x, "gout")
+    assert t["sites"] == {"Lakeside University Hospital"} and t["enrollment"] == 60
+    assert ("targets", "ZX-4410", "XO-7 kinase") in facts(x)
+
+
+def test_trials_in_a_bulleted_list(extractor):
+    text = """Acme Biosciences Inc. today provided an update on ZX-4410:
+
+* A Phase 2 trial of ZX-4410 in gout is enrolling at the Lakeside University Hospital.
+* A Phase 1 trial of ZX-4410 in lupus completed enrollment at the Riverside Cancer Center.
+"""
+    x = extract(extractor, text, "update.md")
+    assert trial_with(x, "gout")["sites"] == {"Lakeside University Hospital"}
+    assert trial_with(x, "lupus")["sites"] == {"Riverside Cancer Center"}
+    assert trial_with(x, "lupus")["phases"] == {"Phase 1"}
+
+
+def test_hypothetical_trial_is_planned_with_less_confidence(extractor):
+    text = """Acme Biosciences Inc. said that, if approved, ZX-4410 could be tested in a Phase 3 program in
+psoriasis. Acme is running a Phase 2 trial of ZX-4410 in gout."""
+    x = extract(extractor, text)
+    supposed = next(t for t in x.trials if any("psoriasis" in k for k in t.conditions))
+    running = next(t for t in x.trials if any("gout" in k for k in t.conditions))
+    assert supposed.status == "planned"
+    conf = lambda t: max(ev.confidence for k, ev in t.evidence.items() if k.startswith("phases|"))
+    assert conf(supposed) < conf(running)
+
+
+def test_confidence_is_lower_for_defaults_than_for_stated_facts(extractor):
+    text = """Acme Biosciences Inc. began a Phase 2 trial of ZX-4410 in gout, sponsored by the National
+Cancer Institute."""
+    x = extract(extractor, text)
+    [t] = x.trials
+    stated = t.evidence["sponsors|" + next(k for k in t.sponsors if "national" in k)]
+    default = t.evidence["sponsors|" + next(k for k in t.sponsors if "acme" in k)]
+    assert stated.rule == "trial.sponsor-cue" and default.rule == "sponsor.issuer-default"
+    assert default.confidence < stated.confidence
