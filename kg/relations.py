@@ -38,6 +38,7 @@ from spacy.tokens import Doc, Span
 
 from .documents import Document
 from .errors import DataFileError
+from .nlp.conditions import lookup_condition
 from .nlp.context import categories
 from .nlp.drugs import drug_lexicon, normalize_code
 from .nlp.organizations import canonical_org, institution_name, org_lexicon
@@ -301,7 +302,14 @@ class Linker:
             canon, ids, roles = self._canonical(ent, etype, lex, orgs)
             if not canon:
                 continue
-            key = entity_key(etype, canon)
+            key_name = canon
+            if etype == "Condition":
+                # MeSH names the condition across releases: "renal cell cancer" = "renal cell carcinoma"
+                rec = lookup_condition(canon, ent.text)
+                if rec is not None and not self._generic_name(canon):
+                    key_name = rec.name
+                    ids = ids | {f"http://id.nlm.nih.gov/mesh/{rec.mesh_id}"}
+            key = entity_key(etype, key_name)
             e = self.x.entities.get(key)
             if e is None:
                 e = self.x.entities[key] = Entity(key, etype, canon)
@@ -378,7 +386,7 @@ class Linker:
             for a, b in zip(orgs, orgs[1:]):
                 ea, eb = self.x.entities[a.key], self.x.entities[b.key]
                 if "institution" in ea.roles and "institution" in eb.roles and a.key != b.key and \
-                        re.fullmatch(r"\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", self.doc.text[a.end:b.start]):
+                        re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", self.doc.text[a.end:b.start]):
                     ea.aliases.add(_surface(self.doc.text[a.start:b.end]))
                     self.not_sites.add(id(b))
 
@@ -754,7 +762,11 @@ class Linker:
 
     def _generic(self, key: str) -> bool:
         """ "cancer", "tumors", "neurological diseases": a class of diseases, not an indication."""
-        name = normalize_name(self.x.entities[key].name)
+        return self._generic_name(self.x.entities[key].name)
+
+    @staticmethod
+    def _generic_name(name: str) -> bool:
+        name = normalize_name(name)
         return name in GENERIC_CONDITIONS or (bool(GENERIC_CATEGORY.match(name)) and not re.search(
             r"cell|solid|lung|breast|prostate|colon|colorectal|pancrea|ovar|renal|liver|gastric|head|neck|skin|"
             r"bladder|kidney|brain|blood|hematologic|haematologic", name))
@@ -793,9 +805,10 @@ class Linker:
             return True
         # a condition inside a description of an organisation ("ANZUP, a group ... for prostate cancers")
         orgs = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "ORG" and x.end <= m.start]
-        if orgs and re.fullmatch(r"\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*(?:,[^,;]*){0,4}", self.doc.text[orgs[-1].end:m.start]) \
-                and not any(x.label == "DRUG" and orgs[-1].end < x.start < m.start for x in self.by_sent.get(self.sidx(sent), [])):
-            return True
+        for org in orgs:
+            if re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*(?:,[^,;]*){0,4}", self.doc.text[org.end:m.start]) \
+                    and not any(x.label == "DRUG" and org.end < x.start < m.start for x in self.by_sent.get(self.sidx(sent), [])):
+                return True
         # "Somerset, which markets Eldepryl for the treatment of Parkinson's disease, announced ...":
         # a relative clause about the company
         if re.search(r",\s*which\s+(?:markets|sells|manufactures|distributes)\b[^,]*$",
@@ -816,7 +829,7 @@ class Linker:
         if not orgs:
             return False
         between = self.doc.text[orgs[-1].end:m.start]
-        return bool(re.fullmatch(r"\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*", between))
+        return bool(re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*", between))
 
     def _not_site_context(self, m: Mention) -> bool:
         before = " ".join(self.words_between(max(0, m.start - 60), m.start)[-5:])

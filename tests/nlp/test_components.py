@@ -131,3 +131,12 @@ def test_units_of_a_university_name_the_university():
     assert institution_name("University of Chicago Comprehensive Cancer Center") == "University of Chicago"
     assert institution_name("Karolinska University Hospital") == "Karolinska University Hospital"
     assert institution_name("Dana-Farber Cancer Institute") == "Dana-Farber Cancer Institute"
+
+
+def test_mesh_names_a_condition_across_spellings():
+    from kg.nlp.conditions import lookup_condition
+
+    a, b = lookup_condition("renal cell cancer"), lookup_condition("renal cell carcinoma")
+    assert a is not None and a == b and a.mesh_id == "D002292" and a.name == "renal cell carcinoma"
+    assert lookup_condition("acute myeloid leukemia").name == "acute myeloid leukemia"
+    assert lookup_condition("no such disease at all") is None
