@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import DocumentError
+from .nlp.resources import phrase_regex
 
 log = logging.getLogger(__name__)
 
@@ -628,8 +629,6 @@ _LISTED = re.compile(
 _ANNOUNCER = re.compile(
     rf"({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[ \t]+(?:today[ \t]+)?(?:announce[sd]?|report(?:s|ed)|present(?:s|ed)|"
     r"initiate[sd]?|complete[sd]?|receive[sd]?|begins|expands)\b")
-_COMPANY_WORD = re.compile(r"\b(?:Therapeutics|Pharma\w*|Bio\w*|Medicines?|Labs?|Laboratories|Oncology|Sciences?|"
-                           r"Genetics|Genomics|Technologies|Holdings|Group)\b")
 _NOT_COMPANY = re.compile(r"contact|communications|media|relations|newswire|wire\b|^(?:the|a|an|for|and|about)\b", re.I)
 _NAV = re.compile(r"^(?:view all|you are here|investors|press releases?|category:|to: |exhibit|for immediate|"
                   r"news release|contacts?\b|source:|home\b|menu\b|share\b)", re.I)
@@ -742,10 +741,11 @@ def extract_metadata(doc: Document) -> dict:
             if rx is _ANNOUNCER:
                 # "Lorus Therapeutics announced": the words from the first company-like one back to a capital
                 words = name.split()
-                k = next((i for i, w in enumerate(words) if _COMPANY_WORD.fullmatch(w)), None)
+                industry = phrase_regex("company_words.tsv", "word", kind="industry")
+                k = next((i for i, w in enumerate(words) if industry.fullmatch(w)), None)
                 if k is None or k == 0:
                     continue
-                name = " ".join(words[k - 1:k + 1]) if k >= 1 else name
+                name = " ".join(words[max(0, k - 2):k + 1])
             if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name):
                 continue
             found.append((m.start(1), name))

@@ -41,30 +41,15 @@ from .errors import DataFileError
 from .nlp.conditions import lookup_condition
 from .nlp.context import categories
 from .nlp.drugs import drug_lexicon, normalize_code
-from .nlp.organizations import canonical_org, institution_name, org_lexicon
-from .nlp.resources import data_path, load_tsv
+from .nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
+from .nlp.resources import company_words, data_path, load_tsv, word_set
 from .nlp.sections import ZONES_KEY
 from .nlp.targets import FRAMES_KEY
 from .records import Assertion, Entity, Evidence, Extraction, Trial, entity_key, normalize_name
 
 LABEL_TYPES = {"DRUG": "Drug", "TARGET": "Target", "CONDITION": "Condition", "ORG": "Organization"}
 MARKER_LABELS = {"PHASE", "TRIAL"}
-GENERIC_CATEGORY = re.compile(r"^(?:[\w-]+ )?(?:diseases|disorders|conditions|cancers|malignancies|indications)$")
-GENERIC_CONDITIONS = {"cancer", "cancers", "tumors", "tumor", "malignancies", "disease",
-                      "diseases", "advanced cancer", "tumours"}
 NON_SITE_ROLES = {"agency", "regulator", "conference", "journal", "exchange", "media", "company"}
-INSTITUTION_WORDS = re.compile(
-    r"\b(?:University|Universit\u00e4t|Hospitals?|Clinic|Institute|Cent(?:er|re)s?|School|College|Infirmary|"
-    r"Lifehouse|Medical Group|Research Unit|Health System|Health Sciences?)\b")
-COMPANY_WORDS = re.compile(
-    r"\b(?:Inc\.?|Incorporated|Ltd\.?|Limited|Corp\.?|Corporation|AG|SE|SA|SAS|plc|PLC|GmbH|LLC|"
-    r"Pharma(?:ceuticals?)?|Therapeutics|Biotech(?:nology)?|Bio(?:sciences?|pharma)?|Biologics|Oncology Inc|"
-    r"Medicines|Labs?|Laboratories)\b")
-INVESTIGATOR_CUES = re.compile(
-    r"\b(?:principal investigators?|investigators?|conducting the (?:study|trial)|participat\w+|"
-    r"(?:study|clinical|trial|new|additional) sites?|cent(?:er|re)s? (?:include|to participate)|"
-    r"conducted (?:at|by)|carried out by|researchers from|clinical team|led by|enrol\w* (?:patients )?at|"
-    r"under the direction of|clinical hospitals?|oncology cent(?:er|re)s)\b", re.I)
 PHASE_RE = re.compile(r"(?:phase|phases|ph\.?)\s*((?:I{1,3}|IV|[1-4])[abAB]?)(?:\s*(?:/|-|\u2013|and|&)\s*(?:phase\s*)?"
                       r"((?:I{1,3}|IV|[1-4])[abAB]?))?", re.I)
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
@@ -85,7 +70,7 @@ FORMERLY = re.compile(r"formerly|previously", re.I)
 # Cue lexicons
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cues:
     by_relation: dict[str, tuple[tuple[tuple[str, ...], str, float], ...]]
     words: dict[str, str]
@@ -93,8 +78,23 @@ class Cues:
     def cues(self, relation: str, position: str | None = None):
         return [c for c in self.by_relation.get(relation, ()) if position is None or c[1] == position]
 
+    def sentence_regex(self, relation: str) -> re.Pattern:
+        """The relation's sentence-wide cues as one case-insensitive regex."""
+        return _cue_regex(self, relation, "sentence")
+
+    def before_regex(self, relation: str) -> re.Pattern:
+        """The relation's cues that end right before their argument ("developed by ...")."""
+        return _cue_regex(self, relation, "before")
+
     def kind(self, phrase: str) -> str | None:
         return self.words.get(phrase.lower())
+
+
+@functools.lru_cache(maxsize=None)
+def _cue_regex(cues: "Cues", relation: str, position: str) -> re.Pattern:
+    phrases = sorted((" ".join(c) for c, pos, _ in cues.cues(relation, position)), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")(?![\w-])",
+                      re.I)
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,6 +118,16 @@ def cue_lexicon() -> Cues:
             raise DataFileError(wpath, int(row["_line"]), f"kind {row['kind']!r} is not valid", kinds)
         words[row["word"].lower()] = row["kind"]
     return Cues({k: tuple(sorted(v, key=lambda c: -len(c[0]))) for k, v in rel.items()}, words)
+
+
+@functools.lru_cache(maxsize=None)
+def generic_conditions(kind: str) -> frozenset[str]:
+    path = data_path("lexicons", "generic_conditions.tsv")
+    rows = load_tsv(path, ["word", "kind"])
+    for r in rows:
+        if r["kind"] not in ("name", "head", "organ"):
+            raise DataFileError(path, int(r["_line"]), f"kind {r['kind']!r} is not valid", ["head", "name", "organ"])
+    return frozenset(r["word"] for r in rows if r["kind"] == kind)
 
 
 def _words(text: str) -> list[str]:
@@ -349,7 +359,7 @@ class Linker:
             if entry:
                 roles.add(entry.role)
                 name = entry.name
-            if rule.startswith("org.institution") or INSTITUTION_WORDS.search(name):
+            if rule.startswith("org.institution") or institution_words().search(name):
                 roles.add("institution")
                 name = institution_name(name)      # one node per institution, its units as alternative labels
             if not name or name[0].islower() or re.search(r"\b(?:Agreement|Designation|Act)\b", name):
@@ -427,7 +437,7 @@ class Linker:
                     self.union(mm.key, key, prefer=key)
                     if key not in companies:
                         companies.append(key)
-                elif COMPANY_WORDS.search(mm.text) or self._has_ticker_after(mm) or meta_hit:
+                elif company_words().search(mm.text) or self._has_ticker_after(mm) or meta_hit:
                     if mm.key not in companies:
                         companies.append(mm.key)
             for name in self.document.meta.get("companies", []):
@@ -578,7 +588,7 @@ class Linker:
                                              and not not_clinical))
         if not_clinical and not phases:
             has_trial = False
-        site_context = bool(INVESTIGATOR_CUES.search(text))
+        site_context = bool(self.cues.sentence_regex("site").search(text))
         sponsor_orgs = self._orgs_with_cue(sent, ms, "sponsor")
         if not has_trial and not site_context and not sponsor_orgs:
             return None
@@ -590,7 +600,7 @@ class Linker:
         f.anaphoric = anaphoric
         f.hypothetical = "HYPOTHETICAL" in ctx
         f.plural = plural
-        f.investigator_sponsored = "investigator-sponsored" in low or "investigator-initiated" in low
+        f.investigator_sponsored = bool(self.cues.sentence_regex("status").search(low))
         # drugs: principal and partners
         drugs = [m for m in ms if m.label == "DRUG"]
         roles = self._drug_roles(sent, drugs)
@@ -767,9 +777,12 @@ class Linker:
     @staticmethod
     def _generic_name(name: str) -> bool:
         name = normalize_name(name)
-        return name in GENERIC_CONDITIONS or (bool(GENERIC_CATEGORY.match(name)) and not re.search(
-            r"cell|solid|lung|breast|prostate|colon|colorectal|pancrea|ovar|renal|liver|gastric|head|neck|skin|"
-            r"bladder|kidney|brain|blood|hematologic|haematologic", name))
+        if name in generic_conditions("name"):
+            return True
+        words = name.split()
+        # "neurological diseases", unless an organ word makes it an indication ("hematologic cancers")
+        return len(words) <= 2 and words[-1] in generic_conditions("head") and \
+            not any(organ in name for organ in generic_conditions("organ"))
 
     def _in_indication_slot(self, sent: Span, m: Mention) -> bool:
         """Is the condition what a trial or drug is for ("in patients with X", "for X", "X patients")?"""
@@ -1246,8 +1259,10 @@ class Linker:
                         other_owner.setdefault(d.key, (o.key, sent, "developer.brand-owner"))
                 # "PENNSAID is the first product developed by Dimethaid Research"
                 for o in orgs:
-                    if o.start > d.end and re.search(r"\b(?:developed|being developed|marketed|discovered) by\s+(?:the\s+)?$",
-                                                     self.doc.text[d.end:o.start]) and len(self.words_between(d.end, o.start)) <= 10:
+                    between = self.doc.text[d.end:o.start]
+                    cue = self.cues.before_regex("developer")
+                    if o.start > d.end and any(re.fullmatch(r"\s*(?:the\s+)?", between[m.end():]) for m in cue.finditer(between)) \
+                            and len(self.words_between(d.end, o.start)) <= 10:
                         other_owner.setdefault(d.key, (o.key, sent, "developer.developed-by"))
                 # "Rhythm Pharmaceuticals just reported successful Phase 3 results for setmelanotide"
                 for o in orgs:

@@ -28,7 +28,7 @@ from spacy.util import filter_spans
 
 from .abbreviations import KEY as ABBR_KEY
 from .organizations import canonical_org
-from .resources import word_set
+from .resources import company_words, word_set
 
 MODEL_KEY = "kg_model_ents"
 CANDIDATE_KEYS = ("kg_phase", "kg_drug", "kg_condition", "kg_org", "kg_target")
@@ -138,10 +138,8 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
         by_word.setdefault(s.text.lower(), []).append(s)
     strong_words = {s.text.lower() for s in drugs if s.id_ in ("drug.lexicon", "drug.inn-stem")}
     # a coinage that names an organisation here ("GeoVax", "RedHill") is not a drug
-    company_like = re.compile(r"\b(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|SE|plc|GmbH|LLC|Labs?|Therapeutics|"
-                              r"Pharma\w*|Bio\w+|Medicines|Technologies|Sciences)\b")
     org_words = {e.text.split()[0].lower() for e in list(doc.spans.get(MODEL_KEY, [])) + list(spans)
-                 if e.label_ == "ORG" and company_like.search(e.text)}
+                 if e.label_ == "ORG" and company_words().search(e.text)}
     drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
     out = []
     for s in spans:

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .resources import check_choice, data_path, load_tsv, word_set
+from .resources import check_choice, data_path, load_tsv, phrase_regex, word_set
 
 KEY = "kg_org"
 ROLES = {"agency", "regulator", "cooperative_group", "conference", "journal", "exchange", "media"}
@@ -52,6 +52,11 @@ def _keywords() -> dict[str, str]:
     path = data_path("lexicons", "institution_keywords.tsv")
     return {r["keyword"]: check_choice(path, r, "strength", {"strong", "weak"})
             for r in load_tsv(path, ["keyword", "strength"])}
+
+
+def institution_words() -> re.Pattern:
+    """The strong institution keywords ("University", "Hospital", "Cancer Center") as one regex."""
+    return phrase_regex("institution_keywords.tsv", "keyword", strength="strong")
 
 
 def _titles() -> frozenset[str]:

@@ -149,3 +149,16 @@ def check_choice(path: Path, row: dict, key: str, allowed: set[str]) -> str:
 def word_set(name: str, column: str) -> frozenset[str]:
     """One column of a lexicon as a set (cached; the files do not change at run time)."""
     return frozenset(r[column] for r in load_tsv(data_path("lexicons", name), [column]))
+
+
+@functools.lru_cache(maxsize=None)
+def phrase_regex(name: str, column: str, flags: int = 0, **where: str) -> re.Pattern:
+    """A lexicon's phrases (optionally the rows where ``column2=value``) as one word-bounded regex."""
+    rows = load_tsv(data_path("lexicons", name), [column, *where])
+    words = sorted({r[column] for r in rows if all(r.get(k) == v for k, v in where.items())}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])", flags)
+
+
+def company_words() -> re.Pattern:
+    """Legal forms and industry words that mark a company name ("Inc.", "Therapeutics")."""
+    return phrase_regex("company_words.tsv", "word")
