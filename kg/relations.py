@@ -860,8 +860,9 @@ class Linker:
             if e.roles & {"exchange", "media", "conference", "journal"}:
                 continue
             # "funded in part by", "fully supported by": the adverb does not change the cue
-            before = [w for w in self.words_between(max(sent.start_char, m.start - 80), m.start)
-                      if w not in ("in", "part", "partly", "jointly", "fully", "partially", "generously")]
+            text = self.doc.text[max(sent.start_char, m.start - 80):m.start]
+            text = re.sub(r"\b(?:in part|partly|jointly|fully|partially|generously)\b", " ", text, flags=re.I)
+            before = _words(text)
             after = self.words_between(m.end, min(sent.end_char, m.end + 40))
             hit = False
             for cue, pos, conf in self.cues.cues(relation, "before"):
