@@ -349,7 +349,7 @@ def clean_plain(original: str, start: int, end: int, b: TextBuilder) -> None:
             not open_para
             or (pending_break and not continues_sentence)
             or in_table
-            or (len(prev_line.strip()) > 120 and _SENT_END.search(prev_line) is not None)   # unwrapped text
+            or len(prev_line.strip()) > 120   # unwrapped text: one line per paragraph
             or bool(_BULLET.match(line))
             or (prev_indent is not None and indent >= prev_indent + 2 and indent >= 2
                 and _SENT_END.search(prev_line) is not None)

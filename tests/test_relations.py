@@ -241,6 +241,6 @@ Cancer Institute."""
 @pytest.mark.parametrize("cue", ["sponsored by", "funded in part by", "conducted in cooperation with",
                                  "supported by a $4 million grant from"])
 def test_sponsor_cues(extractor, cue):
-    text = f"""Acme Biosciences Inc. started a Phase 2 trial of ZX-4410 in gout, {cue} the National Institutes
-of Health."""
+    text = f"""Acme Biosciences Inc. started a Phase 2 trial of ZX-4410 in gout,
+{cue} the National Institutes of Health."""
     assert "National Institutes of Health" in trial_with(extract(extractor, text), "gout")["sponsors"]
