@@ -113,17 +113,46 @@ def cmd_query(args) -> int:
     from .query import format_result, run_query
 
     if args.file:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except OSError as e:
-            raise KGError(f"{args.file}: cannot read query file ({e.strerror or e})") from None
+        text = _query_file(args.file)
     elif args.sparql:
         text = args.sparql
     else:
         raise UsageError("give a SPARQL query or -f FILE.rq")
-    result = run_query(text, store=args.store, endpoint=args.endpoint)
+    result = run_query(text, store=args.store, endpoint=args.endpoint,
+                       bindings=dict(_binding(b) for b in args.bind) or None)
     sys.stdout.write(format_result(result, args.format))
     return 0
+
+
+def _query_file(name: str) -> str:
+    """The text of a query file, or of a standard query named without its folder (``drug-targets``)."""
+    from .query import load_query, standard_queries
+
+    path = Path(name)
+    if not path.exists() and path.parent == Path(".") and path.stem in standard_queries():
+        return load_query(path.stem)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        known = f"; standard queries: {', '.join(standard_queries())}" if not path.exists() else ""
+        raise KGError(f"{name}: cannot read query file ({e.strerror or e}){known}") from None
+
+
+def _binding(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` from ``--bind``: ``<IRI>`` and ``prefix:name`` (usual prefixes) are IRIs, the rest strings."""
+    from rdflib import Literal, URIRef
+
+    from .store import DEFAULT_PREFIXES
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"--bind {text!r}: expected NAME=VALUE, e.g. --bind drugLabel=GTI-2040")
+    prefix, colon, local = value.partition(":")
+    if value.startswith("<") and value.endswith(">"):
+        return name.strip(), URIRef(value[1:-1])
+    if colon and prefix in DEFAULT_PREFIXES and local and " " not in local:
+        return name.strip(), URIRef(DEFAULT_PREFIXES[prefix] + local)
+    return name.strip(), Literal(value)
 
 
 def cmd_export(args) -> int:
@@ -185,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("query", help="run a SPARQL 1.1 query")
     q.add_argument("sparql", nargs="?", help="the query text")
-    q.add_argument("-f", "--file", metavar="FILE.rq", help="read the query from a file")
+    q.add_argument("-f", "--file", metavar="FILE.rq",
+                   help="read the query from a file, or name a standard query (drug-targets, ...)")
+    q.add_argument("--bind", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind ?NAME to VALUE (a string; <IRI> or cp:term for an IRI); repeatable")
     q.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     store_args(q)
     q.set_defaults(func=cmd_query)

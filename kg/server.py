@@ -93,6 +93,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import __version__
 from .errors import KGError, ServerError, StoreError
+from .store import union_query_options
 
 log = logging.getLogger(__name__)
 
@@ -510,22 +511,23 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
         kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
         if job.choice.for_kind(kind) is None:
             return _not_acceptable(form)
-    kwargs: dict[str, Any] = {"use_default_graph_as_union": True}
+    kwargs: dict[str, Any] | None = None     # the default graph: the merge of the document graphs
     try:
         if job.default_graphs is not None or job.named_graphs is not None:
-            kwargs = {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or []] or ox.DefaultGraph(),
+            kwargs = {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or []],
                       "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or []]}
     except ValueError as e:
         return Reply.error(400, f"invalid graph IRI in default-graph-uri / named-graph-uri: {_one_line(e)}")
     try:
         store = snapshot.refresh()
         try:
-            result = store.query(job.query, **kwargs)
+            result = store.query(job.query, **(union_query_options(store) if kwargs is None else kwargs))
         except (OSError, RuntimeError):
             if not snapshot.stale():
                 raise
             # a writer compacted files away under the old snapshot: read a new one, once
-            result = snapshot.refresh().query(job.query, **kwargs)
+            store = snapshot.refresh()
+            result = store.query(job.query, **(union_query_options(store) if kwargs is None else kwargs))
         if isinstance(result, ox.QueryBoolean):
             mtype = job.choice.results
             if mtype is None:

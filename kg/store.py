@@ -22,6 +22,16 @@ graph and the graphs its source held before, then inserting the new graph)
 never leaves a half-written document behind. Inside :meth:`Store.batch`
 several documents share one request; each is still all-or-nothing.
 
+The embedded store keeps the default graph as the merge of the document
+graphs: every write that changes a document graph updates it in the same
+transaction, so a default-graph query sees each triple once, however many
+documents state it (SPARQL's RDF merge, as Jena's union graph does), and
+its joins do not multiply by the number of documents that repeat a label.
+A store written by an earlier version, without that merge, gets it the
+first time it is opened for writing; until then it is queried with
+pyoxigraph's union option. :meth:`Store.graphs`, :meth:`Store.dump` and
+``len()`` show the document graphs only.
+
 Values reach SPARQL only as terms serialized by pyoxigraph's N-Triples
 serializer (updates) or as bindings (queries); no text from a document is
 ever formatted into a query.
@@ -218,6 +228,24 @@ def _bindings(bindings: Mapping[str, Any] | None) -> dict:
     return out
 
 
+def bind_values(sparql: str, terms: Mapping[str, Any]) -> str:
+    """``sparql`` with each variable bound to its term, serialized as N-Triples.
+
+    A query may say where a parameter is best bound with a line of its own,
+    ``VALUES ?name { UNDEF }`` (the standard queries in ``ontology/queries``
+    do, right where the engine should start from it); the term fills that
+    slot. Variables without a slot get a trailing ``VALUES`` clause, which
+    keeps the solutions where the variable has that value.
+    """
+    rest = {}
+    for name, term in terms.items():
+        slot = re.compile(rf"^([ \t]*VALUES[ \t]+[?$]{re.escape(name)}[ \t]*\{{)[ \t]*UNDEF[ \t]*(\}})", re.M | re.I)
+        sparql, filled = slot.subn(lambda m: f"{m.group(1)} {_nt(term)} {m.group(2)}", sparql, count=1)
+        if not filled:
+            rest[name] = term
+    return sparql + _values_clause(rest)
+
+
 def _values_clause(terms: Mapping[str, Any]) -> str:
     """A trailing ``VALUES`` clause binding each variable to its term, serialized as N-Triples."""
     if not terms:
@@ -308,10 +336,12 @@ class Store(abc.ABC):
         """Run a SPARQL 1.1 query; the default graph is the union of all document graphs.
 
         ``bindings`` maps variable names to values (strings, numbers, rdflib
-        or pyoxigraph terms), passed as a trailing ``VALUES`` clause of
-        serialized terms: the solutions keep only those where the variable has
-        that value. Bind variables of the query's patterns that are still
-        visible after any ``GROUP BY``.
+        or pyoxigraph terms), placed as serialized terms by
+        :func:`bind_values`: in the query's ``VALUES ?name { UNDEF }`` slot
+        when it has one, else in a trailing ``VALUES`` clause; either way the
+        solutions keep only those where the variable has that value. Bind
+        variables of the query's patterns that are still visible after any
+        ``GROUP BY``.
         """
         return self._query(with_default_prefixes(sparql), _bindings(bindings))
 
@@ -375,8 +405,8 @@ class Store(abc.ABC):
             kept = [ox.Triple(doc, q.predicate, q.object) for q in old
                     if same and q.predicate.value == DCT_SOURCE]
             lines = "".join(f"{t} .\n" for t in body + extra + kept)
-            ops.append(f"DROP SILENT GRAPH {doc}")
-            ops.append(f"INSERT DATA {{ GRAPH {doc} {{\n{lines}}} }}")
+            ops.extend(self._drop_ops(doc))
+            ops.extend(self._insert_ops(doc, lines))
             keys.add(("g", doc.value))
             return ops, keys
 
@@ -394,7 +424,7 @@ class Store(abc.ABC):
             if not self._match(doc, ox.NamedNode(RDF_TYPE), ox.NamedNode(CP_DOCUMENT), doc):
                 raise StoreError(f"no document {doc_iri} in {self.location}")
             ops, keys = self._detach(source, keep=doc)
-            ops.append(f"INSERT DATA {{ GRAPH {doc} {{ {doc} {_nt(ox.NamedNode(DCT_SOURCE))} {_nt(source)} }} }}")
+            ops.extend(self._insert_ops(doc, f"{doc} {_nt(ox.NamedNode(DCT_SOURCE))} {_nt(source)} .\n"))
             keys.add(("g", doc.value))
             return ops, keys
 
@@ -416,11 +446,22 @@ class Store(abc.ABC):
                 continue
             keys.add(("g", g.value))
             others = {o.object for o in self._match(g, src_p, None, g)} - {src}
-            if others:
-                ops.append(f"DELETE DATA {{ GRAPH {g} {{ {g} {src_p} {src} }} }}")
-            else:
-                ops.append(f"DROP SILENT GRAPH {g}")
+            ops.extend(self._delete_ops(g, f"{g} {src_p} {src}") if others else self._drop_ops(g))
         return ops, keys
+
+    # -- update operations (a backend that keeps derived data adds to them) --
+
+    def _insert_ops(self, graph, lines: str) -> list[str]:
+        """Operations adding the N-Triples ``lines`` to ``graph``."""
+        return [f"INSERT DATA {{ GRAPH {graph} {{\n{lines}}} }}"]
+
+    def _drop_ops(self, graph) -> list[str]:
+        """Operations dropping ``graph`` (nothing happens when there is none)."""
+        return [f"DROP SILENT GRAPH {graph}"]
+
+    def _delete_ops(self, graph, triple: str) -> list[str]:
+        """Operations deleting one N-Triples ``triple`` from ``graph``."""
+        return [f"DELETE DATA {{ GRAPH {graph} {{ {triple} }} }}"]
 
     # -- batching -----------------------------------------------------------
 
@@ -485,6 +526,19 @@ class Store(abc.ABC):
 # Embedded (pyoxigraph)
 # ---------------------------------------------------------------------------
 
+def union_query_options(store) -> dict:
+    """Keyword arguments for ``pyoxigraph.Store.query`` that make the default graph the document graphs' merge.
+
+    Empty for a store that keeps the merged default graph; pyoxigraph's
+    ``use_default_graph_as_union`` (which repeats a triple once per graph
+    stating it) for a store written before it did.
+    """
+    ox = _ox()
+    merged = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+    documents = next(iter(store.named_graphs()), None) is not None
+    return {"use_default_graph_as_union": True} if documents and not merged else {}
+
+
 def _is_lock_error(e: Exception) -> bool:
     text = str(e).lower()
     return "lock" in text and ("temporarily unavailable" in text or "lock file" in text or "locked" in text)
@@ -502,6 +556,7 @@ class EmbeddedStore(Store):
         super().__init__()
         ox = _ox()
         self.read_only = read_only
+        self._union: dict = {}          # pyoxigraph's union option, for a store without the merged graph
         if path is None:
             self.path = None
             self.location = ":memory:"
@@ -524,6 +579,20 @@ class EmbeddedStore(Store):
                 raise StoreError(f"{p}: store is in use by another process (a running `kg ingest` or "
                                  f"`kg serve`?); wait for it to finish or use another --store") from None
             raise StoreError(f"{p}: cannot open the store ({_first_line(e)})") from None
+        self._union = union_query_options(self._ox)
+        if self._union and not read_only:
+            self._merge_default_graph()
+
+    def _merge_default_graph(self) -> None:
+        """Give a store written without it the merged default graph, in one transaction."""
+        log.info("%s: building the merged default graph (once)", self.location)
+        self._update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        self._union = {}
+
+    @property
+    def merged_default_graph(self) -> bool:
+        """Whether the store keeps the merged default graph (every store does once written by this version)."""
+        return not self._union
 
     @property
     def oxigraph(self):
@@ -539,9 +608,9 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.location}: cannot read the store ({_first_line(e)})") from None
 
     def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        text = sparql + _values_clause(bindings) if bindings else sparql
+        text = bind_values(sparql, bindings) if bindings else sparql
         try:
-            result = self._ox.query(text, use_default_graph_as_union=True)
+            result = self._ox.query(text, **self._union)
             return QueryResult.from_oxigraph(result)
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL query: {_first_line(e)}") from None
@@ -558,18 +627,35 @@ class EmbeddedStore(Store):
         except (OSError, RuntimeError) as e:
             raise StoreError(f"{self.location}: write failed, nothing written ({_first_line(e)})") from None
 
+    # the merged default graph follows every change to a document graph
+    def _insert_ops(self, graph, lines: str) -> list[str]:
+        return super()._insert_ops(graph, lines) + [f"INSERT DATA {{\n{lines}}}"]
+
+    def _drop_ops(self, graph) -> list[str]:
+        return [f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {graph}) }} }}"
+                ] + super()._drop_ops(graph)
+
+    def _delete_ops(self, graph, triple: str) -> list[str]:
+        return super()._delete_ops(graph, triple) + [
+            f"DELETE {{ {triple} }} WHERE {{ FILTER NOT EXISTS {{ GRAPH ?other {{ {triple} }} }} }}"]
+
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._ox.named_graphs())
 
     def __len__(self) -> int:
-        return len(self._ox)
+        """Quads in the document graphs (the merged default graph is derived from them)."""
+        result = self._ox.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(next(iter(result))[0].value)
 
     def dump(self, output=None, format: str = "trig") -> bytes | None:
         ox = _ox()
         fmt = _dump_format(format)
         prefixes = PREFIXES if fmt == ox.RdfFormat.TRIG else None
         try:
-            return self._ox.dump(output, fmt, prefixes=prefixes)
+            quads = (q for q in self._ox.quads_for_pattern(None, None, None, None)
+                     if not isinstance(q.graph_name, ox.DefaultGraph))
+            return ox.serialize(quads, output, fmt, prefixes=prefixes)
         except OSError as e:
             raise StoreError(f"{self.location}: cannot dump the store ({_first_line(e)})") from None
 
@@ -743,7 +829,7 @@ class RemoteStore(Store):
         return type(e).__name__
 
     def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        text = sparql + _values_clause(bindings) if bindings else sparql
+        text = bind_values(sparql, bindings) if bindings else sparql
         form = query_form(text)
         accept = {"SELECT": _ACCEPT_RESULTS, "ASK": _ACCEPT_RESULTS,
                   "CONSTRUCT": _ACCEPT_GRAPH, "DESCRIBE": _ACCEPT_GRAPH}.get(form, _ACCEPT)

@@ -71,3 +71,51 @@ def test_malformed_query_is_a_one_line_error(tmp_path, capsys):
     assert main(["query", "SELEKT ?s WHERE {", "--store", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "kg: error:" in err[0]
+
+
+@pytest.fixture
+def small_store(tmp_path):
+    """A store with one document: drug X targets T (stated), drug Y targets U."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    from kg.rdf.namespace import CP, DOC, ID
+    from kg.store import open_store
+
+    d = DOC["d"]
+    triples = [(d, RDF.type, CP.Document)]
+    for drug, target in (("x", "t"), ("y", "u")):
+        triples += [(ID[f"drug/{drug}"], RDF.type, CP.Drug), (ID[f"drug/{drug}"], RDFS.label, Literal(drug.upper())),
+                    (ID[f"target/{target}"], RDFS.label, Literal(target.upper())),
+                    (ID[f"drug/{drug}"], CP.targets, ID[f"target/{target}"])]
+    with open_store(str(tmp_path / "s")) as s:
+        s.replace_document(URIRef(str(d)), triples, source="d.txt", content_hash="h")
+    return str(tmp_path / "s")
+
+
+def test_query_binds_a_standard_query_by_name(small_store, capsys):
+    assert main(["query", "-f", "drug-targets", "--bind", "drugLabel=Y", "--store", small_store,
+                 "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("drugLabel,targetLabel") and [r.split(",")[:2] for r in rows[1:]] == [["Y", "U"]]
+
+
+def test_bind_takes_iris_by_prefix_or_brackets(small_store, capsys):
+    q = "SELECT ?t WHERE { ?d ?p ?t }"
+    for value in ("cp:drug-nothing", "<https://w3id.org/cpkg/id/drug/x>"):
+        assert main(["query", q, "--bind", "p=cp:targets", "--bind", f"d={value}", "--store", small_store,
+                     "--format", "tsv"]) == 0
+    first, second = capsys.readouterr().out.split("?t\n")[1:]
+    assert (first.strip(), second.strip()) == ("", "<https://w3id.org/cpkg/id/target/t>")
+
+
+def test_unknown_query_file_lists_the_standard_queries(small_store, capsys):
+    assert main(["query", "-f", "no-such-query", "--store", small_store]) == 1
+    [err] = capsys.readouterr().err.strip().splitlines()
+    assert err.startswith("kg: error: no-such-query") and "standard queries: combinations, condition-trials" in err
+
+
+def test_bind_without_a_value_is_a_usage_error(small_store, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["query", "-f", "drug-targets", "--bind", "drugLabel", "--store", small_store])
+    assert e.value.code == 2 and "expected NAME=VALUE" in capsys.readouterr().err

@@ -62,9 +62,10 @@ class Spy:
 
 
 def quads(path) -> set[str]:
+    """The quads of the document graphs (the merged default graph is derived from them)."""
     s = ox.Store.read_only(str(path))
     try:
-        return {str(q) for q in s}
+        return {str(q) for q in s if not isinstance(q.graph_name, ox.DefaultGraph)}
     finally:
         del s
 

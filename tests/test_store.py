@@ -253,11 +253,66 @@ class StoreContract:
             store.dump(format="gexf")
 
 
+class MergedDefaultGraph:
+    """The embedded backends keep the default graph as the RDF merge of the document graphs."""
+
+    SHARED = (drug("x"), CP.targets, ID["target/y"])
+    COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://w3id.org/cpkg/targets> ?o }"
+
+    @staticmethod
+    def default_graph(store) -> set:
+        import pyoxigraph as ox
+
+        return {(str(q.subject), str(q.predicate), str(q.object))
+                for q in store.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+
+    @staticmethod
+    def merge(store) -> set:
+        return {(str(q.subject), str(q.predicate), str(q.object)) for q in store._match()}
+
+    def test_a_triple_stated_by_two_documents_counts_once(self, store):
+        for i in range(2):
+            d, t = doc_triples(f"d{i}", f"s{i}", f"h{i}", [self.SHARED])
+            store.replace_document(d, t, source=f"s{i}", content_hash=f"h{i}")
+        assert store.query(self.COUNT).values("n") == ["1"]
+        assert len(store) == 8                      # the document graphs, each with its copy
+
+    def test_the_merge_follows_replacement_and_removal(self, store):
+        for i in range(2):
+            d, t = doc_triples(f"d{i}", f"s{i}", f"h{i}", [self.SHARED])
+            store.replace_document(d, t, source=f"s{i}", content_hash=f"h{i}")
+        # s0 now says something else: the shared triple stays, d1 still states it
+        d, t = doc_triples("d0b", "s0", "h0b", [(drug("x"), CP.targets, ID["target/z"])])
+        store.replace_document(d, t, source="s0", content_hash="h0b")
+        assert self.default_graph(store) == self.merge(store)
+        assert store.query(self.COUNT).values("n") == ["2"]
+        store.remove_source("s1")                   # the last document stating it goes
+        assert self.default_graph(store) == self.merge(store)
+        assert store.query(self.COUNT).values("n") == ["1"]
+        store.add_source(str(DOC["d0b"]), "s2")     # a second path to the same content
+        store.remove_source("s0")
+        assert self.default_graph(store) == self.merge(store)
+        assert store.query("SELECT ?s WHERE { ?d <http://purl.org/dc/terms/source> ?s }").values("s") == ["s2"]
+
+    def test_the_merge_follows_a_batch(self, store):
+        with store.batch(3):
+            for i in range(5):
+                d, t = doc_triples(f"d{i}", f"s{i % 2}", f"h{i}", [self.SHARED, (drug(f"x{i}"), CP.targets, ID["target/y"])])
+                store.replace_document(d, t, source=f"s{i % 2}", content_hash=f"h{i}")
+        assert store.graphs() == [str(DOC["d3"]), str(DOC["d4"])]
+        assert self.default_graph(store) == self.merge(store)
+
+    def test_dump_holds_the_document_graphs_only(self, store):
+        d, t = doc_triples("d", "s", "h", [self.SHARED])
+        store.replace_document(d, t, source="s", content_hash="h")
+        assert all(line.rstrip().endswith(f"<{d}> .") for line in store.dump(format="nquads").decode().splitlines())
+
+
 # ---------------------------------------------------------------------------
 # backends
 # ---------------------------------------------------------------------------
 
-class TestEmbeddedStore(StoreContract):
+class TestEmbeddedStore(StoreContract, MergedDefaultGraph):
     @pytest.fixture
     def store(self, tmp_path):
         s = EmbeddedStore(tmp_path / "store")
@@ -316,6 +371,26 @@ class TestEmbeddedStore(StoreContract):
             with pytest.raises(StoreError, match="read-only"):
                 s.replace_document(d, t, source="a.txt", content_hash="h")
 
+    def test_a_store_without_the_merged_graph_gets_it_when_opened_for_writing(self, tmp_path):
+        import pyoxigraph as ox
+
+        path = tmp_path / "store"
+        raw = ox.Store(str(path))                   # as an earlier version wrote it: document graphs only
+        for i in range(2):
+            g = ox.NamedNode(str(DOC[f"d{i}"]))
+            raw.add(ox.Quad(*(ox.NamedNode(str(x)) for x in MergedDefaultGraph.SHARED), g))
+            raw.add(ox.Quad(g, ox.NamedNode(str(DCTERMS.source)), ox.Literal(f"s{i}"), g))
+        raw.flush()
+        del raw
+        with EmbeddedStore(path, read_only=True) as s:      # read-only: pyoxigraph's union option
+            assert s.query("SELECT DISTINCT ?o WHERE { ?s <https://w3id.org/cpkg/targets> ?o }").values("o") == [
+                str(ID["target/y"])]
+            assert MergedDefaultGraph.default_graph(s) == set()
+        with EmbeddedStore(path) as s:
+            assert MergedDefaultGraph.default_graph(s) == MergedDefaultGraph.merge(s)
+            assert s.query(MergedDefaultGraph.COUNT).values("n") == ["1"]
+            assert len(s) == 4
+
     def test_default_location_from_environment(self, tmp_path, monkeypatch):
         monkeypatch.setenv("KG_STORE", str(tmp_path / "env-store"))
         with open_store() as s:
@@ -323,7 +398,7 @@ class TestEmbeddedStore(StoreContract):
         assert (tmp_path / "env-store" / "CURRENT").is_file()
 
 
-class TestMemoryStore(StoreContract):
+class TestMemoryStore(StoreContract, MergedDefaultGraph):
     @pytest.fixture
     def store(self):
         s = EmbeddedStore()
