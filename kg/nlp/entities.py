@@ -141,6 +141,8 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
     org_words = {e.text.split()[0].lower() for e in list(doc.spans.get(MODEL_KEY, [])) + list(spans)
                  if e.label_ == "ORG" and company_words().search(e.text)}
     drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
+    medical = {i for s in spans if s.label_ in ("CONDITION", "TARGET") or s.id_ in ("drug.lexicon", "drug.inn-stem")
+               for i in range(s.start, s.end)}
     out = []
     for s in spans:
         if s.label_ != "DRUG":
@@ -159,6 +161,8 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
             if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
                 continue
         if s.id_.startswith("drug.code-name"):
+            if not any(clinical_context(doc, m, medical) for m in same):
+                continue          # a part number, a standard, a CVE id: no medicine anywhere near
             uses = [_code_use(doc, m) for m in same]
             if "drug" not in uses and "trial" not in uses:
                 continue          # a cell line, a mutation, a protein ("TDP-43 mis-localization")
@@ -171,6 +175,18 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
                 continue
         out.append(s)
     return out
+
+
+def clinical_context(doc: Doc, span: Span, medical: set[int]) -> bool:
+    """Does the text around ``span`` (its sentence and the ones on either side) speak of medicine?
+
+    ``medical`` holds the token indices of the document's conditions, targets and dictionary drugs.
+    """
+    words = word_set("clinical_context.tsv", "word") | drug_nouns()
+    sent = span.sent
+    start = doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+    end = doc[sent.end].sent.end if sent.end < len(doc) else sent.end
+    return any(t.lower_ in words or t.i in medical for t in doc[start:end] if t.i not in range(span.start, span.end))
 
 
 def _occurrences(doc: Doc, word: str):
@@ -299,7 +315,10 @@ def resolve(doc: Doc) -> list[Span]:
         # the statistical NER's entities, kept aside on the first run so a second run sees the same input
         doc.spans[MODEL_KEY] = [e for e in doc.ents if e.label_ in MODEL_KEEP]
     for ent in doc.spans[MODEL_KEY]:
-        s = Span(doc, ent.start, ent.end, label=ent.label_, span_id="org.model" if ent.label_ == "ORG" else "ner.model")
+        end = ent.end
+        while ent.label_ == "ORG" and end - ent.start > 1 and doc[end - 1].tag_ in ("VBD", "VBN", "VBZ"):
+            end -= 1       # a headline's verb glued to the name: "Starling Bio Cleared (by FDA ...)"
+        s = Span(doc, ent.start, end, label=ent.label_, span_id="org.model" if ent.label_ == "ORG" else "ner.model")
         if ent.label_ == "ORG":
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)

@@ -70,6 +70,17 @@ def test_cell_lines_and_mutations_are_not_drugs(nlp):
     assert ("K5612", "DRUG") not in labels and ("R1234Q", "DRUG") not in labels
 
 
+@pytest.mark.parametrize("text, is_drug", [
+    ("Drill hole QX-2207 intersected 40 metres of brine. Assays follow in May.", False),
+    ("The warehouse has an R-38 insulated roof. Leasing starts in the spring.", False),
+    ("Drilling is complete. QX-2207 will be tested in patients with gout next year.", True),
+    ("QX-2207 reduced uric acid. It is the company's lead compound.", True),   # a drug noun nearby
+])
+def test_a_code_is_a_drug_only_near_medicine(nlp, text, is_drug):
+    code = "QX-2207" if "QX" in text else "R-38"
+    assert ((code, "DRUG") in [(t, l) for t, l, *_ in ents(nlp, text)]) is is_drug
+
+
 def test_brand_mark_needs_drug_use(nlp):
     found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
     assert "Veltrana" in found and "Nimbus" not in found
