@@ -421,3 +421,22 @@ def test_usual_prefixes_need_no_declaration():
     declared = "PREFIX cp: <http://example.org/>\nSELECT * WHERE { ?s cp:p ?o }"
     assert with_default_prefixes(declared) == declared
     assert with_default_prefixes("SELECT * WHERE { <http://x/a> ?p ?o }") == "SELECT * WHERE { <http://x/a> ?p ?o }"
+
+
+def test_query_benchmark_runs_every_question_both_ways_on_both_engines(store_path, tmp_path):
+    """bench/queries.py on a small store: every question unbound and bound, the same rows from rdflib."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "queries.py"
+    spec = importlib.util.spec_from_file_location("bench_queries", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--store", str(store_path), "--repeat", "1", "--baseline-timeout", "120", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "queries.json").read_text())
+    assert {(r["query"], r["form"]) for r in report["results"]} == {(q, f) for q in QUERIES for f in ("all", "one")}
+    for r in report["results"]:
+        assert r["rows"] > 0 and r["rdflib_rows"] == r["rows"], r
+    table = (tmp_path / "queries.md").read_text()
+    assert table.count("\n| ") == len(report["results"]) + 1 and report["merged_default_graph"] is True
