@@ -55,7 +55,11 @@ def cmd_extract(args) -> int:
             raise UsageError(f"unknown output format {out.suffix!r}: use one of {', '.join(RDF_FORMATS)}")
     failures: list[DocumentError] = []
     paths = list(iter_paths(args.documents))
-    extractor = Extractor()
+    relevance = None
+    if not args.no_filter:
+        from .relevance import RelevanceFilter
+        relevance = RelevanceFilter()
+    extractor = Extractor(relevance=relevance)
     items = []
     docs = read_documents(paths, on_error=lambda e: _report(e, failures))
     for r in _progress(extractor.extract_documents(docs), total=len(paths), desc="extract",
@@ -104,7 +108,7 @@ def cmd_ingest(args) -> int:
     from .ingest import ingest
 
     summary = ingest(args.paths, store=args.store, endpoint=args.endpoint, jobs=args.jobs,
-                     quiet=args.quiet, dask=args.dask)
+                     quiet=args.quiet, dask=args.dask, relevance_filter=not args.no_filter)
     print(summary.line(), file=sys.stderr)
     return 1 if summary.failed else 0
 
@@ -196,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", metavar="FILE", help="output file; format from the extension: "
                    + " ".join(RDF_FORMATS))
     e.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    e.add_argument("--no-filter", action="store_true",
+                   help="run every document through the NLP pipeline (no relevance filter)")
     e.set_defaults(func=cmd_extract)
 
     xp = sub.add_parser("explain", help="show how one document was read: entities, rules, facts and evidence")
@@ -208,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", metavar="PATH")
     store_args(i)
     i.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
-    i.add_argument("--dask", default=None, metavar="SCHEDULER", help="distribute batches to a Dask cluster")
+    i.add_argument("--dask", default=None, metavar="SCHEDULER",
+                   help="extract on a Dask cluster (scheduler address, e.g. tcp://host:8786); see docs/dask.md")
+    i.add_argument("--no-filter", action="store_true",
+                   help="run every document through the NLP pipeline (no relevance filter); "
+                        "also extracts documents an earlier run screened out")
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=cmd_ingest)
 

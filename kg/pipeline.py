@@ -3,6 +3,13 @@
 :class:`Extractor` builds the spaCy pipeline once and streams documents
 through ``nlp.pipe``. Unreadable files are reported through ``on_error``
 and skipped; the rest of the run goes on.
+
+With a relevance filter (:class:`kg.relevance.RelevanceFilter`; ``kg extract``
+and ``kg ingest`` use one unless given ``--no-filter``) a document the filter
+turns away skips the pipeline: its extraction holds no entities or facts, only
+the document's metadata, and is marked screened out
+(:func:`screened_extraction`), so its graph is the document node alone with
+``cp:screenedOut true``.
 """
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ from .records import Extraction
 
 log = logging.getLogger(__name__)
 
+SCREENED = "screened_out"      # the metadata key marking an extraction the relevance filter skipped
+
 
 @dataclass
 class Result:
@@ -27,26 +36,67 @@ class Result:
     def content_hash(self) -> str:
         return self.document.sha256
 
+    @property
+    def screened(self) -> bool:
+        return bool(self.extraction.meta.get(SCREENED))
+
+
+def screened_extraction(document: Document) -> Extraction:
+    """What a document the relevance filter turned away contributes: its metadata, marked, and no facts."""
+    return Extraction(document.id, document.source, {**document.meta, SCREENED: True})
+
 
 class Extractor:
-    """One spaCy pipeline per process; documents streamed through it."""
+    """One spaCy pipeline per process; documents streamed through it.
 
-    def __init__(self, nlp=None, batch_size: int = 16):
+    ``relevance`` is a :class:`~kg.relevance.RelevanceFilter` (or any callable
+    ``text -> bool``) deciding which documents need the pipeline; ``None``
+    (the default) extracts every document.
+    """
+
+    def __init__(self, nlp=None, batch_size: int = 16, relevance=None):
         if nlp is None:
             from .nlp import build_nlp
             nlp = build_nlp()
         self.nlp = nlp
         self.batch_size = batch_size
+        self.relevance = relevance
+
+    def wanted(self, document: Document) -> bool:
+        """Does the document need the pipeline (no filter, or the filter finds it relevant)?"""
+        return self.relevance is None or bool(self.relevance(document.text))
 
     def extract(self, document: Document) -> Extraction:
         from .relations import link
+        if not self.wanted(document):
+            return screened_extraction(document)
         return link(self.nlp(document.text), document)
 
     def extract_documents(self, documents: Iterable[Document]) -> Iterator[Result]:
+        """Results in the order of ``documents``; the relevant ones go through ``nlp.pipe`` in batches."""
         from .relations import link
-        stream = ((d.text, d) for d in documents)
-        for doc, document in self.nlp.pipe(stream, as_tuples=True, batch_size=self.batch_size):
+        if self.relevance is None:
+            stream = ((d.text, d) for d in documents)
+            for doc, document in self.nlp.pipe(stream, as_tuples=True, batch_size=self.batch_size):
+                yield Result(document, link(doc, document))
+            return
+        # screened documents wait for the relevant ones before them, so the order is kept
+        waiting: list[Document] = []
+
+        def relevant_stream():
+            for d in documents:
+                if self.wanted(d):
+                    yield d.text, (d, list(waiting))
+                    waiting.clear()
+                else:
+                    waiting.append(d)
+
+        for doc, (document, before) in self.nlp.pipe(relevant_stream(), as_tuples=True, batch_size=self.batch_size):
+            for d in before:
+                yield Result(d, screened_extraction(d))
             yield Result(document, link(doc, document))
+        for d in waiting:
+            yield Result(d, screened_extraction(d))
 
     def extract_paths(self, paths: Iterable[str | Path],
                       on_error: Callable[[DocumentError], None] | None = None) -> Iterator[Result]:

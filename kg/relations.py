@@ -62,6 +62,7 @@ ALIAS_CONNECTOR = re.compile(
     r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
     r"(?:\(\s*(?:(?:formerly|previously|also)\s+(?:known\s+as|called|named)\s+|(?:INN|USAN|generic name)\s*:\s*)?"
     r"|,?\s*(?:formerly|previously|now|also)\s+(?:known\s+as|called|named)\s+|,?\s*\(?formerly\s+)$", re.I)
+POSSESSIVE_END = re.compile(r"['\u2019]s?$")
 ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;|or|, or|also known as|aka)\s*(?:synthetic\s+)?$", re.I)
 FORMERLY = re.compile(r"formerly|previously", re.I)
 
@@ -228,6 +229,8 @@ class Linker:
 
     def __init__(self, doc: Doc, document: Document):
         self.doc = doc
+        self.text = doc.text            # Doc.text joins every token on each call: read it once
+        self._usable: dict[int, bool] = {}   # sentence start -> usable(sentence), asked by every pass
         self.document = document
         self.cues = cue_lexicon()
         self.x = Extraction(document.id, document.source, dict(document.meta))
@@ -267,9 +270,14 @@ class Linker:
         return label
 
     def usable(self, sent: Span) -> bool:
+        if sent.start not in self._usable:
+            self._usable[sent.start] = self._usable_now(sent)
+        return self._usable[sent.start]
+
+    def _usable_now(self, sent: Span) -> bool:
         if self.zone(sent) == "skip":
             return False
-        letters = [c for c in sent.text if c.isalpha()]
+        letters = [c for c in self.text[sent.start_char:sent.end_char] if c.isalpha()]
         return not (len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters))
 
     def evidence(self, sent: Span, rule: str, confidence: float) -> Evidence:
@@ -293,7 +301,7 @@ class Linker:
         self.parent[drop] = keep
 
     def words_between(self, a: int, b: int) -> list[str]:
-        return _words(self.doc.text[a:b]) if b > a else []
+        return _words(self.text[a:b]) if b > a else []
 
     # -- 1. entities ---------------------------------------------------------
 
@@ -374,10 +382,10 @@ class Linker:
         for sid, ms in self.by_sent.items():
             drugs = [m for m in ms if m.label == "DRUG"]
             for a, b in zip(drugs, drugs[1:]):
-                between = self.doc.text[a.end:b.start]
+                between = self.text[a.end:b.start]
                 if ALIAS_CONNECTOR.match(between) or (
-                        ALIAS_IN_LIST.match(between) and "(" in self.doc.text[max(0, a.start - 60):a.start]
-                        and ")" not in self.doc.text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
+                        ALIAS_IN_LIST.match(between) and "(" in self.text[max(0, a.start - 60):a.start]
+                        and ")" not in self.text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
                     older = b.key if FORMERLY.search(between) else None
                     if FORMERLY.search(between):
                         self.formerly.add(b.key)
@@ -385,8 +393,8 @@ class Linker:
             # a condition written "X (Y)" where Y is another condition name
             conds = [m for m in ms if m.label in ("CONDITION", "TARGET", "ORG")]
             for a, b in zip(conds, conds[1:]):
-                if a.label == b.label and re.fullmatch(r"\s*\(\s*", self.doc.text[a.end:b.start]) \
-                        and self.doc.text[b.end:b.end + 2].lstrip().startswith(")"):
+                if a.label == b.label and re.fullmatch(r"\s*\(\s*", self.text[a.end:b.start]) \
+                        and self.text[b.end:b.end + 2].lstrip().startswith(")"):
                     self.union(a.key, b.key, prefer=a.key)
 
     def _units_of_institutions(self) -> None:
@@ -396,8 +404,8 @@ class Linker:
             for a, b in zip(orgs, orgs[1:]):
                 ea, eb = self.x.entities[a.key], self.x.entities[b.key]
                 if "institution" in ea.roles and "institution" in eb.roles and a.key != b.key and \
-                        re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", self.doc.text[a.end:b.start]):
-                    ea.aliases.add(_surface(self.doc.text[a.start:b.end]))
+                        re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", self.text[a.end:b.start]):
+                    ea.aliases.add(_surface(self.text[a.start:b.end]))
                     self.not_sites.add(id(b))
 
     def _preferred_drug(self, a: str, b: str) -> str:
@@ -500,7 +508,7 @@ class Linker:
         # unlabeled short names ("Lorus' objective") become company mentions
         taken = {i for e in self.doc.ents for i in range(e.start, e.end)}
         for tok in self.doc:
-            w = re.sub(r"['\u2019]s?$", "", tok.text)
+            w = POSSESSIVE_END.sub("", tok.text)
             if tok.i in taken or w not in shorts:
                 continue
             span = self.doc[tok.i:tok.i + 1]
@@ -514,11 +522,11 @@ class Linker:
 
     def _is_ticker(self, m: Mention) -> bool:
         """ "(NASDAQ: HRBR)": a stock symbol, not an organisation in its own right."""
-        return bool(re.search(r"[(;,]\s*[A-Za-z][\w ]{1,20}:\s*$", self.doc.text[max(0, m.start - 30):m.start]))
+        return bool(re.search(r"[(;,]\s*[A-Za-z][\w ]{1,20}:\s*$", self.text[max(0, m.start - 30):m.start]))
 
     def _has_ticker_after(self, m: Mention) -> bool:
         return bool(re.match(r"\s*,?\s*\(\s*(?:NASDAQ|Nasdaq|NYSE|AMEX|TSX|TSE|ASX|HKEX|FSE|OTC|LSE|ETR)",
-                             self.doc.text[m.end:m.end + 30]))
+                             self.text[m.end:m.end + 30]))
 
     def _merge_clusters(self) -> None:
         """Fold alias clusters into one entity each (names kept as alternative labels)."""
@@ -683,7 +691,7 @@ class Linker:
         """ "the recommended Phase II dose", "positive Phase I clinical data": not the phase of a trial
         the sentence describes."""
         return bool(re.match(r"\s*(?:clinical\s+)?(?:dose|doses|dosing|dose level|data|endpoints?)\b",
-                             self.doc.text[m.end:m.end + 24], re.I))
+                             self.text[m.end:m.end + 24], re.I))
 
     def _sentence_context(self, sent: Span) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -740,13 +748,13 @@ class Linker:
             if prev is not None and self.find(prev.key) == self.find(m.key):
                 role = roles[id(prev)]
             elif prev is not None and (re.fullmatch(r"\s*,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,4}",
-                                                    self.doc.text[prev.end:m.start], re.I)
+                                                    self.text[prev.end:m.start], re.I)
                                        or re.match(r"\s*(?:\([\"\u201c]?\w+[\"\u201d]?\)\s*)?"
                                                    r"(?:toxin|antigen|analog|analogue|derivative|molecule)\b",
-                                                   self.doc.text[m.end:m.end + 30], re.I)):
+                                                   self.text[m.end:m.end + 30], re.I)):
                 role = "description"      # "CYB004, a deuterated DMT": a drug named to describe another
             elif prev is not None and roles.get(id(prev)) == "comparator" and \
-                    re.fullmatch(r"\s*(?:,|or|and|, or|, and|\(|/)\s*", self.doc.text[prev.end:m.start]):
+                    re.fullmatch(r"\s*(?:,|or|and|, or|, and|\(|/)\s*", self.text[prev.end:m.start]):
                 role = "comparator"       # "such as enzalutamide, apalutamide, darolutamide or abiraterone"
             elif any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,6}$", lead) for c in comparators):
                 role = "comparator"
@@ -755,12 +763,12 @@ class Linker:
                 if any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s|$)", between) for c in combo):
                     role = "partner"
                 elif prev is not None and roles.get(id(prev)) == "partner" and re.fullmatch(r"\s*(?:,|and|, and|or)\s*",
-                                                                                           self.doc.text[prev.end:m.start]):
+                                                                                           self.text[prev.end:m.start]):
                     role = "partner"
                 elif prev is principal and re.fullmatch(r"(?:and|plus|with|\+|/)(?:\s+[\w-]+){0,2}",
-                                                         self.doc.text[prev.end:m.start].strip().lower()) \
+                                                         self.text[prev.end:m.start].strip().lower()) \
                         and re.search(r"\b(?:with|received|receiving|treated|administered|of)\s+(?:\S+\s+){0,2}$",
-                                      self.doc.text[max(sent.start_char, principal.start - 40):principal.start].lower()):
+                                      self.text[max(sent.start_char, principal.start - 40):principal.start].lower()):
                     role = "partner"      # "patients treated with LOR-2040 and high-dose Ara-C"
             elif re.search(r"(?:^|\s)(?:in combination with|combined with|together with)(?:\s+\S+){0,3}$", lead):
                 role = "partner"          # the sentence starts with "In combination with X, ..."
@@ -802,38 +810,38 @@ class Linker:
                               r"focus(?:ed)? on|such as|namely|:|;)(?:\s+[\w'/-]+){0,4}$", before))
 
     def _condition_is_background(self, sent: Span, m: Mention) -> bool:
-        head = self.doc.text[sent.start_char:m.start]
+        head = self.text[sent.start_char:m.start]
         if re.match(r"\s*(?:in addition to|besides|apart from|unlike|following|after)\b[^,]*$", head, re.I) \
-                and "," in self.doc.text[m.end:sent.end_char]:
+                and "," in self.text[m.end:sent.end_char]:
             return True      # "In addition to the trial in renal cell cancer described above, ..."
         before = " ".join(self.words_between(max(sent.start_char, m.start - 40), m.start)[-4:])
         if re.search(r"(?:progress(?:ion)? to|risk of|rather than|compared to|department of|division of|"
                      r"institute of|center for|centre for|society (?:of|for)|association|foundation for|"
                      r"journal of|congress (?:of|on))\s*(?:an?|the)?$", before):
             return True
-        if re.search(r"\b(?:forms?|types?|subtypes?|kinds?) of\s+(?:[\w-]+\s+){0,1}$", self.doc.text[max(sent.start_char, m.start - 30):m.start], re.I):
+        if re.search(r"\b(?:forms?|types?|subtypes?|kinds?) of\s+(?:[\w-]+\s+){0,1}$", self.text[max(sent.start_char, m.start - 30):m.start], re.I):
             return True       # "one of the most common forms of lung cancer"
         # "the pulmonary disease associated with CF": the condition is the one it is associated with
-        if re.match(r"\s*(?:associated with|related to|caused by|secondary to)\b", self.doc.text[m.end:m.end + 20], re.I):
+        if re.match(r"\s*(?:associated with|related to|caused by|secondary to)\b", self.text[m.end:m.end + 20], re.I):
             return True
         # a condition inside a description of an organisation ("ANZUP, a group ... for prostate cancers")
         orgs = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "ORG" and x.end <= m.start]
         for org in orgs:
-            if re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*(?:,[^,;]*){0,4}", self.doc.text[org.end:m.start]) \
+            if re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*(?:,[^,;]*){0,4}", self.text[org.end:m.start]) \
                     and not any(x.label == "DRUG" and org.end < x.start < m.start for x in self.by_sent.get(self.sidx(sent), [])):
                 return True
         # "Somerset, which markets Eldepryl for the treatment of Parkinson's disease, announced ...":
         # a relative clause about the company
         if re.search(r",\s*which\s+(?:markets|sells|manufactures|distributes)\b[^,]*$",
-                     self.doc.text[sent.start_char:m.start], re.I):
+                     self.text[sent.start_char:m.start], re.I):
             return True
         # "multiple myeloma, a bone marrow cancer": an apposition describing the previous condition
-        if re.search(r"\S\s*,\s*(?:a|an)\s+(?:[\w-]+\s+){0,3}$", self.doc.text[max(sent.start_char, m.start - 40):m.start]):
+        if re.search(r"\S\s*,\s*(?:a|an)\s+(?:[\w-]+\s+){0,3}$", self.text[max(sent.start_char, m.start - 40):m.start]):
             prev = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "CONDITION" and x.end <= m.start]
             if prev and len(self.words_between(prev[-1].end, m.start)) <= 5:
                 return True
         # "chronic-pain patients with opioid-induced constipation": the population, not the indication
-        after = self.doc.text[m.end:min(sent.end_char, m.end + 40)].lower()
+        after = self.text[m.end:min(sent.end_char, m.end + 40)].lower()
         return bool(re.match(r"\s*patients (?:with|who have|suffering from)\s+\S", after))
 
     def _org_in_apposition(self, sent: Span, m: Mention) -> bool:
@@ -841,7 +849,7 @@ class Linker:
         orgs = [x for x in self.by_sent.get(self.sidx(sent), []) if x.label == "ORG" and x.end <= m.start]
         if not orgs:
             return False
-        between = self.doc.text[orgs[-1].end:m.start]
+        between = self.text[orgs[-1].end:m.start]
         return bool(re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;]*", between))
 
     def _not_site_context(self, m: Mention) -> bool:
@@ -860,7 +868,7 @@ class Linker:
             if e.roles & {"exchange", "media", "conference", "journal"}:
                 continue
             # "funded in part by", "fully supported by": the adverb does not change the cue
-            text = self.doc.text[max(sent.start_char, m.start - 80):m.start]
+            text = self.text[max(sent.start_char, m.start - 80):m.start]
             text = re.sub(r"\b(?:in part|partly|jointly|fully|partially|generously)\b", " ", text, flags=re.I)
             before = _words(text)
             after = self.words_between(m.end, min(sent.end_char, m.end + 40))
@@ -898,7 +906,7 @@ class Linker:
                 hit = active
             if hit and m.key not in out:
                 if "institution" in e.roles and relation == "sponsor" and not (e.roles & {"agency", "cooperative_group"}) \
-                        and re.search(r"\bat\s+(?:the\s+)?$", self.doc.text[max(0, m.start - 6):m.start]):
+                        and re.search(r"\bat\s+(?:the\s+)?$", self.text[max(0, m.start - 6):m.start]):
                     continue
                 out.append(m.key)
             last_end = m.end
@@ -919,10 +927,10 @@ class Linker:
             site, phases = None, []
             for m in ms:
                 if m.label == "ORG" and m.key in frame.sites and m.start > c.end and \
-                        re.fullmatch(r"\s*(?:at|in)\s+(?:the\s+)?", self.doc.text[c.end:m.start]):
+                        re.fullmatch(r"\s*(?:at|in)\s+(?:the\s+)?", self.text[c.end:m.start]):
                     site = m.key
                     break
-            paren = re.match(r"\s*\(([^()]{3,60})\)", self.doc.text[c.end:c.end + 70])
+            paren = re.match(r"\s*\(([^()]{3,60})\)", self.text[c.end:c.end + 70])
             if paren and normalize_phase(paren.group(1)):
                 phases = sorted({p for part in re.split(r",|;", paren.group(1)) for p in normalize_phase(part)}
                                 | set(normalize_phase(paren.group(1))))
@@ -1166,7 +1174,7 @@ class Linker:
         if after and fr["side"] != "right":
             return after[0].key
         if not drugs and self.focus_drug:
-            head = self.doc.text[sent.start_char:anchor].lower()
+            head = self.text[sent.start_char:anchor].lower()
             # "It ...", "the drug ...", "a second-generation antisense drug designed to inhibit ...":
             # a drug the sentence does not name is the drug the release is about
             if re.match(r"\s*(?:it|which|the drug|the compound)\b", head) or re.search(
@@ -1198,7 +1206,7 @@ class Linker:
                 # nor a drug named to describe another ("CYB003, a deuterated psilocybin analog for ...")
                 prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner", "description")
                         and not re.match(r"[\s-]*(?:analog|analogue|derivative|prodrug|-based|-like|class)\b",
-                                         self.doc.text[d.end:d.end + 14], re.I)]
+                                         self.text[d.end:d.end + 14], re.I)]
                 best = None
                 for d in reversed(prev):
                     between = self.words_between(d.end, c.start)
@@ -1220,7 +1228,7 @@ class Linker:
                     nxt = [d for d in drugs if d.start >= c.end and len(self.words_between(c.end, d.start)) <= 12]
                     if nxt and re.search(r"designation|approv|indicat", sent.text, re.I) and \
                             re.search(r"\b(?:for|to|of)\s+(?:the\s+)?(?:compound|drug|product)?\s*$",
-                                      self.doc.text[c.end:nxt[0].start].lower() + " "):
+                                      self.text[c.end:nxt[0].start].lower() + " "):
                         best = (nxt[0], (("designation",), 0.8))
                 if best is None:
                     continue
@@ -1247,19 +1255,19 @@ class Linker:
             for d in drugs:
                 # "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab"
                 for o in reversed([o for o in orgs if o.end <= d.start]):
-                    between = self.doc.text[o.end:d.start]
+                    between = self.text[o.end:d.start]
                     if re.match(r"^\s*(?:\([^)]*\)\s*)?['\u2019]s?(?=\s|$)", between) and len(self.words_between(o.end, d.start)) <= 12 \
                             and not any(x.start > o.end and x.end <= d.start for x in drugs):
                         other_owner.setdefault(d.key, (o.key, sent, "developer.possessive"))
                         break
                 # "vinorelbine (Navelbine(R); Glaxo Smith Kline)", "capecitabine (Xeloda, Roche)"
                 for o in orgs:
-                    if o.start > d.end and re.fullmatch(r"\s*(?:\((?:R|TM)\))?\s*[;,]\s*", self.doc.text[d.end:o.start]) \
-                            and "(" in self.doc.text[max(sent.start_char, d.start - 40):d.start]:
+                    if o.start > d.end and re.fullmatch(r"\s*(?:\((?:R|TM)\))?\s*[;,]\s*", self.text[d.end:o.start]) \
+                            and "(" in self.text[max(sent.start_char, d.start - 40):d.start]:
                         other_owner.setdefault(d.key, (o.key, sent, "developer.brand-owner"))
                 # "PENNSAID is the first product developed by Dimethaid Research"
                 for o in orgs:
-                    between = self.doc.text[d.end:o.start]
+                    between = self.text[d.end:o.start]
                     cue = self.cues.before_regex("developer")
                     if o.start > d.end and any(re.fullmatch(r"\s*(?:the\s+)?", between[m.end():]) for m in cue.finditer(between)) \
                             and len(self.words_between(d.end, o.start)) <= 10:
@@ -1268,7 +1276,7 @@ class Linker:
                 for o in orgs:
                     if o.key in companies or o.end > d.start:
                         continue
-                    between = self.doc.text[o.end:d.start]
+                    between = self.text[o.end:d.start]
                     if len(self.words_between(o.end, d.start)) <= 12 and re.search(
                             r"\b(?:reported|announced|presented|develops|is developing|markets)\b", between) \
                             and not any(x.start > o.end and x.end <= d.start for x in drugs):
@@ -1291,7 +1299,7 @@ class Linker:
             e = self.x.entities[m.key]
             if m.key in other_owner and other_owner[m.key][0] not in companies:
                 continue
-            before = self.doc.text[max(sent.start_char, m.start - 60):m.start].lower()
+            before = self.text[max(sent.start_char, m.start - 60):m.start].lower()
             if re.search(r"\b(?:its|our|their)\b(?:\s+[\w-]+){0,5}[\s,]*$", before) or re.search(
                     r"(?:company|corporation)['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$", before):
                 own.setdefault(m.key, (sent, "developer.possessive-its", 0.9))

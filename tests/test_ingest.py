@@ -105,9 +105,13 @@ def test_summary_line():
         "ingested 2 document(s) (1 already stored under another path) into s in 0.0s")
 
 
-def test_dask_is_not_implemented_yet(tmp_path):
-    with pytest.raises(KGError, match="dask support: not implemented yet"):
-        ingest([str(tmp_path)], store=str(tmp_path / "s"), dask="tcp://scheduler:8786")
+def test_unreachable_dask_scheduler_is_one_error_before_any_write(tmp_path):
+    pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(KGError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+            ingest([str(tmp_path)], store=str(tmp_path / "s"), dask="tcp://127.0.0.1:9")
     assert not (tmp_path / "s").exists()
 
 

@@ -51,6 +51,7 @@ DOMAIN_RANGE = {
     CP.role: (CP.Organization, XSD.string),
     CP.ticker: (CP.Document, XSD.string),
     CP.contentHash: (CP.Document, XSD.string),
+    CP.screenedOut: (CP.Document, XSD.boolean),
     CP.evidenceText: (RDF.Statement, XSD.string),
     CP.charStart: (RDF.Statement, XSD.integer),
     CP.charEnd: (RDF.Statement, XSD.integer),

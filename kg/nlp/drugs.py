@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 KEY = "kg_drug"
 MARKS = {"(R)", "(TM)", "(r)", "(tm)", "\u00ae", "\u2122", "(SM)"}
+COINAGE = re.compile(r"[A-Z][a-z]+[A-Z][a-z]+(?:TM)?|[A-Z][a-z]{3,}TM")
 
 
 @dataclass(frozen=True)
@@ -206,15 +207,15 @@ def find_candidates(doc: Doc) -> list[Span]:
         i += 1
     # code names and INN stems, by regular expression / morphology
     for row in code_patterns():
-        for m in row["_compiled"].finditer(doc.text):
+        for m in row["_compiled"].finditer(text):
             code = m.group(0)
             if row["id"] != "drug.code-letters" and not is_code_name(code):
                 continue
             if row["id"] == "drug.code-letters" and code_prefix(code) in word_set("code_prefix_stop.tsv", "prefix"):
                 continue
-            if _in_url_or_email(doc.text, m.start(), m.end()):
+            if _in_url_or_email(text, m.start(), m.end()):
                 continue
-            if m.start() > 0 and (doc.text[m.start() - 1].isalnum() or doc.text[m.start() - 1] in "-/_"):
+            if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "-/_"):
                 continue      # part of a longer identifier ("RW-HPN-MF-01")
             s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="strict")
             if s is None:
@@ -224,7 +225,7 @@ def find_candidates(doc: Doc) -> list[Span]:
             s.id_ = row["id"]
             s.kb_id_ = normalize_code(code)
             spans.append(s)
-    for m in re.finditer(r"\((?:INN|USAN|generic name|international nonproprietary name)\s*:\s*([^()]{3,60})\)", doc.text, re.I):
+    for m in re.finditer(r"\((?:INN|USAN|generic name|international nonproprietary name)\s*:\s*([^()]{3,60})\)", text, re.I):
         s = doc.char_span(m.start(1), m.end(1), label="DRUG", alignment_mode="expand")
         if s is not None:
             s.id_ = "drug.inn-declared"
@@ -237,7 +238,7 @@ def find_candidates(doc: Doc) -> list[Span]:
             prev = doc[tok.i - 1]
             if prev.is_alpha and prev.text[:1].isupper() and len(prev) >= 3 and not prev.is_stop:
                 spans.append(Span(doc, prev.i, prev.i + 1, label="DRUG", kb_id=prev.text, span_id="drug.brand-mark"))
-        elif re.fullmatch(r"[A-Z][a-z]+[A-Z][a-z]+(?:TM)?|[A-Z][a-z]{3,}TM", tok.text):
+        elif COINAGE.fullmatch(tok.text):
             # "HyBryte", "HyBryteTM": a capitalised coinage, weak until the release uses it as a drug
             name = re.sub(r"(?<=[a-z])TM$", "", tok.text)
             spans.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=name, span_id="drug.coinage"))

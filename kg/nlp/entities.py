@@ -203,12 +203,13 @@ def trial_names(doc: Doc) -> list[Span]:
     """Named trials: a capitalised name right before "trial"/"study" ("the ORCHID-7 study",
     "RIVERSTONE, a randomized Phase 3 trial")."""
     out = []
-    for m in TRIAL_NAME.finditer(doc.text):
+    text = doc.text                     # Doc.text joins every token on each call: read it once
+    for m in TRIAL_NAME.finditer(text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is None or len(m.group(0)) < 4 or not any(c.isalpha() for c in m.group(0)) \
                 or m.group(0).upper() in word_set("trial_name_stop.tsv", "word"):
             continue
-        after = doc.text[m.end():m.end() + 80].lower()
+        after = text[m.end():m.end() + 80].lower()
         if _trial_name_use(doc, span) or re.match(r"\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+,?\s+){0,6}"
                                                    r"(?:trial|study)\b", after):
             out.append(Span(doc, span.start, span.end, label="TRIAL", kb_id=span.text, span_id="trial.name"))

@@ -60,6 +60,8 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         g.add((doc, DCTERMS.issued, issued))
     for t in meta.get("tickers", []):
         g.add((doc, CP.ticker, Literal(t)))
+    if meta.get("screened_out"):        # the relevance filter kept it from the NLP pipeline (kg.relevance)
+        g.add((doc, CP.screenedOut, Literal(True)))
     for key in x.companies:
         if key in x.entities:
             g.add((doc, DCTERMS.publisher, entity_iri(key)))

@@ -55,3 +55,4 @@ class CP(DefinedNamespace):
     trialName: URIRef
     role: URIRef
     partOf: URIRef
+    screenedOut: URIRef
