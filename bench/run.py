@@ -501,6 +501,8 @@ def _check(value, op: str, target) -> dict:
     ok = None
     if value is not None:
         ok = {"<": value < target, "<=": value <= target, ">=": value >= target}[op]
+    if isinstance(value, float):
+        value = round(value, 3)
     return {"value": value, "target": f"{op} {target}", "ok": ok}
 
 

@@ -89,10 +89,11 @@ class Explanation:
 
 
 def explain_documents(documents, nlp) -> list[Explanation]:
+    from .nlp.pieces import process
     from .relations import link
 
     out = []
     for document in documents:
-        doc = nlp(document.text)
+        doc = process(nlp, document.text)
         out.append(Explanation(document, doc, link(doc, document)))
     return out

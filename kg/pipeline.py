@@ -67,17 +67,20 @@ class Extractor:
         return self.relevance is None or bool(self.relevance(document.text))
 
     def extract(self, document: Document) -> Extraction:
+        from .nlp.pieces import process
         from .relations import link
         if not self.wanted(document):
             return screened_extraction(document)
-        return link(self.nlp(document.text), document)
+        return link(process(self.nlp, document.text), document)
 
     def extract_documents(self, documents: Iterable[Document]) -> Iterator[Result]:
-        """Results in the order of ``documents``; the relevant ones go through ``nlp.pipe`` in batches."""
+        """Results in the order of ``documents``; the relevant ones go through ``nlp.pipe`` in batches
+        (long ones in pieces, :mod:`kg.nlp.pieces`)."""
+        from .nlp.pieces import pipe
         from .relations import link
         if self.relevance is None:
             stream = ((d.text, d) for d in documents)
-            for doc, document in self.nlp.pipe(stream, as_tuples=True, batch_size=self.batch_size):
+            for doc, document in pipe(self.nlp, stream, batch_size=self.batch_size):
                 yield Result(document, link(doc, document))
             return
         # screened documents wait for the relevant ones before them, so the order is kept
@@ -91,7 +94,7 @@ class Extractor:
                 else:
                     waiting.append(d)
 
-        for doc, (document, before) in self.nlp.pipe(relevant_stream(), as_tuples=True, batch_size=self.batch_size):
+        for doc, (document, before) in pipe(self.nlp, relevant_stream(), batch_size=self.batch_size):
             for d in before:
                 yield Result(d, screened_extraction(d))
             yield Result(document, link(doc, document))
