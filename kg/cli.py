@@ -108,7 +108,7 @@ def cmd_ingest(args) -> int:
     from .ingest import ingest
 
     summary = ingest(args.paths, store=args.store, endpoint=args.endpoint, jobs=args.jobs,
-                     quiet=args.quiet, dask=args.dask, relevance_filter=not args.no_filter)
+                     quiet=args.quiet, dask=args.dask, relevance_filter=not args.no_filter, force=args.force)
     print(summary.line(), file=sys.stderr)
     return 1 if summary.failed else 0
 
@@ -219,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--no-filter", action="store_true",
                    help="run every document through the NLP pipeline (no relevance filter); "
                         "also extracts documents an earlier run screened out")
+    i.add_argument("--force", action="store_true",
+                   help="extract again documents the store holds unchanged (after the rules or the model changed)")
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=cmd_ingest)
 

@@ -314,7 +314,7 @@ class _Pool:
 def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None = None,
            endpoint: str | None = None, jobs: int = 1, quiet: bool = False, dask: str | None = None, *,
            extractor=None, batch_size: int = DEFAULT_BATCH, task_size: int = TASK_SIZE,
-           relevance_filter=True, on_error: Callable[[str], None] | None = None,
+           relevance_filter=True, force: bool = False, on_error: Callable[[str], None] | None = None,
            on_progress: Callable[[int, int], None] | None = None) -> IngestSummary:
     """Add the files and folders ``paths`` to the store; idempotent per document.
 
@@ -324,7 +324,9 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     ``extractor`` if given); ``dask`` is the address of a Dask scheduler to
     extract on instead. ``relevance_filter`` (default on; ``False`` for
     none, or a :class:`~kg.relevance.RelevanceFilter`) decides which
-    documents need the NLP pipeline. Each problem is reported as one line
+    documents need the NLP pipeline. ``force`` extracts again the documents
+    the store already holds unchanged (after the rules or the model changed;
+    each content once per run). Each problem is reported as one line
     through ``on_error`` (default: stderr); ``on_progress(done, total)`` is
     called as documents are done. Raises :class:`~kg.errors.StoreError` if
     the store cannot be opened or written; documents written before stay.
@@ -378,6 +380,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
 
     in_flight: deque = deque()        # (task handle, its documents), oldest first
     written: set[str] = set()         # graphs written in this run (perhaps still in the pending batch)
+    forced: set[str] = set()          # with force: graphs already extracted again in this run
     task: list = []                   # documents waiting to make up a task
     task_words = 0
     relevance = None
@@ -449,7 +452,9 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
                     iri, h, source = str(document_iri(document.id)), document.sha256, document.source
                     # a document stored screened out is read again when this run would extract it
                     want = wanted(document) if index.is_screened(iri) else None
-                    redo = bool(want)
+                    redo = bool(want) or (force and iri not in forced)
+                    if force:
+                        forced.add(iri)
                     if index.unchanged(iri, source, h) and not redo:
                         summary.unchanged += 1
                         bar.update()

@@ -154,6 +154,37 @@ def test_reingesting_an_unchanged_folder_runs_no_nlp_and_changes_nothing(corpus,
     assert len(graphs(store)) == n_graphs == 2
 
 
+class NewRules(Spy):
+    """An extractor whose rules changed since the store was built: it finds entities but no facts."""
+
+    def extract(self, document):
+        x = super().extract(document)
+        x.assertions, x.trials = [], []
+        return x
+
+
+@model
+def test_force_extracts_unchanged_documents_again_once_each(corpus, tmp_path, extractor):
+    store = tmp_path / "store"
+    (corpus / "again").mkdir()
+    shutil.copy(corpus / "acme.txt", corpus / "again" / "acme-copy.txt")
+    run([corpus], store, extractor)
+    before = quads(store)
+    spy = NewRules(extractor)
+    assert run([corpus], store, spy)[0].unchanged == 3 and spy.calls == []
+    summary, errors = run([corpus], store, spy, force=True)
+    assert errors == [] and sorted(spy.calls) == ["acme.txt", "borealis.txt"]    # the copy's content once
+    assert (summary.ingested, summary.unchanged) == (2, 1)
+    after = quads(store)
+    assert after != before and not any("/targets>" in q for q in after)
+    assert {q for q in after if "/source>" not in q} == {
+        q for q in expected_graph(spy, corpus / "acme.txt") | expected_graph(spy, corpus / "borealis.txt")
+        if "/source>" not in q}
+    with EmbeddedStore(store) as s:                 # both sources of the copied release are kept
+        [doc] = load_documents(corpus / "acme.txt")
+        assert len(s.find_documents(content_hash=doc.sha256)) == 2
+
+
 @model
 def test_changed_file_replaces_its_graph(corpus, tmp_path, extractor):
     store = tmp_path / "store"

@@ -154,6 +154,14 @@ def code_prefix(code: str) -> str:
     return m.group(0).upper() if m else ""
 
 
+@functools.lru_cache(maxsize=None)
+def code_label_before() -> re.Pattern:
+    """A word of ``code_labels.tsv`` ("Session", "Poster", "Booth") ending the text before a code."""
+    words = sorted(word_set("code_labels.tsv", "word"), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")"
+                      r"\s*(?:#|:|no\.|number)?\s*$", re.I)
+
+
 def is_code_name(code: str) -> bool:
     """A development code ("GTI-2040") rather than a gene, registry id, filing or year."""
     prefix = code_prefix(code)
@@ -217,6 +225,8 @@ def find_candidates(doc: Doc) -> list[Span]:
                 continue
             if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "-/_"):
                 continue      # part of a longer identifier ("RW-HPN-MF-01")
+            if code_label_before().search(text, max(0, m.start() - 30), m.start()):
+                continue      # "Session A22", "Poster B-104": the label of something else
             s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="strict")
             if s is None:
                 s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="contract")

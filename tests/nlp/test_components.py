@@ -81,6 +81,16 @@ def test_a_code_is_a_drug_only_near_medicine(nlp, text, is_drug):
     assert ((code, "DRUG") in [(t, l) for t, l, *_ in ents(nlp, text)]) is is_drug
 
 
+@pytest.mark.parametrize("text, code, is_drug", [
+    ("Session: B31 - Airway inflammation in patients with asthma, Sunday, 9:15 am.", "B31", False),
+    ("Poster #LB-207 shows survival data in patients with melanoma.", "LB-207", False),
+    ("Visit Booth 12-3 to learn about our oncology drug candidates.", "12-3", False),
+    ("The poster shows that LB-207 improved survival in patients with melanoma.", "LB-207", True),
+])
+def test_a_code_labelling_a_session_poster_or_booth_is_not_a_drug(nlp, text, code, is_drug):
+    assert ((code, "DRUG") in [(t, l) for t, l, *_ in ents(nlp, text)]) is is_drug
+
+
 def test_brand_mark_needs_drug_use(nlp):
     found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
     assert "Veltrana" in found and "Nimbus" not in found
