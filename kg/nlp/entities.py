@@ -137,9 +137,10 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
     for s in drugs:
         by_word.setdefault(s.text.lower(), []).append(s)
     strong_words = {s.text.lower() for s in drugs if s.id_ in ("drug.lexicon", "drug.inn-stem")}
-    # a coinage that names an organisation here ("GeoVax", "RedHill") is not a drug
-    org_words = {e.text.split()[0].lower() for e in list(doc.spans.get(MODEL_KEY, [])) + list(spans)
-                 if e.label_ == "ORG" and company_words().search(e.text)}
+    # a coinage that names an organisation here ("GeoVax", "RedHill") is not a drug: the first word of
+    # a name with a company word ("RedHill Biopharma"), whatever label the statistical model gave it
+    named = list(doc.spans.get(MODEL_KEY, [])) + [e for e in spans if e.label_ == "ORG"]
+    org_words = {e.text.split()[0].lower() for e in named if company_words().search(e.text)}
     drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
     medical = {i for s in spans if s.label_ in ("CONDITION", "TARGET") or s.id_ in ("drug.lexicon", "drug.inn-stem")
                for i in range(s.start, s.end)}

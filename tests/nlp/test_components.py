@@ -91,6 +91,23 @@ def test_a_code_labelling_a_session_poster_or_booth_is_not_a_drug(nlp, text, cod
     assert ((code, "DRUG") in [(t, l) for t, l, *_ in ents(nlp, text)]) is is_drug
 
 
+@pytest.mark.parametrize("model_label", ["ORG", "PERSON", "GPE"])
+def test_a_coinage_that_names_the_company_is_not_a_drug(nlp, model_label):
+    # whatever the statistical model calls "GreenVale Biopharma" (it often says PERSON), the company
+    # word makes "GreenVale" a company, even where a sentence uses the word like a drug's name
+    from spacy.tokens import Span
+
+    from kg.nlp.entities import MODEL_KEY, confirm_drugs
+
+    doc = nlp("GreenVale Biopharma (NASDAQ: GRVB) reported results. GreenVale is an oral drug in a Phase 2 study.")
+    doc.spans[MODEL_KEY] = [Span(doc, 0, 2, label=model_label)]
+    coinage = Span(doc, 10, 11, label="DRUG", kb_id="GreenVale", span_id="drug.coinage")
+    assert coinage.text == "GreenVale"
+    assert confirm_drugs(doc, [coinage]) == []
+    doc.spans[MODEL_KEY] = []            # no company of that name: the drug frame confirms the coinage
+    assert [s.text for s in confirm_drugs(doc, [coinage])] == ["GreenVale"]
+
+
 def test_brand_mark_needs_drug_use(nlp):
     found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
     assert "Veltrana" in found and "Nimbus" not in found
