@@ -244,3 +244,13 @@ def test_sponsor_cues(extractor, cue):
     text = f"""Acme Biosciences Inc. started a Phase 2 trial of ZX-4410 in gout,
 {cue} the National Institutes of Health."""
     assert "National Institutes of Health" in trial_with(extract(extractor, text), "gout")["sponsors"]
+
+
+def test_a_drugs_appositive_target_is_not_given_to_a_substance_in_the_indication(extractor):
+    x = extract(extractor, "ACME GETS ORPHAN DRUG DESIGNATION\n\nBOSTON, May 4, 2025 -- Acme Bio Inc. said the "
+                           "FDA granted orphan drug designation to ZX-7737, the company's oral melanocortin-4 "
+                           "receptor agonist, for leptin receptor deficiency obesity.\n")
+    found = facts(x)
+    assert ("targets", "ZX-7737", "melanocortin-4 receptor") in found
+    assert ("investigatedFor", "ZX-7737", "leptin receptor deficiency obesity") in found
+    assert not any(s.lower() == "leptin" for _, s, _ in found)

@@ -309,6 +309,39 @@ def _best_overlap(spans: list[Span], start: int, end: int) -> Span | None:
     return best
 
 
+def _substance_in_condition(span: Span, candidates: list[Span]) -> bool:
+    """A dictionary drug named as what a condition lacks or has too much of ("growth hormone deficiency")."""
+    if span.label_ != "DRUG" or span.id_ not in ("drug.lexicon", "drug.inn-stem") or span.text != span.text.lower():
+        return False
+    words = word_set("substance_condition_words.tsv", "word")
+    doc = span.doc
+    return any(c.label_ == "CONDITION" and c.start <= span.start and span.end < c.end
+               and any(doc[i].lower_ in words for i in range(span.end, min(c.end, span.end + 3)))
+               for c in candidates)
+
+
+def _condition_after(span: Span, used: list[bool]) -> Span | None:
+    """What is left of a condition phrase whose first words another entity took: "cisplatin-resistant
+    ovarian cancer" -> "ovarian cancer" (the drug and the word hyphened to it go); else None."""
+    if span.label_ != "CONDITION":
+        return None
+    doc = span.doc
+    k = max(i for i in range(span.start, span.end) if used[i]) + 1
+    if k >= span.end:
+        return None
+    if doc[k].text == "-" and not doc[k - 1].whitespace_ and k + 1 < span.end:
+        k += 2              # "-resistant", "-refractory", "-naive": said of the drug that was taken
+    while k < span.end and (doc[k].is_punct or doc[k].is_space):
+        k += 1
+    from .conditions import canonical, lexicon
+
+    heads = lexicon()[0]
+    if k >= span.end or span.end - k == 1 and not heads.get(doc[k].lower_, ("", False))[1]:
+        return None         # nothing left, or a head that is no condition alone ("T315I mutations")
+    text = doc[k:span.end].text
+    return Span(doc, k, span.end, label="CONDITION", kb_id=canonical(text), span_id=span.id_ + "+after-entity")
+
+
 def resolve(doc: Doc) -> list[Span]:
     candidates: list[Span] = []
     for key in CANDIDATE_KEYS:
@@ -324,6 +357,7 @@ def resolve(doc: Doc) -> list[Span]:
         if ent.label_ == "ORG":
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)
+    candidates = [s for s in candidates if not _substance_in_condition(s, candidates)]
     # letters-only codes ("GEO-MVA") compete for their characters only where the release uses them as a drug
     candidates = [s for s in candidates if s.id_ != "drug.code-letters"
                   or any(drug_frame_evidence(doc, a, b) for a, b in _occurrences(doc, s.text))]
@@ -336,7 +370,9 @@ def resolve(doc: Doc) -> list[Span]:
     used = [False] * len(doc)
     for s in ranked:
         if any(used[i] for i in range(s.start, s.end)):
-            continue
+            s = _condition_after(s, used)
+            if s is None:
+                continue
         chosen.append(s)
         for i in range(s.start, s.end):
             used[i] = True

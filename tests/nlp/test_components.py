@@ -108,6 +108,27 @@ def test_a_coinage_that_names_the_company_is_not_a_drug(nlp, model_label):
     assert [s.text for s in confirm_drugs(doc, [coinage])] == ["GreenVale"]
 
 
+@pytest.mark.parametrize("text, condition, substance", [
+    ("ZX-101 is being developed for children with growth hormone deficiency.", "growth hormone deficiency",
+     "growth hormone"),
+    ("The FDA granted ZX-101, an oral agonist, orphan drug status for leptin receptor deficiency obesity.",
+     "leptin receptor deficiency obesity", "leptin"),
+])
+def test_a_substance_a_condition_is_named_after_is_not_a_drug(nlp, text, condition, substance):
+    found = [(t, l) for t, l, *_ in ents(nlp, text)]
+    assert (condition, "CONDITION") in found and (substance, "DRUG") not in found
+    # the same substance given as a treatment is a drug
+    assert ("growth hormone", "DRUG") in [(t, l) for t, l, *_ in ents(nlp, "ZX-101 is given with growth hormone.")]
+
+
+def test_a_condition_keeps_the_words_another_entity_did_not_take(nlp):
+    found = [(t, l, k) for t, l, k, _ in ents(nlp, "ZX-101 was given to 40 patients with cisplatin-resistant "
+                                                    "ovarian cancer and to 12 patients with T315I mutations.")]
+    assert ("cisplatin", "DRUG", "Cisplatin") in found
+    assert ("ovarian cancer", "CONDITION", "ovarian cancer") in found
+    assert not any(l == "CONDITION" and "mutations" in t for t, l, _ in found)   # not a condition alone
+
+
 def test_brand_mark_needs_drug_use(nlp):
     found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
     assert "Veltrana" in found and "Nimbus" not in found
