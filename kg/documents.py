@@ -295,6 +295,9 @@ def _make_document(original: str, source: str, start: int, end: int) -> Document
 _SGML_LINE = re.compile(
     r"^\s*(?:</?(?:PAGE|TABLE|S|C|CAPTION|FN|DOCUMENT|TEXT|TYPE|SEQUENCE|FILENAME|DESCRIPTION|F\d+)\b[^>]*>\s*)+$", re.I)
 _SGML_INLINE = re.compile(r"</?(?:PAGE|S|C|CAPTION|FN|F\d+)>", re.I)
+# page furniture inside an unwrapped line: "... cytarabine. (more) 2 GTI-2040 targets ..." (the marker
+# and the next page's number, after a sentence's end)
+_INLINE_FURNITURE = re.compile(r"(?<=[.!?\"\u201d])\s+(?:\(more\)|-\s*more\s*-)(?:\s+\d{1,3})?(?=\s)", re.I)
 _FURNITURE = re.compile(
     r"^\s*(?:\(more\)|-\s*more\s*-|-\s*30\s*-|#\s*#\s*#|\.|-?\s*\d{1,3}\s*-?|page \d+( of \d+)?|\[\s*\d+\s*\])\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa\u25cf]|\d{1,2}[.)])\s+\S")
@@ -379,7 +382,8 @@ def _emit_line(original: str, off: int, line: str, b: TextBuilder, table: bool =
     pos = off + lead
     text = stripped
     # inline SGML tags and column gaps inside tables
-    pattern = re.compile(r"</?(?:PAGE|S|C|CAPTION|FN|F\d+)>|\s{2,}" if table else _SGML_INLINE.pattern, re.I)
+    pattern = re.compile(r"</?(?:PAGE|S|C|CAPTION|FN|F\d+)>|\s{2,}" if table
+                         else _SGML_INLINE.pattern + "|" + _INLINE_FURNITURE.pattern, re.I)
     last = 0
     for m in pattern.finditer(text):
         if m.start() > last:

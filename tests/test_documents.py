@@ -65,6 +65,19 @@ def test_page_break_inside_sentence():
     assert "at the General Hospital of Springfield." in doc.text
 
 
+def test_page_furniture_inside_an_unwrapped_line_is_removed():
+    line = ("TORONTO, CANADA, JULY 7, 2003 - Acme Biosciences Inc. today announced a Phase II trial of AB-101 "
+            "with cytarabine in acute myeloid leukemia. (more) 2 AB-101 targets the R2 component of "
+            "ribonucleotide reductase. Patients (more than 40) will be enrolled.")
+    [doc] = parse_documents("ACME ANNOUNCES PHASE II TRIAL\n\n" + line + "\n", "ex99.txt")
+    assert "leukemia. AB-101 targets the R2 component" in doc.text and "(more) 2" not in doc.text
+    assert "Patients (more than 40) will" in doc.text          # only the marker after a sentence's end
+    start = doc.text.index("AB-101 targets")
+    o_start, _ = doc.original_span(start, start + 6)
+    assert doc.original[o_start:o_start + 14] == "AB-101 targets"
+    _check_verbatim(doc)
+
+
 def test_word_final_hyphen_is_kept_at_a_wrap():
     [doc] = parse_documents(EDGAR, "ex99.txt")
     assert "non-small cell" in doc.text and "non- small" not in doc.text
