@@ -101,3 +101,18 @@ def test_report_has_every_figure(bench, tmp_path):
     assert "| baseline: bare en_core_web_sm `nlp.pipe` |" in table and "screened out by the relevance filter" in table
     # the stores were temporary
     assert not any(p.name.startswith("kg-bench-") for p in tmp_path.iterdir())
+
+
+@model
+def test_stages_times_every_stage_of_a_document(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_stages", ROOT / "bench" / "stages.py")
+    stages_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stages_module)
+    out = tmp_path / "stages.json"
+    assert stages_module.main(["--scale-dir", str(feed(tmp_path / "scale")), "--sample", "2", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["documents"] == 2 and figures["words"] > 50
+    stages = set(figures["seconds"])
+    assert {"read and clean", "relevance filter", "tokenizer", "tok2vec", "parser", "ner", "kg_drugs",
+            "kg_entities", "linking (relations.py)", "RDF graph", "store write"} <= stages
+    assert all(s >= 0 for s in figures["seconds"].values()) and figures["seconds"]["ner"] > 0
