@@ -1256,7 +1256,8 @@ class Linker:
                 # "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab"
                 for o in reversed([o for o in orgs if o.end <= d.start]):
                     between = self.text[o.end:d.start]
-                    if re.match(r"^\s*(?:\([^)]*\)\s*)?['\u2019]s?(?=\s|$)", between) and len(self.words_between(o.end, d.start)) <= 12 \
+                    if re.match(r"^\s*(?:\([^)]*\)\s*)?['\u2019]s?(?=\s|$)", between) \
+                            and sum(w[:1].isalnum() for w in self.words_between(o.end, d.start)) <= 12 \
                             and not any(x.start > o.end and x.end <= d.start for x in drugs):
                         other_owner.setdefault(d.key, (o.key, sent, "developer.possessive"))
                         break
@@ -1338,7 +1339,7 @@ class Linker:
             if not t.drugs:
                 continue
             t.partners = [p for p in t.partners if p not in t.drugs]
-            own = [d for d in t.drugs if self.drug_owner.get(d) is None]
+            own = [d for d in t.drugs if self.drug_owner.get(d) is None or self.drug_owner[d] in companies]
             if companies and own and t.id not in self.investigator_sponsored and (t.phases or t.conditions or t.sites):
                 ev = next(iter(t.evidence.values()))
                 for c in companies:

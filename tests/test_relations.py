@@ -155,6 +155,32 @@ darolutamide in men with prostate cancer."""
     assert ("developedBy", "darolutamide", "Acme Biosciences") not in f
 
 
+@pytest.mark.parametrize("owner, sentence", [
+    ("Northwind", "First approved in 2021, and now sold in 80 countries, Northwind\u2019s darolutamide was the "
+                  "fastest-growing androgen receptor blocker in the U.S."),
+    ("Northwind Pharmaceuticals", "Acme is evaluating ZX-4410 sequenced with Northwind Pharmaceuticals Inc.\u2019s "
+                                  "(NASDAQ: NWND) immune checkpoint inhibitor (CPI) darolutamide in patients with "
+                                  "advanced prostate cancer."),
+])
+def test_possessive_owner_with_a_curly_apostrophe_or_a_ticker_between(extractor, owner, sentence):
+    text = ("ACME STARTS PHASE 2 TRIAL\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) today announced "
+            "a Phase 2 trial of ZX-4410 with darolutamide in men with prostate cancer. " + sentence + "\n")
+    x = extract(extractor, text)
+    f = facts(x)
+    assert ("developedBy", "darolutamide", owner) in f
+    assert ("developedBy", "darolutamide", "Acme Biosciences") not in f
+    assert ("developedBy", "ZX-4410", "Acme Biosciences") in f
+    assert any("Acme Biosciences" in t["sponsors"] for t in trials(x))
+
+
+def test_the_issuers_possessive_keeps_it_the_sponsor_of_its_trial(extractor):
+    x = extract(extractor, "ACME STARTS PHASE 2 TRIAL\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) "
+                           "today announced that the first patient was dosed in a Phase 2 trial of Acme\u2019s "
+                           "ZX-4410 in patients with gout.\n")
+    assert ("developedBy", "ZX-4410", "Acme Biosciences") in facts(x)
+    assert trial_with(x, "gout")["sponsors"] == {"Acme Biosciences"}
+
+
 def test_boilerplate_yields_no_facts(extractor):
     text = """Acme Biosciences Inc. announced a Phase 2 trial of ZX-4410 in gout.
 

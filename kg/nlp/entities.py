@@ -351,8 +351,10 @@ def resolve(doc: Doc) -> list[Span]:
         doc.spans[MODEL_KEY] = [e for e in doc.ents if e.label_ in MODEL_KEEP]
     for ent in doc.spans[MODEL_KEY]:
         end = ent.end
-        while ent.label_ == "ORG" and end - ent.start > 1 and doc[end - 1].tag_ in ("VBD", "VBN", "VBZ"):
-            end -= 1       # a headline's verb glued to the name: "Starling Bio Cleared (by FDA ...)"
+        while ent.label_ == "ORG" and end - ent.start > 1 and (doc[end - 1].tag_ in ("VBD", "VBN", "VBZ", "POS")
+                                                                or doc[end - 1].text in ("'s", "\u2019s")):
+            end -= 1       # a headline's verb glued to the name ("Starling Bio Cleared (by FDA ...)"), or the
+            #                possessive ("Bayer's darolutamide": the name is "Bayer")
         s = Span(doc, ent.start, end, label=ent.label_, span_id="org.model" if ent.label_ == "ORG" else "ner.model")
         if ent.label_ == "ORG":
             s.kb_id_ = canonical_org(s.text)
