@@ -108,7 +108,8 @@ def cmd_ingest(args) -> int:
     from .ingest import ingest
 
     summary = ingest(args.paths, store=args.store, endpoint=args.endpoint, jobs=args.jobs,
-                     quiet=args.quiet, dask=args.dask, relevance_filter=not args.no_filter, force=args.force)
+                     quiet=args.quiet, dask=args.dask, relevance_filter=not args.no_filter, force=args.force,
+                     prune=args.prune)
     print(summary.line(), file=sys.stderr)
     return 1 if summary.failed else 0
 
@@ -221,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "also extracts documents an earlier run screened out")
     i.add_argument("--force", action="store_true",
                    help="extract again documents the store holds unchanged (after the rules or the model changed)")
+    i.add_argument("--prune", action="store_true",
+                   help="forget the documents of files under PATH that no longer exist")
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=cmd_ingest)
 

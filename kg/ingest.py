@@ -59,6 +59,7 @@ class IngestSummary:
     copies: int = 0            # of which: content already stored under another source
     unchanged: int = 0         # documents already stored with this source and content
     screened: int = 0          # of the ingested: turned away by the relevance filter (document node only)
+    pruned: int = 0            # sources forgotten because their files are gone (``prune``)
     failed: int = 0            # files or documents skipped because of an error
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -73,6 +74,8 @@ class IngestSummary:
             parts.append(f"{self.unchanged} unchanged")
         if self.failed:
             parts.append(f"{self.failed} skipped (errors)")
+        if self.pruned:
+            parts.append(f"{self.pruned} forgotten (files gone)")
         return f"{', '.join(parts)} into {self.location} in {self.seconds:.1f}s"
 
 
@@ -314,7 +317,8 @@ class _Pool:
 def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None = None,
            endpoint: str | None = None, jobs: int = 1, quiet: bool = False, dask: str | None = None, *,
            extractor=None, batch_size: int = DEFAULT_BATCH, task_size: int = TASK_SIZE,
-           relevance_filter=True, force: bool = False, on_error: Callable[[str], None] | None = None,
+           relevance_filter=True, force: bool = False, prune: bool = False,
+           on_error: Callable[[str], None] | None = None,
            on_progress: Callable[[int, int], None] | None = None) -> IngestSummary:
     """Add the files and folders ``paths`` to the store; idempotent per document.
 
@@ -326,7 +330,9 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     none, or a :class:`~kg.relevance.RelevanceFilter`) decides which
     documents need the NLP pipeline. ``force`` extracts again the documents
     the store already holds unchanged (after the rules or the model changed;
-    each content once per run). Each problem is reported as one line
+    each content once per run). ``prune`` forgets the documents stored from
+    files under ``paths`` that no longer exist (a graph left without any
+    source is dropped). Each problem is reported as one line
     through ``on_error`` (default: stderr); ``on_progress(done, total)`` is
     called as documents are done. Raises :class:`~kg.errors.StoreError` if
     the store cannot be opened or written; documents written before stay.
@@ -483,6 +489,11 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
                     submit()
                 while in_flight:
                     finish(*in_flight.popleft())
+                if prune:
+                    for source in _gone_sources(index.by_source, paths):
+                        s.remove_source(source)
+                        index._detach(source)
+                        summary.pruned += 1
             except KeyboardInterrupt:
                 # keep what is already extracted: it is written with the pending batch
                 for handle, documents in in_flight:
@@ -552,6 +563,23 @@ class _Index:
         self.sources.setdefault(iri, set()).add(source)
         self.hash[iri] = content_hash
         self.by_source[source] = (iri, content_hash)
+
+
+def _gone_sources(sources: Iterable[str], paths: Iterable[str | os.PathLike]) -> list[str]:
+    """The stored sources under ``paths`` (folders, or files named there) whose files no longer exist."""
+    roots, files = [], set()
+    for p in paths:
+        ap = os.path.abspath(p)
+        if os.path.isdir(ap):
+            roots.append(ap.rstrip(os.sep) + os.sep)
+        else:
+            files.add(ap)
+    out = []
+    for source in sources:
+        path = source.partition("#")[0]          # "file#EX-99.1": an exhibit of a submission file
+        if (path in files or path.startswith(tuple(roots))) and not os.path.exists(path):
+            out.append(source)
+    return sorted(out)
 
 
 def _progress_bar(total: int, quiet: bool, on_progress: Callable[[int, int], None] | None = None):

@@ -186,6 +186,32 @@ def test_force_extracts_unchanged_documents_again_once_each(corpus, tmp_path, ex
 
 
 @model
+def test_prune_forgets_the_documents_of_deleted_files_only(corpus, tmp_path, extractor):
+    store = tmp_path / "store"
+    (corpus / "again").mkdir()
+    shutil.copy(corpus / "acme.txt", corpus / "again" / "acme-copy.txt")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy(corpus / "borealis.txt", outside / "borealis-elsewhere.txt")
+    run([corpus, outside], store, extractor)
+    [acme] = load_documents(corpus / "acme.txt")
+    [borealis] = load_documents(corpus / "borealis.txt")
+    (corpus / "borealis.txt").unlink()
+    (corpus / "acme.txt").unlink()                  # its copy stays in again/
+    (outside / "borealis-elsewhere.txt").unlink()   # not under the folder ingested next: kept
+    assert run([corpus], store, extractor)[0].pruned == 0 and len(graphs(store)) == 2    # not asked to prune
+    spy = Spy(extractor)
+    summary, errors = run([corpus], store, spy, prune=True)
+    assert errors == [] and spy.calls == [] and summary.pruned == 2
+    assert "2 forgotten (files gone)" in summary.line()
+    with EmbeddedStore(store) as s:
+        assert {r.source for r in s.find_documents()} == {
+            str(corpus / "again" / "acme-copy.txt"), str(outside / "borealis-elsewhere.txt")}
+    assert sorted(graphs(store)) == sorted([str(document_iri(acme.id)), str(document_iri(borealis.id))])
+    assert run([corpus], store, spy, prune=True)[0].pruned == 0        # nothing more to forget
+
+
+@model
 def test_changed_file_replaces_its_graph(corpus, tmp_path, extractor):
     store = tmp_path / "store"
     run([corpus], store, extractor)
@@ -276,6 +302,13 @@ def test_cli_ingest_reports_bad_files_and_exits_1(write_files, tmp_path, extract
     (folder / "empty.txt").unlink()
     assert main(["ingest", str(folder), "--store", str(store), "-q"]) == 0
     assert capsys.readouterr().err.startswith(f"ingested 0 document(s), 1 unchanged into {store}")
+    # --force extracts the unchanged file again; --prune forgets a deleted one
+    assert main(["ingest", str(folder), "--store", str(store), "-q", "--force"]) == 0
+    assert capsys.readouterr().err.startswith(f"ingested 1 document(s) into {store}")
+    (folder / "good.txt").unlink()
+    assert main(["ingest", str(folder), "--store", str(store), "-q", "--prune"]) == 0
+    assert capsys.readouterr().err.startswith(f"ingested 0 document(s), 1 forgotten (files gone) into {store}")
+    assert graphs(store) == []
 
 
 @model
