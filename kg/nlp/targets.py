@@ -26,6 +26,7 @@ from .resources import check_choice, data_path, load_tsv
 KEY = "kg_target"
 FRAMES_KEY = "kg_target_frames"
 MAX_TOKENS = 8
+SKIP_KINDS = ("skip", "process", "between", "classifier", "stop")   # the kinds of target_skip.tsv
 GREEK = "\u03b1\u03b2\u03b3\u03b4\u03ba\u03bb\u03bc\u03c3\u03c4"
 PART_NOUNS = {"component", "subunit", "domain", "isoform", "chain"}
 GENERIC_MODIFIERS = {"key", "important", "multiple", "several", "various", "specific", "certain", "cancer", "tumor",
@@ -52,7 +53,13 @@ def lexicons():
             raise DataFileError(path, int(row["_line"]), f"confidence must be a number, got {row['confidence']!r}") from None
         cues.append(Cue(tuple(row["cue"].lower().split()), side, row["rule"], conf))
     words = {r["word"].lower(): r["kind"] for r in load_tsv(data_path("lexicons", "target_words.tsv"), ["word", "kind"])}
-    skip = {r["word"].lower(): r["kind"] for r in load_tsv(data_path("lexicons", "target_skip.tsv"), ["word", "kind"])}
+    skip_path = data_path("lexicons", "target_skip.tsv")
+    skip = {}
+    for r in load_tsv(skip_path, ["word", "kind"]):
+        if r["kind"] not in SKIP_KINDS:
+            raise DataFileError(skip_path, int(r["_line"]), f"kind must be one of {', '.join(SKIP_KINDS)}, "
+                                                            f"got {r['kind']!r}")
+        skip[r["word"].lower()] = r["kind"]
     return tuple(sorted(cues, key=lambda c: -len(c.words))), words, skip
 
 
@@ -143,9 +150,7 @@ def _np_left(doc: Doc, j: int, lo: int, skip: dict) -> tuple[int, int] | None:
             j -= 1      # "lipoprotein receptor related protein-1"
             continue
         if t.pos_ in ("PROPN", "NOUN", "NUM", "X", "SYM", "ADJ") and not t.is_stop and not t.is_space \
-                and skip.get(t.lower_) != "between" and t.lower_ not in ("proprietary", "novel", "potential",
-                                                                           "first", "class", "molecule", "small",
-                                                                           "generation", "lead", "investigational"):
+                and skip.get(t.lower_) not in ("between", "stop"):
             j -= 1
             continue
         break

@@ -129,6 +129,13 @@ def test_a_condition_keeps_the_words_another_entity_did_not_take(nlp):
     assert not any(l == "CONDITION" and "mutations" in t for t, l, _ in found)   # not a condition alone
 
 
+def test_words_describing_an_inhibitor_are_not_part_of_its_target(nlp):
+    text = ("ZX-900 enhanced the effect of ALK inhibitors by targeting SRC/YES1 kinases, beyond the reach of "
+            "standard ALK inhibitors. ZY-12 is a novel, first-in-class KDR inhibitor.")
+    targets = [t for t, l, *_ in ents(nlp, text) if l == "TARGET"]
+    assert targets.count("ALK") == 2 and "KDR" in targets and not any("standard" in t for t in targets)
+
+
 def test_brand_mark_needs_drug_use(nlp):
     found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
     assert "Veltrana" in found and "Nimbus" not in found

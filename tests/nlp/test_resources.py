@@ -66,6 +66,26 @@ def test_zone_and_context_rules_validate_their_choices(tmp_path):
         load_rules(p)
 
 
+def test_target_skip_kinds_are_checked(tmp_path, monkeypatch):
+    import shutil
+
+    from kg.nlp import targets
+    from kg.paths import data_dir
+
+    shutil.copytree(data_dir(), tmp_path / "data")
+    with open(tmp_path / "data" / "lexicons" / "target_skip.tsv", "a", encoding="utf-8") as f:
+        f.write("remarkable\tstopp\n")
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
+    targets.lexicons.cache_clear()
+    try:
+        with pytest.raises(DataFileError, match="target_skip.tsv.*kind must be one of skip, process, between, "
+                                                "classifier, stop, got 'stopp'"):
+            targets.lexicons()
+    finally:
+        monkeypatch.delenv("KG_DATA_DIR")
+        targets.lexicons.cache_clear()
+
+
 def test_the_shipped_data_files_load():
     from kg.nlp.conditions import lexicon
     from kg.nlp.drugs import code_patterns, inn_stems
