@@ -1301,7 +1301,7 @@ class Linker:
             if m.key in other_owner and other_owner[m.key][0] not in companies:
                 continue
             before = self.text[max(sent.start_char, m.start - 60):m.start].lower()
-            if re.search(r"\b(?:its|our|their)\b(?:\s+[\w-]+){0,5}[\s,]*$", before) or re.search(
+            if re.search(r"\b(?:its|our)\b(?:\s+[\w-]+){0,5}[\s,]*$", before) or re.search(
                     r"(?:company|corporation)['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$", before):
                 own.setdefault(m.key, (sent, "developer.possessive-its", 0.9))
             elif m.key in self.trial_drugs and m.key not in self.partner_only:

@@ -280,3 +280,25 @@ def test_a_drugs_appositive_target_is_not_given_to_a_substance_in_the_indication
     assert ("targets", "ZX-7737", "melanocortin-4 receptor") in found
     assert ("investigatedFor", "ZX-7737", "leptin receptor deficiency obesity") in found
     assert not any(s.lower() == "leptin" for _, s, _ in found)
+
+
+@pytest.mark.parametrize("clause", [
+    "including those who have relapsed from venetoclax-based treatment",
+    "whose disease progressed on venetoclax",
+    "who were previously treated with venetoclax",
+])
+def test_a_prior_therapy_is_neither_a_trial_drug_nor_the_issuers(extractor, clause):
+    x = extract(extractor, "ACME DOSES FIRST PATIENT\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) "
+                           "today announced that a Phase 1 trial of ZX-101 is underway in patients with relapsed "
+                           f"acute myeloid leukemia, {clause}.\n")
+    assert [t["drugs"] for t in trials(x)] == [{"ZX-101"}]
+    assert not any(s.lower() == "venetoclax" and p in ("developedBy", "investigatedFor") for p, s, _ in facts(x))
+
+
+def test_their_is_not_the_issuers_possessive(extractor):
+    x = extract(extractor, "ACME REPORTS\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) today "
+                           "announced a Phase 2 trial of ZX-101 in depression. Several celebrities have spoken "
+                           "about their success with ketamine as a depression treatment.\n")
+    f = facts(x)
+    assert ("developedBy", "ZX-101", "Acme Biosciences") in f
+    assert not any(p == "developedBy" and s.lower() == "ketamine" for p, s, _ in f)
