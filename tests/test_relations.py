@@ -13,6 +13,11 @@ def extract(extractor, text, source="release.txt"):
     return extractor.extract(document)
 
 
+def release(body: str, headline: str = "ACME NEWS") -> str:
+    """A newswire release of the invented Acme Biosciences: headline, dateline, then ``body``."""
+    return f"{headline}\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) {body}\n"
+
+
 def name(x, key):
     return x.entities[key].name if key in x.entities else key
 
@@ -163,9 +168,8 @@ darolutamide in men with prostate cancer."""
                                   "advanced prostate cancer."),
 ])
 def test_possessive_owner_with_a_curly_apostrophe_or_a_ticker_between(extractor, owner, sentence):
-    text = ("ACME STARTS PHASE 2 TRIAL\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) today announced "
-            "a Phase 2 trial of ZX-4410 with darolutamide in men with prostate cancer. " + sentence + "\n")
-    x = extract(extractor, text)
+    x = extract(extractor, release("today announced a Phase 2 trial of ZX-4410 with darolutamide in men with "
+                                   "prostate cancer. " + sentence))
     f = facts(x)
     assert ("developedBy", "darolutamide", owner) in f
     assert ("developedBy", "darolutamide", "Acme Biosciences") not in f
@@ -174,9 +178,8 @@ def test_possessive_owner_with_a_curly_apostrophe_or_a_ticker_between(extractor,
 
 
 def test_the_issuers_possessive_keeps_it_the_sponsor_of_its_trial(extractor):
-    x = extract(extractor, "ACME STARTS PHASE 2 TRIAL\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) "
-                           "today announced that the first patient was dosed in a Phase 2 trial of Acme\u2019s "
-                           "ZX-4410 in patients with gout.\n")
+    x = extract(extractor, release("today announced that the first patient was dosed in a Phase 2 trial of "
+                                   "Acme\u2019s ZX-4410 in patients with gout."))
     assert ("developedBy", "ZX-4410", "Acme Biosciences") in facts(x)
     assert trial_with(x, "gout")["sponsors"] == {"Acme Biosciences"}
 
@@ -273,9 +276,8 @@ def test_sponsor_cues(extractor, cue):
 
 
 def test_a_drugs_appositive_target_is_not_given_to_a_substance_in_the_indication(extractor):
-    x = extract(extractor, "ACME GETS ORPHAN DRUG DESIGNATION\n\nBOSTON, May 4, 2025 -- Acme Bio Inc. said the "
-                           "FDA granted orphan drug designation to ZX-7737, the company's oral melanocortin-4 "
-                           "receptor agonist, for leptin receptor deficiency obesity.\n")
+    x = extract(extractor, release("said the FDA granted orphan drug designation to ZX-7737, the company's oral "
+                                   "melanocortin-4 receptor agonist, for leptin receptor deficiency obesity."))
     found = facts(x)
     assert ("targets", "ZX-7737", "melanocortin-4 receptor") in found
     assert ("investigatedFor", "ZX-7737", "leptin receptor deficiency obesity") in found
@@ -288,17 +290,15 @@ def test_a_drugs_appositive_target_is_not_given_to_a_substance_in_the_indication
     "who were previously treated with venetoclax",
 ])
 def test_a_prior_therapy_is_neither_a_trial_drug_nor_the_issuers(extractor, clause):
-    x = extract(extractor, "ACME DOSES FIRST PATIENT\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) "
-                           "today announced that a Phase 1 trial of ZX-101 is underway in patients with relapsed "
-                           f"acute myeloid leukemia, {clause}.\n")
+    x = extract(extractor, release("today announced that a Phase 1 trial of ZX-101 is underway in patients with "
+                                   f"relapsed acute myeloid leukemia, {clause}."))
     assert [t["drugs"] for t in trials(x)] == [{"ZX-101"}]
     assert not any(s.lower() == "venetoclax" and p in ("developedBy", "investigatedFor") for p, s, _ in facts(x))
 
 
 def test_their_is_not_the_issuers_possessive(extractor):
-    x = extract(extractor, "ACME REPORTS\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) today "
-                           "announced a Phase 2 trial of ZX-101 in depression. Several celebrities have spoken "
-                           "about their success with ketamine as a depression treatment.\n")
+    x = extract(extractor, release("today announced a Phase 2 trial of ZX-101 in depression. Several celebrities "
+                                   "have spoken about their success with ketamine as a depression treatment."))
     f = facts(x)
     assert ("developedBy", "ZX-101", "Acme Biosciences") in f
     assert not any(p == "developedBy" and s.lower() == "ketamine" for p, s, _ in f)
