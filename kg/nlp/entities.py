@@ -105,10 +105,39 @@ CODE_FOLLOWERS = {"trial", "trials", "study", "studies", "program", "programme",
                   "injection", "tablets", "formulation", "group", "cohort", "administration", "combination"}
 
 
+def _described_as(doc: Doc, span: Span) -> str | None:
+    """What the description right after a code says it is: "drug", "trial", "other" or None (no description).
+
+    "LDOS007 is a new Phase Ib/Randomized Phase II, open label study": a trial; "ENVAIR4000, a
+    predictive diagnostic system": something else; "NV-387, a broad-spectrum antiviral drug": a drug.
+    The first noun of the description found in drug_nouns.tsv, the trial nouns or non_drug_nouns.tsv decides.
+    """
+    k = span.end
+    while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
+        k += 1
+    words = [t.lower_ for t in doc[k:min(span.sent.end, k + 16)]]
+    if len(words) < 3 or words[0] not in (",", "is", "was") or words[1] not in ("a", "an", "the", "our", "its"):
+        return None
+    drug, other = drug_nouns(), word_set("non_drug_nouns.tsv", "noun")
+    for w in words[2:]:
+        if w in drug:
+            return "drug"
+        if w in TRIAL_NOUNS:
+            return "trial"
+        if w in other:
+            return "other"
+        if w in (";", ".", "which", "that", "to", "for", "in", "with"):
+            break
+    return None
+
+
 def _code_use(doc: Doc, span: Span) -> str:
     """How a development code is used at one mention: "drug", "trial" or "other"."""
     if _trial_name_use(doc, span):
         return "trial"
+    described = _described_as(doc, span)
+    if described in ("trial", "other"):
+        return described
     before = [t.lower_ for t in doc[max(0, span.start - 3):span.start]]
     if before and before[-1] == "(" and any(w in TRIAL_NOUNS for w in before[:-1]):
         return "trial"     # "a new Phase 2 trial (AdPNP-203)"

@@ -136,6 +136,17 @@ def test_words_describing_an_inhibitor_are_not_part_of_its_target(nlp):
     assert targets.count("ALK") == 2 and "KDR" in targets and not any("standard" in t for t in targets)
 
 
+@pytest.mark.parametrize("text, code, label", [
+    ("QZ007 is a new Phase Ib/randomized Phase II, open label study to assess ZX-47 with pembrolizumab "
+     "in patients with lung cancer.", "QZ007", "TRIAL"),
+    ("RX-4000, a wearable cardiac monitoring device, was tested in 40 patients with heart failure.", "RX-4000", None),
+    ("NV-387, a broad-spectrum antiviral drug, is in a Phase 2 trial in patients with RSV.", "NV-387", "DRUG"),
+])
+def test_the_description_after_a_code_says_what_it_is(nlp, text, code, label):
+    labels = {t: l for t, l, *_ in ents(nlp, text)}
+    assert labels.get(code) == label
+
+
 def test_brand_mark_needs_drug_use(nlp):
     found = kb(nlp, "Veltrana(R) is an investigational drug. Nimbus(R) is our cloud platform.", "DRUG")
     assert "Veltrana" in found and "Nimbus" not in found
