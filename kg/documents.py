@@ -710,6 +710,14 @@ def _iso(y: int, m: int, d: int) -> str:
         return ""
 
 
+def _only_company_words(name: str) -> bool:
+    """A "name" made of legal forms and industry words alone ("Cosmetics Co.", "Biologics Inc."): the tail of a
+    longer name the patterns did not reach, not a company's name."""
+    words = phrase_regex("company_words.tsv", "word")
+    rest = re.sub(_LEGAL, " ", name)
+    return all(words.fullmatch(w) for w in re.findall(r"[\w&'\u2019-]+", rest)) if rest.strip(" ,.") else True
+
+
 def extract_metadata(doc: Document) -> dict:
     """Title, release date, issuing companies and tickers, read from the text."""
     text = doc.text
@@ -750,7 +758,7 @@ def extract_metadata(doc: Document) -> dict:
                 if k is None or k == 0:
                     continue
                 name = " ".join(words[max(0, k - 2):k + 1])
-            if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name):
+            if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name) or _only_company_words(name):
                 continue
             found.append((m.start(1), name))
     # a listed name inside a longer match is the better reading ("Headline Words Acme Inc.")

@@ -119,6 +119,15 @@ First exhibit: Acme Biosciences Inc. announced results of AB-101.
 """
 
 
+def test_a_name_of_industry_words_alone_is_no_company():
+    text = ("Breakthrough in Skin Care\n\nKNOXVILLE, TN, April 23, 2025 -- A study by Mr. Li's team at Bright Path "
+            "(Shanghai) Cosmetics Co., Ltd. and Biologics Inc. shows a new retinol alternative.\n")
+    [doc] = parse_documents(text, "release.md")
+    assert not {"Cosmetics Co.", "Biologics Inc."} & set(doc.meta.get("companies", []))
+    [doc] = parse_documents(text.replace("A study by", "Acme Biologics Inc. today announced a study by"), "release.md")
+    assert doc.meta["companies"][0].startswith("Acme Biologics")
+
+
 def test_submission_yields_one_document_per_ex99_exhibit():
     docs = list(parse_documents(SUBMISSION, "filing.txt"))
     assert [d.source for d in docs] == ["filing.txt#EX-99.1", "filing.txt#EX-99.2"]
