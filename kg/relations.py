@@ -520,6 +520,11 @@ class Linker:
             if m.label == "ORG" and normalize_name(m.text).strip("\"'\u201c\u201d ") in ("company", "corporation"):
                 m.key = first.key
 
+    def _unresolved_anaphor(self, m: Mention) -> bool:
+        """ "the Company's patented ..." in a release whose issuer is unknown: no organisation to credit."""
+        return m.key not in self.x.companies and \
+            normalize_name(m.text).strip("\"'\u201c\u201d ") in ("company", "corporation")
+
     def _is_ticker(self, m: Mention) -> bool:
         """ "(NASDAQ: HRBR)": a stock symbol, not an organisation in its own right."""
         return bool(re.search(r"[(;,]\s*[A-Za-z][\w ]{1,20}:\s*$", self.text[max(0, m.start - 30):m.start]))
@@ -1251,7 +1256,7 @@ class Linker:
             orgs = [m for m in ms if m.label == "ORG" and not (self.x.entities[m.key].roles &
                                                                {"agency", "regulator", "exchange", "media",
                                                                 "conference", "journal", "institution"})
-                    and not self._is_ticker(m)]
+                    and not self._is_ticker(m) and not self._unresolved_anaphor(m)]
             for d in drugs:
                 # "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab"
                 for o in reversed([o for o in orgs if o.end <= d.start]):

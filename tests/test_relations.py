@@ -302,3 +302,10 @@ def test_their_is_not_the_issuers_possessive(extractor):
     f = facts(x)
     assert ("developedBy", "ZX-101", "Acme Biosciences") in f
     assert not any(p == "developedBy" and s.lower() == "ketamine" for p, s, _ in f)
+
+
+def test_the_company_of_an_unknown_issuer_is_credited_with_nothing(extractor):
+    x = extract(extractor, "Oral Care News\n\nThe study enrolled 40 adults with gum disease. Results support the "
+                           "Company's patented iodine rinse, ZX-101, as a daily therapy for gingivitis.\n")
+    assert x.companies == []
+    assert not any(p == "developedBy" for p, _, _ in facts(x))
