@@ -42,7 +42,7 @@ from .nlp.conditions import lookup_condition
 from .nlp.context import categories
 from .nlp.drugs import drug_lexicon, normalize_code
 from .nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
-from .nlp.resources import company_words, data_path, load_tsv, word_set
+from .nlp.resources import company_words, data_path, doc_text, load_tsv, word_set
 from .nlp.sections import ZONES_KEY
 from .nlp.targets import FRAMES_KEY
 from .records import Assertion, Entity, Evidence, Extraction, Trial, entity_key, normalize_name
@@ -229,7 +229,7 @@ class Linker:
 
     def __init__(self, doc: Doc, document: Document):
         self.doc = doc
-        self.text = doc.text            # Doc.text joins every token on each call: read it once
+        self.text = doc_text(doc)       # Doc.text joins every token on each call: read it once
         self._usable: dict[int, bool] = {}   # sentence start -> usable(sentence), asked by every pass
         self.document = document
         self.cues = cue_lexicon()

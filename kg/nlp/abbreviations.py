@@ -15,6 +15,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .resources import doc_text
+
 KEY = "kg_abbreviations"
 _SHORT = re.compile(r"\(\s*[\"\u201c\u2018']?([A-Za-z][\w\-+/&.]{0,9}?)[\"\u201d\u2019']?\s*\)")
 
@@ -107,5 +109,5 @@ def reverse_abbreviations(text: str) -> list[tuple[int, int, int, int]]:
 
 @Language.component("kg_abbreviations")
 def abbreviation_component(doc: Doc) -> Doc:
-    doc.user_data[KEY] = sorted(set(abbreviations(doc.text)) | set(reverse_abbreviations(doc.text)))
+    doc.user_data[KEY] = sorted(set(abbreviations(doc_text(doc))) | set(reverse_abbreviations(doc_text(doc))))
     return doc

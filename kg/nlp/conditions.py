@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataFileError
 from .abbreviations import KEY as ABBR_KEY
-from .resources import data_path, load_tsv
+from .resources import data_path, doc_text, load_tsv
 
 KEY = "kg_condition"
 MAX_TOKENS = 9
@@ -183,8 +183,8 @@ def find_conditions(doc: Doc) -> list[Span]:
     defined = {}
     spans: list[Span] = []
     for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, []):
-        long_form = doc.text[l_start:l_end]
-        defined[doc.text[s_start:s_end]] = long_form
+        long_form = doc_text(doc)[l_start:l_end]
+        defined[doc_text(doc)[s_start:s_end]] = long_form
         if _looks_like_condition(long_form, heads):
             # "chemotherapy-induced pain and peripheral neuropathy (CIPPN)": the long form is one condition
             span = doc.char_span(l_start, l_end, label="CONDITION", alignment_mode="expand")

@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..errors import DataFileError
-from .resources import data_path, load_jsonl
+from .resources import data_path, doc_text, load_jsonl
 
 KEY = "kg_context"
 CATEGORIES = {"NEGATED", "HYPOTHETICAL", "PLANNED", "ONGOING", "COMPLETED", "TERMINATED", "PRECLINICAL"}
@@ -82,7 +82,7 @@ def categories(doc: Doc, start: int, end: int) -> dict[str, str]:
     for cs, ce, cat, rule, direction in cues:
         if cs < sent.start_char or ce > sent.end_char:
             continue
-        lo, hi = clause_bounds(doc.text, sent.start_char, sent.end_char, cs)
+        lo, hi = clause_bounds(doc_text(doc), sent.start_char, sent.end_char, cs)
         if not (lo <= start and end <= hi):
             continue
         if direction == "forward" and start < ce:
@@ -106,5 +106,5 @@ class ContextMarker:
 
     def __call__(self, doc: Doc) -> Doc:
         sents = [(s.start_char, s.end_char) for s in doc.sents]
-        doc.user_data[KEY] = find_cues(doc.text, sents, self.rules)
+        doc.user_data[KEY] = find_cues(doc_text(doc), sents, self.rules)
         return doc

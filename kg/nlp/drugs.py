@@ -27,11 +27,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..errors import DataFileError
-from .resources import data_path, load_entity_patterns, load_tsv, word_set
+from .resources import data_path, doc_text, load_entity_patterns, load_tsv, word_set
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +138,15 @@ def inn_stems() -> tuple[InnStem, ...]:
     return tuple(sorted(out, key=lambda s: -len(s.suffix)))
 
 
+@functools.lru_cache(maxsize=1)
+def _stem_suffixes() -> tuple[str, ...]:
+    return tuple(s.suffix for s in inn_stems())
+
+
+@functools.lru_cache(maxsize=65536)
 def has_inn_stem(word: str) -> bool:
     w = word.lower()
-    if not w.isalpha():
+    if not w.isalpha() or not w.endswith(_stem_suffixes()):
         return False
     return any(w.endswith(s.suffix) and len(w) >= s.min_length and w not in s.exceptions for s in inn_stems())
 
@@ -184,14 +191,15 @@ def find_candidates(doc: Doc) -> list[Span]:
     n = len(doc)
     # dictionary names, longest first at each position; a span's text is sliced from the
     # document's text (what ``span.text`` gives, without making a Span per try)
-    text = doc.text
-    starts = [t.idx for t in doc]
-    ends = [t.idx + len(t.text) for t in doc]
-    no_end = [t.is_space or t.is_punct for t in doc]
+    text = doc_text(doc)
+    # token offsets and kinds in one pass over spaCy's arrays (iterating Token objects costs more than the lookups)
+    rows = doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT]).tolist() if n else []
+    starts = [r[0] for r in rows]
+    ends = [r[0] + r[1] for r in rows]
+    no_end = [bool(r[2] or r[3]) for r in rows]
     i = 0
     while i < n:
-        tok = doc[i]
-        if tok.is_space or tok.is_punct and tok.text not in "(":
+        if rows[i][2] or rows[i][3] and text[starts[i]:ends[i]] != "(":
             i += 1
             continue
         hit = None

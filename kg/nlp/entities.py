@@ -28,7 +28,7 @@ from spacy.util import filter_spans
 
 from .abbreviations import KEY as ABBR_KEY
 from .organizations import canonical_org
-from .resources import company_words, word_set
+from .resources import company_words, doc_text, word_set
 
 MODEL_KEY = "kg_model_ents"
 CANDIDATE_KEYS = ("kg_phase", "kg_drug", "kg_condition", "kg_org", "kg_target")
@@ -220,7 +220,7 @@ def clinical_context(doc: Doc, span: Span, medical: set[int]) -> bool:
 
 
 def _occurrences(doc: Doc, word: str):
-    for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", doc.text):
+    for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", doc_text(doc)):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is not None:
             yield span.start, span.end
@@ -233,7 +233,7 @@ def trial_names(doc: Doc) -> list[Span]:
     """Named trials: a capitalised name right before "trial"/"study" ("the ORCHID-7 study",
     "RIVERSTONE, a randomized Phase 3 trial")."""
     out = []
-    text = doc.text                     # Doc.text joins every token on each call: read it once
+    text = doc_text(doc)                     # Doc.text joins every token on each call: read it once
     for m in TRIAL_NAME.finditer(text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is None or len(m.group(0)) < 4 or not any(c.isalpha() for c in m.group(0)) \
@@ -308,7 +308,7 @@ def propagate_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
         long_ent = _best_overlap(spans, l_start, l_end)
         if long_ent is None:
             continue
-        short = doc.text[s_start:s_end]
+        short = doc_text(doc)[s_start:s_end]
         for a, b in _occurrences(doc, short):
             extra.append(Span(doc, a, b, label=long_ent.label_, kb_id=long_ent.kb_id_ or long_ent.text,
                               span_id=(long_ent.id_ or "entity") + "+abbreviation"))
@@ -328,7 +328,7 @@ def _best_overlap(spans: list[Span], start: int, end: int) -> Span | None:
             continue
         # "selegiline transdermal system (STS)": a drug followed only by dosage-form words
         if s.label_ == "DRUG" and s.start_char == start and s.end_char < end:
-            rest = s.doc.text[s.end_char:end].lower().split()
+            rest = doc_text(s.doc)[s.end_char:end].lower().split()
             if rest and all(w in forms for w in rest):
                 return s
         ov = min(end, s.end_char) - max(start, s.start_char)

@@ -145,6 +145,18 @@ def check_choice(path: Path, row: dict, key: str, allowed: set[str]) -> str:
     return value
 
 
+TEXT_KEY = "kg_text"
+
+
+def doc_text(doc) -> str:
+    """``doc.text``, joined once per document: spaCy joins every token again on each read, and a Doc's
+    text never changes (retokenising merges tokens, not characters)."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
+
+
 @functools.lru_cache(maxsize=None)
 def word_set(name: str, column: str) -> frozenset[str]:
     """One column of a lexicon as a set (cached; the files do not change at run time)."""

@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..errors import DataFileError
-from .resources import data_path, load_jsonl
+from .resources import data_path, doc_text, load_jsonl
 
 ZONES_KEY = "kg_zones"
 ZONE_KINDS = {"header", "inline", "paragraph", "rest", "match"}
@@ -143,7 +143,7 @@ class SectionZoner:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for s, e, zone, rule in find_zones(doc.text, self.rules):
+        for s, e, zone, rule in find_zones(doc_text(doc), self.rules):
             span = doc.char_span(s, e, label=zone, alignment_mode="expand")
             if span is not None:
                 span.id_ = rule
