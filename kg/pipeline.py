@@ -78,11 +78,6 @@ class Extractor:
         (long ones in pieces, :mod:`kg.nlp.pieces`)."""
         from .nlp.pieces import pipe
         from .relations import link
-        if self.relevance is None:
-            stream = ((d.text, d) for d in documents)
-            for doc, document in pipe(self.nlp, stream, batch_size=self.batch_size):
-                yield Result(document, link(doc, document))
-            return
         # screened documents wait for the relevant ones before them, so the order is kept
         waiting: list[Document] = []
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataFileError
@@ -101,19 +101,14 @@ class _Lexicons:
     drug_phrases: frozenset[str]                   # dictionary names of several words
     phrase_starts: frozenset[str]                  # their first words
     phrase_pairs: frozenset[str]                   # their first two words
-    inn_suffixes: tuple[tuple[str, int, frozenset[str]], ...]
     condition_words: frozenset[str]
     condition_abbreviations: frozenset[str]
-    suffix_tuple: tuple[str, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.suffix_tuple = tuple(s for s, _, _ in self.inn_suffixes)
 
 
 @functools.lru_cache(maxsize=1)
 def _lexicons() -> _Lexicons:
     from .nlp.conditions import lexicon as condition_lexicon
-    from .nlp.drugs import drug_lexicon, inn_stems
+    from .nlp.drugs import drug_lexicon
 
     words, phrases = set(), set()
     for variant in drug_lexicon().variants:
@@ -125,7 +120,6 @@ def _lexicons() -> _Lexicons:
     heads, _, abbreviations = condition_lexicon()
     return _Lexicons(frozenset(words), frozenset(phrases), frozenset(p.split()[0] for p in phrases),
                      frozenset(" ".join(p.split()[:2]) for p in phrases),
-                     tuple((s.suffix, s.min_length, s.exceptions) for s in inn_stems()),
                      frozenset(h for h in heads if " " not in h), frozenset(abbreviations))
 
 
@@ -169,6 +163,8 @@ class RelevanceFilter:
     # -- cues from the recognisers' lexicons -----------------------------------
 
     def _drug_cue(self, text: str, seq: list[str]) -> str | None:
+        from .nlp.drugs import has_inn_stem
+
         lex = self.lex
         words = set(seq)
         if not words.isdisjoint(lex.drug_words):
@@ -182,10 +178,8 @@ class RelevanceFilter:
                 if seq[i] in starts and f"{seq[i]} {seq[i + 1]}" in pairs \
                         and any(" ".join(seq[i:i + n]) in phrases for n in (2, 3, 4)):
                     return "drug:dictionary"
-        for w in words:
-            if w.endswith(lex.suffix_tuple) and w.isalpha():
-                if any(w.endswith(s) and len(w) >= n and w not in exc for s, n, exc in lex.inn_suffixes):
-                    return "drug:inn-stem"
+        if any(has_inn_stem(w) for w in words):
+            return "drug:inn-stem"
         return None
 
     def _has_condition_word(self, text: str, seq: list[str]) -> bool:

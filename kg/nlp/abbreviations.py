@@ -109,5 +109,6 @@ def reverse_abbreviations(text: str) -> list[tuple[int, int, int, int]]:
 
 @Language.component("kg_abbreviations")
 def abbreviation_component(doc: Doc) -> Doc:
-    doc.user_data[KEY] = sorted(set(abbreviations(doc_text(doc))) | set(reverse_abbreviations(doc_text(doc))))
+    text = doc_text(doc)
+    doc.user_data[KEY] = sorted(set(abbreviations(text)) | set(reverse_abbreviations(text)))
     return doc

@@ -182,9 +182,10 @@ def find_conditions(doc: Doc) -> list[Span]:
     heads, mods, abbr_lex = lexicon()
     defined = {}
     spans: list[Span] = []
+    text = doc_text(doc)
     for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, []):
-        long_form = doc_text(doc)[l_start:l_end]
-        defined[doc_text(doc)[s_start:s_end]] = long_form
+        long_form = text[l_start:l_end]
+        defined[text[s_start:s_end]] = long_form
         if _looks_like_condition(long_form, heads):
             # "chemotherapy-induced pain and peripheral neuropathy (CIPPN)": the long form is one condition
             span = doc.char_span(l_start, l_end, label="CONDITION", alignment_mode="expand")

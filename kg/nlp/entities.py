@@ -105,6 +105,13 @@ CODE_FOLLOWERS = {"trial", "trials", "study", "studies", "program", "programme",
                   "injection", "tablets", "formulation", "group", "cohort", "administration", "combination"}
 
 
+def _past_marks(doc: Doc, k: int) -> int:
+    """The first token at or after ``k`` that is not a trademark sign ("(R)", "\u2122") right after a name."""
+    while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
+        k += 1
+    return k
+
+
 def _described_as(doc: Doc, span: Span) -> str | None:
     """What the description right after a code says it is: "drug", "trial", "other" or None (no description).
 
@@ -112,9 +119,7 @@ def _described_as(doc: Doc, span: Span) -> str | None:
     predictive diagnostic system": something else; "NV-387, a broad-spectrum antiviral drug": a drug.
     The first noun of the description found in drug_nouns.tsv, the trial nouns or non_drug_nouns.tsv decides.
     """
-    k = span.end
-    while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
-        k += 1
+    k = _past_marks(doc, span.end)
     words = [t.lower_ for t in doc[k:min(span.sent.end, k + 16)]]
     if len(words) < 3 or words[0] not in (",", "is", "was") or words[1] not in ("a", "an", "the", "our", "its"):
         return None
@@ -141,9 +146,7 @@ def _code_use(doc: Doc, span: Span) -> str:
     before = [t.lower_ for t in doc[max(0, span.start - 3):span.start]]
     if before and before[-1] == "(" and any(w in TRIAL_NOUNS for w in before[:-1]):
         return "trial"     # "a new Phase 2 trial (AdPNP-203)"
-    k = span.end
-    while k < len(doc) and doc[k].text in ("(R)", "(TM)", "\u00ae", "\u2122"):
-        k += 1
+    k = _past_marks(doc, span.end)
     # a two-digit code followed by a noun names a protein or the like ("TDP-43 proteinopathy")
     if len(re.sub(r"\D", "", span.text)) <= 2 and k < len(doc) and doc[k].pos_ == "NOUN" and doc[k].is_lower \
             and doc[k].lower_ not in CODE_FOLLOWERS:

@@ -54,12 +54,8 @@ def lexicons():
         cues.append(Cue(tuple(row["cue"].lower().split()), side, row["rule"], conf))
     words = {r["word"].lower(): r["kind"] for r in load_tsv(data_path("lexicons", "target_words.tsv"), ["word", "kind"])}
     skip_path = data_path("lexicons", "target_skip.tsv")
-    skip = {}
-    for r in load_tsv(skip_path, ["word", "kind"]):
-        if r["kind"] not in SKIP_KINDS:
-            raise DataFileError(skip_path, int(r["_line"]), f"kind must be one of {', '.join(SKIP_KINDS)}, "
-                                                            f"got {r['kind']!r}")
-        skip[r["word"].lower()] = r["kind"]
+    skip = {r["word"].lower(): check_choice(skip_path, r, "kind", set(SKIP_KINDS))
+            for r in load_tsv(skip_path, ["word", "kind"])}
     return tuple(sorted(cues, key=lambda c: -len(c.words))), words, skip
 
 

@@ -78,8 +78,8 @@ def test_target_skip_kinds_are_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
     targets.lexicons.cache_clear()
     try:
-        with pytest.raises(DataFileError, match="target_skip.tsv.*kind must be one of skip, process, between, "
-                                                "classifier, stop, got 'stopp'"):
+        with pytest.raises(DataFileError, match=r"target_skip.tsv:\d+: kind 'stopp' is not valid "
+                                                r"\(allowed: between, classifier, process, skip, stop\)"):
             targets.lexicons()
     finally:
         monkeypatch.delenv("KG_DATA_DIR")
