@@ -22,3 +22,8 @@ def ontology_dir() -> Path:
 
 def queries_dir() -> Path:
     return ontology_dir() / "queries"
+
+
+def models_dir() -> Path:
+    """Trained components (``make train``): shipped inside the package, never downloaded."""
+    return Path(os.environ.get("KG_MODELS_DIR") or Path(__file__).resolve().parent / "models")

@@ -54,13 +54,14 @@ class Extractor:
     (the default) extracts every document.
     """
 
-    def __init__(self, nlp=None, batch_size: int = 16, relevance=None):
+    def __init__(self, nlp=None, batch_size: int = 16, relevance=None, scorer="default"):
         if nlp is None:
             from .nlp import build_nlp
             nlp = build_nlp()
         self.nlp = nlp
         self.batch_size = batch_size
         self.relevance = relevance
+        self.scorer = scorer        # the learned fact scorer (kg.relations.scoring); None: the rules alone
 
     def wanted(self, document: Document) -> bool:
         """Does the document need the pipeline (no filter, or the filter finds it relevant)?"""
@@ -71,7 +72,7 @@ class Extractor:
         from .relations import link
         if not self.wanted(document):
             return screened_extraction(document)
-        return link(process(self.nlp, document.text), document)
+        return link(process(self.nlp, document.text), document, self.scorer)
 
     def extract_documents(self, documents: Iterable[Document]) -> Iterator[Result]:
         """Results in the order of ``documents``; the relevant ones go through ``nlp.pipe`` in batches
@@ -92,7 +93,7 @@ class Extractor:
         for doc, (document, before) in pipe(self.nlp, relevant_stream(), batch_size=self.batch_size):
             for d in before:
                 yield Result(d, screened_extraction(d))
-            yield Result(document, link(doc, document))
+            yield Result(document, link(doc, document, self.scorer))
         for d in waiting:
             yield Result(d, screened_extraction(d))
 

@@ -36,6 +36,7 @@ class NLPConfig:
     model: str | None = None            # a package name or path; default: the first of MODEL_PACKAGES installed
     disable: tuple[str, ...] = ("lemmatizer",)
     fast_attribute_ruler: bool = True   # same matches, found faster (kg/nlp/attribute_ruler.py)
+    trained_ner: bool = True            # the project's NER (kg/models/ner, kg.learn.ner) replaces the model's
 
 
 def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
@@ -52,6 +53,27 @@ def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
         "(or an official en_core_web_sm 3.8)")
 
 
+def trained_ner_path():
+    from ..paths import models_dir
+    return models_dir() / "ner"
+
+
+def use_trained_ner(nlp) -> bool:
+    """Put the project's retrained NER (the model's own labels plus DRUG, CONDITION, TARGET) in place of
+    the model's ``ner``; without a trained model (before ``make train``) the model's NER stays."""
+    import spacy
+
+    path = trained_ner_path()
+    if not (path / "config.cfg").is_file() or "ner" not in nlp.pipe_names:
+        log.info("no trained NER at %s: using the model's own", path)
+        return False
+    source = spacy.load(path)
+    index = nlp.pipe_names.index("ner")
+    nlp.remove_pipe("ner")
+    nlp.add_pipe("ner", source=source, before=nlp.pipe_names[index] if index < len(nlp.pipe_names) else None)
+    return True
+
+
 def build_nlp(config: NLPConfig | None = None):
     """The project's pipeline: statistical model plus the project's components."""
     config = config or NLPConfig()
@@ -59,6 +81,8 @@ def build_nlp(config: NLPConfig | None = None):
     if config.fast_attribute_ruler:
         from .attribute_ruler import accelerate
         accelerate(nlp)
+    if config.trained_ner:
+        use_trained_ner(nlp)
     # register the factories
     for mod in ("sections", "abbreviations", "drugs", "conditions", "organizations", "targets",
                 "entities", "context"):

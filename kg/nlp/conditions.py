@@ -25,29 +25,23 @@ from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataFileError
 from .abbreviations import KEY as ABBR_KEY
-from .resources import data_path, doc_text, load_tsv
+from .resources import check_choice, data_path, doc_text, load_tsv
 
 KEY = "kg_condition"
 MAX_TOKENS = 9
 FIXED_COORDINATIONS = {("head", "neck"), ("oral", "pharyngeal")}
-# a head noun followed by a noun modifies it ("tumor growth", "cancer center") unless the noun is one of these
-MENTION_FOLLOWERS = {
-    "patients", "patient", "population", "populations", "indication", "indications", "trial", "trials",
-    "study", "studies", "program", "programs", "programme", "setting", "settings", "subjects", "cohort",
-    "cohorts", "vaccine", "vaccines", "booster", "boosters", "market", "space",
-}
-NOT_A_MENTION_AFTER = {
-    "growth", "cell", "cells", "shrinkage", "shrinkages", "response", "responses", "assessment",
-    "microenvironment", "types", "type", "antigens", "antigen", "regression", "models", "model",
-    "tissue", "tissues", "burden", "volume", "size", "samples", "sample", "biology", "research",
-    "center", "centre", "centers", "centres", "institute", "hospital", "program", "programs",
-    "therapy", "therapies", "therapeutics", "treatment", "treatments", "drug", "drugs", "care",
-    "death", "deaths", "space", "market", "markets", "vaccine", "vaccines", "immunotherapy",
-    "immunotherapies", "medicine", "medicines", "agent", "agents", "targets", "target", "mortality",
-    "foundation", "society", "association", "alliance", "network", "group", "unit", "clinic",
-    "specialists", "doctors", "experts", "organization", "awareness", "screening", "diagnosis",
-    "progression", "pathogenesis", "lesions", "lesion", "killing", "statistics", "cure",
-}
+
+
+@functools.lru_cache(maxsize=1)
+def followers() -> tuple[frozenset[str], frozenset[str]]:
+    """Nouns after a condition head that keep it a mention ("cancer patients") and those that make it
+    a modifier ("tumor growth", "ALS Association"): ``condition_followers.tsv``."""
+    path = data_path("lexicons", "condition_followers.tsv")
+    rows = load_tsv(path, ["word", "kind"])
+    for r in rows:
+        check_choice(path, r, "kind", {"mention", "not-mention"})
+    return (frozenset(r["word"] for r in rows if r["kind"] == "mention"),
+            frozenset(r["word"] for r in rows if r["kind"] == "not-mention"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,6 +109,12 @@ def _extend_left(doc: Doc, head_start: int, lo: int, mods: dict) -> int:
     # never start on a hyphen, apostrophe or qualifier-less connector
     while j < head_start and (doc[j].is_punct or doc[j].lower_ in ("and", "or", "to")):
         j += 1
+    # nor inside a compound whose first part was not taken ("HR-deficient ovarian cancer" loses
+    # "deficient" with "HR": the condition is "ovarian cancer")
+    while j < head_start and j > 0 and doc[j - 1].text == "-" and not doc[j - 1].whitespace_:
+        j += 1
+        while j < head_start and doc[j].text == "-" and not doc[j - 1].whitespace_:
+            j += 2
     return j
 
 
@@ -124,7 +124,7 @@ def _right_extension(doc: Doc, end: int, hi: int) -> int:
         k = end + 1
         if doc[k].lower_ == "the":
             k += 1
-        if k < hi and doc[k].pos_ == "NOUN" and not doc[k].is_stop and doc[k].lower_ not in NOT_A_MENTION_AFTER \
+        if k < hi and doc[k].pos_ == "NOUN" and not doc[k].is_stop and doc[k].lower_ not in followers()[1] \
                 and (k + 1 >= hi or doc[k + 1].pos_ not in ("NOUN", "PROPN")):
             return k + 1
     return end
@@ -221,8 +221,9 @@ def find_conditions(doc: Doc) -> list[Span]:
                 continue
             end = i + head_len
             nxt = doc[end] if end < hi else None
-            if nxt is not None and nxt.lower_ not in MENTION_FOLLOWERS and (
-                    nxt.lower_ in NOT_A_MENTION_AFTER
+            mention_followers, not_mention = followers()
+            if nxt is not None and nxt.lower_ not in mention_followers and (
+                    nxt.lower_ in not_mention
                     or (nxt.pos_ in ("NOUN", "PROPN") and not nxt.is_punct and nxt.text[:1] != "(")
                     or (nxt.pos_ == "VERB" and nxt.lower_.endswith("ing"))
                     or (is_abbr and nxt.text[:1].isupper() and nxt.is_alpha)):
@@ -260,7 +261,15 @@ def find_conditions(doc: Doc) -> list[Span]:
 
 
 def _looks_like_condition(long_form: str, heads: dict) -> bool:
-    return any(w.lower().strip(",.") in heads for w in long_form.split())
+    """Does a defined long form name a condition: it ends on a condition head ("... lung cancer"), or
+    a head is followed by "of" ("cancer of the pancreas")? Not the name of an event or organisation
+    built on one ("T-Cell Lymphoma Forum", "ALS Association")."""
+    words = [w.lower().strip(",.") for w in long_form.split()]
+    if not words:
+        return False
+    if words[-1] in heads:
+        return True
+    return any(w in heads and nxt == "of" for w, nxt in zip(words, words[1:]))
 
 
 def _ellipsis(doc: Doc, start: int, head: int, head_len: int, lo: int, mods: dict) -> list[Span]:

@@ -31,6 +31,8 @@ from .organizations import canonical_org
 from .resources import company_words, doc_text, word_set
 
 MODEL_KEY = "kg_model_ents"
+NER_KEY = "kg_ner_ents"           # the trained NER's drugs, conditions and targets (kg.learn.ner), kept aside
+NER_LABELS = {"DRUG": "ner.drug", "CONDITION": "ner.condition", "TARGET": "ner.target"}
 CANDIDATE_KEYS = ("kg_phase", "kg_drug", "kg_condition", "kg_org", "kg_target")
 TRIAL_NOUNS = {"trial", "trials", "study", "studies"}
 # after a development code these words show it names something other than a drug ("A2780 ovarian carcinoma")
@@ -60,6 +62,8 @@ def priority(span: Span) -> int:
         return 76 if rule in ("drug.lexicon", "drug.code-name", "drug.code-name-compound") else 74
     if span.label_ == "CONDITION":
         return 70
+    if rule.startswith("ner."):
+        return 50      # the trained NER: below every rule, above the statistical model's other guesses
     return 40   # the statistical NER
 
 
@@ -374,6 +378,26 @@ def _condition_after(span: Span, used: list[bool]) -> Span | None:
     return Span(doc, k, span.end, label="CONDITION", kb_id=canonical(text), span_id=span.id_ + "+after-entity")
 
 
+def ner_candidates(doc: Doc) -> list[Span]:
+    """The trained NER's drugs, conditions and targets (rule ``ner.<label>``). A condition that is part of
+    the name of something else ("T-Cell Lymphoma Forum", "ALS Association": the next word, or its own
+    last word, is in condition_followers.tsv as not-mention) is none."""
+    from .conditions import canonical, followers
+
+    not_mention = followers()[1]
+    out = []
+    for ent in doc.spans.get(NER_KEY, []):
+        if ent.label_ == "CONDITION":
+            nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+            if ent[-1].lower_ in not_mention or nxt in not_mention:
+                continue
+            name = canonical(ent.text)
+        else:
+            name = ent.text
+        out.append(Span(doc, ent.start, ent.end, label=ent.label_, kb_id=name, span_id=NER_LABELS[ent.label_]))
+    return out
+
+
 def resolve(doc: Doc) -> list[Span]:
     candidates: list[Span] = []
     for key in CANDIDATE_KEYS:
@@ -381,6 +405,8 @@ def resolve(doc: Doc) -> list[Span]:
     if MODEL_KEY not in doc.spans:
         # the statistical NER's entities, kept aside on the first run so a second run sees the same input
         doc.spans[MODEL_KEY] = [e for e in doc.ents if e.label_ in MODEL_KEEP]
+        doc.spans[NER_KEY] = [e for e in doc.ents if e.label_ in NER_LABELS]
+    candidates.extend(ner_candidates(doc))
     for ent in doc.spans[MODEL_KEY]:
         end = ent.end
         while ent.label_ == "ORG" and end - ent.start > 1 and (doc[end - 1].tag_ in ("VBD", "VBN", "VBZ", "POS")

@@ -36,16 +36,16 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from .documents import Document
-from .errors import DataFileError
-from .nlp.conditions import lookup_condition
-from .nlp.context import categories
-from .nlp.drugs import drug_lexicon, normalize_code
-from .nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
-from .nlp.resources import company_words, data_path, doc_text, load_tsv, word_set
-from .nlp.sections import ZONES_KEY
-from .nlp.targets import FRAMES_KEY
-from .records import Assertion, Entity, Evidence, Extraction, Trial, entity_key, normalize_name
+from ..documents import Document
+from ..errors import DataFileError
+from ..nlp.conditions import lookup_condition
+from ..nlp.context import categories
+from ..nlp.drugs import drug_lexicon, normalize_code
+from ..nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
+from ..nlp.resources import company_words, data_path, doc_text, load_tsv, word_set
+from ..nlp.sections import ZONES_KEY
+from ..nlp.targets import FRAMES_KEY
+from ..records import Assertion, Entity, Evidence, Extraction, Trial, entity_key, normalize_name
 
 LABEL_TYPES = {"DRUG": "Drug", "TARGET": "Target", "CONDITION": "Condition", "ORG": "Organization"}
 MARKER_LABELS = {"PHASE", "TRIAL"}
@@ -1370,6 +1370,7 @@ class Linker:
         self.indication_facts()
         self.developer_facts()
         self.trial_facts()
+        self.all_entities = dict(self.x.entities)     # the scorer's pair candidates may use any of them
         self._prune_entities()
         return self.x
 
@@ -1398,7 +1399,3 @@ def _id_iri(scheme: str, ident: str) -> str:
         return f"https://medlineplus.gov/druginfo/meds/{ident}.html"
     return ident
 
-
-def link(doc: Doc, document: Document) -> Extraction:
-    """All facts of one document (pure: no I/O)."""
-    return Linker(doc, document).run()

