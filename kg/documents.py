@@ -14,6 +14,7 @@ character (not byte) offsets, line endings as stored.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import html
 import logging
@@ -133,6 +134,33 @@ class TextBuilder:
                 self._parts[-1] = last[: len(last) - cut]
             text = "".join(self._parts)
         return text, OffsetMap(tuple(self._clean), tuple(self._ostart), tuple(self._oend), tuple(self._verb))
+
+
+@functools.lru_cache(maxsize=1)
+def _run_on_regex() -> re.Pattern:
+    """Where a heading or sentence was glued to the next one ("Clinical Trial For OT-101Phase 2 studies",
+    "...patientsThe company"): the sentence starters of ``run_on_words.tsv`` right after a lower-case word
+    (or, for the kind ``any``, a digit or a bracket), followed by a space."""
+    from .nlp.resources import check_choice, data_path, load_tsv
+
+    path = data_path("lexicons", "run_on_words.tsv")
+    rows = load_tsv(path, ["word", "after"])
+    for r in rows:
+        check_choice(path, r, "after", {"word", "any"})
+    cap = lambda r: re.escape(r["word"][:1].upper() + r["word"][1:])     # noqa: E731
+    words = "|".join(cap(r) for r in rows)
+    anywhere = "|".join(cap(r) for r in rows if r["after"] == "any")
+    return re.compile(rf"(?:(?<=[a-z]{{2}})(?:{words})|(?<=[0-9)\]])(?:{anywhere}))(?=\s|$)")
+
+
+def keep_text(b: "TextBuilder", text: str, orig_start: int) -> None:
+    """``b.keep(text, orig_start)``, with a paragraph break where the text runs one sentence into the next."""
+    last = 0
+    for m in _run_on_regex().finditer(text):
+        b.keep(text[last:m.start()], orig_start + last)
+        b.put(PARA, orig_start + m.start(), orig_start + m.start())
+        last = m.start()
+    b.keep(text[last:], orig_start + last)
 
 
 # ---------------------------------------------------------------------------
@@ -387,12 +415,12 @@ def _emit_line(original: str, off: int, line: str, b: TextBuilder, table: bool =
     last = 0
     for m in pattern.finditer(text):
         if m.start() > last:
-            b.keep(text[last:m.start()], pos + last)
+            keep_text(b, text[last:m.start()], pos + last)
         if table and m.group(0).isspace() and m.start() > 0 and m.end() < len(text):
             b.put(" | ", pos + m.start(), pos + m.end())
         last = m.end()
     if last < len(text):
-        b.keep(text[last:], pos + last)
+        keep_text(b, text[last:], pos + last)
 
 
 # ---------------------------------------------------------------------------
@@ -437,12 +465,12 @@ def clean_markdown(original: str, start: int, end: int, b: TextBuilder) -> None:
         last = 0
         for m in _MD_INLINE.finditer(seg):
             if m.start() > last:
-                b.keep(seg[last:m.start()], pos + last)
+                keep_text(b, seg[last:m.start()], pos + last)
             if m.group(1) is not None:
                 b.keep(m.group(1), pos + m.start(1))
             last = m.end()
         if last < len(seg):
-            b.keep(seg[last:], pos + last)
+            keep_text(b, seg[last:], pos + last)
         last_end = off + len(line.rstrip())
         open_para = True
         if heading:
@@ -600,7 +628,7 @@ def clean_html(original: str, start: int, end: int, b: TextBuilder) -> str | Non
             if pending_space:
                 b.put(" ", *pending_space)
                 pending_space = None
-            b.keep(m.group(0), s + m.start())
+            keep_text(b, m.group(0), s + m.start())
     return re.sub(r"\s+", " ", parser.title).strip() or None
 
 

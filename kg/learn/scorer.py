@@ -77,13 +77,12 @@ def _init() -> None:
 def _rows_of(item: Item) -> tuple[str, list[Row], set]:
     from ..documents import load_documents
     from ..nlp.pieces import process
-    from ..relations import Linker
+    from ..relations import linked
     from ..relations.scoring import candidates_with_features
     from .gold import GoldDoc
 
     document = list(load_documents(item.raw))[0]
-    linker = Linker(process(_nlp, document.text), document)
-    linker.run()
+    linker = linked(process(_nlp, document.text), document)
     cands, feats = candidates_with_features(linker)
     gold = GoldDoc.from_json(item.read_gold())
     names = {k: {e.name} | set(e.aliases) for k, e in linker.all_entities.items()}
@@ -254,6 +253,7 @@ def by_subset(data: Dataset, probs: list[float], threshold: float) -> dict:
         if docs:
             out[name] = scores(data, probs, threshold, docs)
     out["dev"] = scores(data, probs, threshold, {d for d, s in data.subset.items() if s in ("tuned", "unseen")})
+    out["untuned"] = scores(data, probs, threshold, {d for d, s in data.subset.items() if s in ("unseen", "train")})
     out["all"] = scores(data, probs, threshold)
     return out
 

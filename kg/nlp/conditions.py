@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataFileError
 from .abbreviations import KEY as ABBR_KEY
-from .resources import check_choice, data_path, doc_text, load_tsv
+from .resources import check_choice, data_path, doc_text, load_tsv, word_set
 
 KEY = "kg_condition"
 MAX_TOKENS = 9
@@ -346,14 +347,58 @@ def lookup_condition(*names: str) -> ConditionRecord | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def dictionary_terms() -> frozenset[str]:
+    """The MeSH disease terms that name a condition in running text: no inverted headings ("tumor,
+    trophoblastic"); a single word with a disease ending (condition_suffixes.tsv) or a condition head;
+    a longer term whose last word has one."""
+    heads = lexicon()[0]
+    suffixes = tuple(word_set("condition_suffixes.tsv", "suffix"))
+
+    def disease_word(w: str) -> bool:
+        return w in heads or (len(w) >= 6 and w.endswith(suffixes))
+
+    out = set()
+    for term in condition_vocabulary():
+        if not re.fullmatch(r"[a-z][a-z'\- ]+[a-z]", term):
+            continue
+        words = term.split()
+        if disease_word(words[-1]) and (len(words) > 1 or len(term) >= 6):
+            out.add(term)
+    return frozenset(out)
+
+
+def dictionary_conditions(doc: Doc, matcher: PhraseMatcher) -> list[Span]:
+    """Disease names of the MeSH dictionary, wherever the text names them ("Fibromyalgia, a chronic
+    condition ..."): rule ``condition.dictionary``; not in all-capitals headlines."""
+    out = []
+    not_mention = followers()[1]
+    for _, start, end in matcher(doc):
+        if end < len(doc) and doc[end].lower_ in not_mention:
+            continue             # "cancer cell survival", "ALS Association": the name modifies the noun
+        span = Span(doc, start, end, label="CONDITION")
+        letters = [c for c in span.sent.text if c.isalpha()]
+        if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+            continue
+        span.kb_id_ = canonical(span.text)
+        span.id_ = "condition.dictionary"
+        out.append(span)
+    return out
+
+
 @Language.factory("kg_conditions")
 def make_conditions(nlp: Language, name: str):
     lexicon()
-    condition_vocabulary()
-    return ConditionFinder()
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    terms = sorted(dictionary_terms())
+    matcher.add("CONDITION", list(nlp.tokenizer.pipe(terms)))
+    return ConditionFinder(matcher)
 
 
 class ConditionFinder:
+    def __init__(self, matcher: PhraseMatcher):
+        self.matcher = matcher
+
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans[KEY] = find_conditions(doc)
+        doc.spans[KEY] = find_conditions(doc) + dictionary_conditions(doc, self.matcher)
         return doc

@@ -256,11 +256,19 @@ def find_candidates(doc: Doc) -> list[Span]:
             prev = doc[tok.i - 1]
             if prev.is_alpha and prev.text[:1].isupper() and len(prev) >= 3 and not prev.is_stop:
                 spans.append(Span(doc, prev.i, prev.i + 1, label="DRUG", kb_id=prev.text, span_id="drug.brand-mark"))
-        elif COINAGE.fullmatch(tok.text):
+        elif COINAGE.fullmatch(tok.text) and not is_run_on(tok.text):
             # "HyBryte", "HyBryteTM": a capitalised coinage, weak until the release uses it as a drug
             name = re.sub(r"(?<=[a-z])TM$", "", tok.text)
             spans.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=name, span_id="drug.coinage"))
     return spans
+
+
+def is_run_on(word: str) -> bool:
+    """Two words glued at a lower-upper boundary, the second a sentence starter ("TrialThe"): a headline
+    run into the next sentence, not a coined name (``run_on_words.tsv``)."""
+    parts = re.split(r"(?<=[a-z])(?=[A-Z])", word)
+    starters = word_set("run_on_words.tsv", "word")
+    return any(p.lower() in starters for p in parts[1:])
 
 
 def normalize_code(code: str) -> str:

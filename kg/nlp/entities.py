@@ -54,6 +54,8 @@ def priority(span: Span) -> int:
         return 72      # a named trial beats the statistical NER's ORG guess, not our drugs
     if rule.startswith("org.") and rule != "org.model":
         return 90 if rule not in ("org.institution", "org.named") else 85
+    if rule.startswith("ner."):
+        return 50      # the trained NER: below every rule, above the statistical model's other guesses
     if span.label_ == "TARGET":
         return 80
     if span.label_ == "DRUG":
@@ -62,8 +64,6 @@ def priority(span: Span) -> int:
         return 76 if rule in ("drug.lexicon", "drug.code-name", "drug.code-name-compound") else 74
     if span.label_ == "CONDITION":
         return 70
-    if rule.startswith("ner."):
-        return 50      # the trained NER: below every rule, above the statistical model's other guesses
     return 40   # the statistical NER
 
 
@@ -383,8 +383,10 @@ def ner_candidates(doc: Doc) -> list[Span]:
     the name of something else ("T-Cell Lymphoma Forum", "ALS Association": the next word, or its own
     last word, is in condition_followers.tsv as not-mention) is none."""
     from .conditions import canonical, followers
+    from .drugs import _in_url_or_email, code_label_before, is_run_on
 
     not_mention = followers()[1]
+    text = doc_text(doc)
     out = []
     for ent in doc.spans.get(NER_KEY, []):
         if ent.label_ == "CONDITION":
@@ -392,6 +394,9 @@ def ner_candidates(doc: Doc) -> list[Span]:
             if ent[-1].lower_ in not_mention or nxt in not_mention:
                 continue
             name = canonical(ent.text)
+        elif ent.label_ == "DRUG" and (any(is_run_on(t.text) for t in ent) or code_label_before().search(
+                text, max(0, ent.start_char - 30), ent.start_char) or _in_url_or_email(text, ent.start_char, ent.end_char)):
+            continue      # a run-on headline, the label of a session or poster ("Poster #LB-207"), part of a URL
         else:
             name = ent.text
         out.append(Span(doc, ent.start, ent.end, label=ent.label_, kb_id=name, span_id=NER_LABELS[ent.label_]))

@@ -4,6 +4,7 @@ Stages, one module each, data flowing one way:
 
 ``rules``        the linking rules (entities and the issuer, trial frames per sentence, trials merged
                  across sentences, drug facts, default sponsors) -> an :class:`~kg.records.Extraction`
+``grounding``    identifiers from standard vocabularies (targets -> HGNC genes)
 ``candidates``   the facts that extraction states, plus the pairs a sentence names that no rule linked
 ``features``     what the scorer reads of each candidate fact
 ``scoring``      the calibrated probability of each fact (a model built by ``make train``); the facts
@@ -21,7 +22,17 @@ from .rules import Linker, cue_lexicon, normalize_phase, parse_count
 
 DEFAULT = "default"
 
-__all__ = ["DEFAULT", "Linker", "cue_lexicon", "link", "normalize_phase", "parse_count"]
+__all__ = ["DEFAULT", "Linker", "cue_lexicon", "link", "linked", "normalize_phase", "parse_count"]
+
+
+def linked(doc: Doc, document: Document) -> Linker:
+    """The rules and the grounding stage run over one document; the linker holds their extraction."""
+    from .grounding import ground_targets
+
+    linker = Linker(doc, document)
+    linker.run()
+    ground_targets(linker.all_entities)
+    return linker
 
 
 def link(doc: Doc, document: Document, scorer=DEFAULT) -> Extraction:
@@ -32,7 +43,6 @@ def link(doc: Doc, document: Document, scorer=DEFAULT) -> Extraction:
     """
     from .scoring import load_scorer, score
 
-    linker = Linker(doc, document)
-    x = linker.run()
+    linker = linked(doc, document)
     model = load_scorer() if scorer == DEFAULT else scorer
-    return x if model is None else score(linker, model)
+    return linker.x if model is None else score(linker, model)

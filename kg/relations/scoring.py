@@ -83,7 +83,27 @@ def candidates_with_features(linker) -> tuple[list[Candidate], list[dict[str, fl
     known = rule_candidates(linker.x)
     cands = list(known.values()) + pair_candidates(linker, known)
     index = DocumentIndex(linker)
-    return cands, [features(c, index) for c in cands]
+    rows = [features(c, index) for c in cands]
+    add_competition(cands, rows)
+    return cands, rows
+
+
+def add_competition(cands: list[Candidate], rows: list[dict[str, float]]) -> None:
+    """How a fact stands among the release's other candidates: how many share its relation and subject or
+    object, and whether the rules state anything else about its subject or object."""
+    from collections import Counter
+
+    same_a = Counter((c.relation, c.fact[1]) for c in cands)
+    same_b = Counter((c.relation, c.fact[2]) for c in cands)
+    ruled = [c for c in cands if c.parts or c.assertions]
+    ruled_args = Counter(arg for c in ruled for arg in c.fact[1:3])
+    ruled_same = Counter((c.relation, c.fact[1]) for c in ruled)
+    for c, f in zip(cands, rows):
+        f["competitors_same_subject"] = float(same_a[(c.relation, c.fact[1])] - 1)
+        f["competitors_same_object"] = float(same_b[(c.relation, c.fact[2])] - 1)
+        f["a_in_rule_facts"] = float(ruled_args[c.fact[1]])
+        f["b_in_rule_facts"] = float(ruled_args[c.fact[2]])
+        f["rule_facts_same_relation_subject"] = float(ruled_same[(c.relation, c.fact[1])])
 
 
 def score(linker, model: ScorerModel) -> Extraction:
