@@ -18,10 +18,14 @@ from ..nlp.context import categories
 from ..nlp.targets import FRAMES_KEY
 from ..records import Assertion, Extraction
 from .entities import is_ticker, unresolved_anaphor
+from .entities import WORDS as ENTITY_WORDS
+from .lexicon import Vocabulary, confidence, factor, org_roles
 from .mentions import DocumentIndex, Mention
 from .roles import condition_is_background, drug_roles, is_generic
 
-NOT_DEVELOPERS = {"agency", "regulator", "exchange", "media", "conference", "journal", "institution"}
+WORDS = Vocabulary("fact_words.tsv", (
+    "target-break", "target-copula", "target-combination", "drug-reference", "drug-noun", "derived-drug",
+    "approval-word", "designated-noun", "reporting-verb", "possessive-lead"))
 
 
 # -- targets -------------------------------------------------------------------
@@ -68,17 +72,17 @@ def drug_for_target(ix: DocumentIndex, sent: Span, tm: Mention, fr: dict, focus_
 
 def _governs_target(between: str) -> bool:
     """The drug before the target frame is its subject: no other drug or combination between."""
-    if re.search(r"\b(?:in combination with|combined with|plus|versus|compared|with|and|or)\b", between) \
-            and not re.search(r"\b(?:is|was|,)\s", " " + between + " "):
+    if WORDS.regex(r"\b<<target-break>>\b").search(between) \
+            and not WORDS.regex(r"\b<<target-copula>>\s").search(" " + between + " "):
         return False
-    return not re.search(r"\b(?:in combination with|plus|combined with)\b", between)
+    return not WORDS.regex(r"\b<<target-combination>>\b").search(between)
 
 
 def _refers_to_a_drug(head: str) -> bool:
     """ "It ...", "the drug ...", "a second-generation antisense drug designed to inhibit ...":
     a drug the sentence does not name is the drug the release is about."""
-    return bool(re.match(r"\s*(?:it|which|the drug|the compound)\b", head) or re.search(
-        r"\b(?:drug|compound|therapy|agent|candidate|molecule|oligonucleotide)\b[^.;]{0,60}$", head))
+    return bool(WORDS.regex(r"\s*<<drug-reference>>\b").match(head)
+                or WORDS.regex(r"\b<<drug-noun>>\b[^.;]{0,60}$").search(head))
 
 
 # -- indications ---------------------------------------------------------------
@@ -105,7 +109,7 @@ def indication_facts(ix: DocumentIndex, x: Extraction) -> None:
                 continue          # "the management of cancer": not an indication
             d, (cue, conf) = best
             if "PRECLINICAL" in ctx:
-                conf *= 0.7
+                conf *= factor("preclinical-indication")
             x.assertions.append(Assertion(d.key, "investigatedFor", c.key,
                                           ix.evidence(sent, "indication." + "-".join(cue), conf)))
 
@@ -118,8 +122,7 @@ def _cued_drug_before(ix: DocumentIndex, sent: Span, c: Mention, drugs: list[Men
     nor a drug named to describe another ("CYB003, a deuterated psilocybin analog for ...").
     """
     prev = [d for d in drugs if d.end <= c.start and roles.get(id(d)) not in ("comparator", "partner", "description")
-            and not re.match(r"[\s-]*(?:analog|analogue|derivative|prodrug|-based|-like|class)\b",
-                             ix.text[d.end:d.end + 14], re.I)]
+            and not WORDS.regex(r"[\s-]*<<derived-drug>>\b", re.I).match(ix.text[d.end:d.end + 14])]
     for d in reversed(prev):
         between = ix.words_between(d.end, c.start)
         if len(between) > 25:
@@ -140,10 +143,10 @@ def _cued_drug_before(ix: DocumentIndex, sent: Span, c: Mention, drugs: list[Men
 def _designated_drug_after(ix: DocumentIndex, sent: Span, c: Mention, drugs: list[Mention]):
     """ "Orphan Designation for the treatment of CF ... for the compound duramycin" """
     nxt = [d for d in drugs if d.start >= c.end and len(ix.words_between(c.end, d.start)) <= 12]
-    if nxt and re.search(r"designation|approv|indicat", sent.text, re.I) and \
-            re.search(r"\b(?:for|to|of)\s+(?:the\s+)?(?:compound|drug|product)?\s*$",
-                      ix.text[c.end:nxt[0].start].lower() + " "):
-        return nxt[0], (("designation",), 0.8)
+    if nxt and WORDS.regex("<<approval-word>>", re.I).search(sent.text) and \
+            WORDS.regex(r"\b(?:for|to|of)\s+(?:the\s+)?<<designated-noun>>?\s*$").search(
+                ix.text[c.end:nxt[0].start].lower() + " "):
+        return nxt[0], (("designation",), confidence("indication.designation"))
     return None
 
 
@@ -158,27 +161,24 @@ def developer_facts(ix: DocumentIndex, x: Extraction, trial_drugs: set[str], par
         if org in companies and rule == "developer.reporting-company":
             continue
         drug_owner[drug] = org
-        x.assertions.append(Assertion(drug, "developedBy", org, ix.evidence(sent, rule, 0.85)))
+        x.assertions.append(Assertion(drug, "developedBy", org, ix.evidence(sent, rule, confidence(rule))))
     if not companies:
         return drug_owner
     # the issuer develops its own drugs: those its trials study, those it calls "its", code names, the headline's
-    own: dict[str, tuple[Span, str, float]] = {}
+    own: dict[str, tuple[Span, str]] = {}
     for m in ix.mentions:
         if m.label != "DRUG" or (m.key in other_owner and other_owner[m.key][0] not in companies):
             continue
         if ix.usable(m.span.sent) or ix.title_mention(m):
             rule = _issuer_drug_rule(ix, x, m, trial_drugs, partner_only)
             if rule is not None:
-                own.setdefault(m.key, (m.span.sent, rule, ISSUER_RULES[rule]))
-    for drug, (sent, rule, conf) in own.items():
+                own.setdefault(m.key, (m.span.sent, rule))
+    for drug, (sent, rule) in own.items():
         if drug in drug_owner:
             continue
         for c in companies:
-            x.assertions.append(Assertion(drug, "developedBy", c, ix.evidence(sent, rule, conf)))
+            x.assertions.append(Assertion(drug, "developedBy", c, ix.evidence(sent, rule, confidence(rule))))
     return drug_owner
-
-
-ISSUER_RULES = {"developer.possessive-its": 0.9, "developer.issuer-trial": 0.8, "developer.issuer-code-name": 0.75}
 
 
 def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs: set[str],
@@ -187,8 +187,8 @@ def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs:
     sent = m.span.sent
     e = x.entities[m.key]
     before = ix.text[max(sent.start_char, m.start - 60):m.start].lower()
-    if re.search(r"\b(?:its|our)\b(?:\s+[\w-]+){0,5}[\s,]*$", before) or re.search(
-            r"(?:company|corporation)['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$", before):
+    if WORDS.regex(r"\b<<possessive-lead>>\b(?:\s+[\w-]+){0,5}[\s,]*$").search(before) \
+            or ENTITY_WORDS.regex(r"<<issuer-noun>>['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$").search(before):
         return "developer.possessive-its"
     if m.key in trial_drugs and m.key not in partner_only:
         return "developer.issuer-trial"
@@ -206,7 +206,7 @@ def _credited_owners(ix: DocumentIndex, x: Extraction) -> dict[str, tuple[str, S
             continue
         ms = ix.in_sentence(sid)
         drugs = [m for m in ms if m.label == "DRUG"]
-        orgs = [m for m in ms if m.label == "ORG" and not (x.entities[m.key].roles & NOT_DEVELOPERS)
+        orgs = [m for m in ms if m.label == "ORG" and not (x.entities[m.key].roles & org_roles("not-developer"))
                 and not is_ticker(ix.text, m) and not unresolved_anaphor(x, m)]
         for d in drugs:
             if d.key in owners:
@@ -254,8 +254,8 @@ def _reporting_company(ix, x, sent, d, orgs, drugs) -> str | None:
     for o in orgs:
         if o.key in x.companies or o.end > d.start:
             continue
-        if len(ix.words_between(o.end, d.start)) <= 12 and re.search(
-                r"\b(?:reported|announced|presented|develops|is developing|markets)\b", ix.text[o.end:d.start]) \
+        if len(ix.words_between(o.end, d.start)) <= 12 and WORDS.regex(
+                r"\b<<reporting-verb>>\b").search(ix.text[o.end:d.start]) \
                 and not any(m.start > o.end and m.end <= d.start for m in drugs):
             return o.key
     return None

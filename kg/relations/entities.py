@@ -19,8 +19,11 @@ from ..nlp.drugs import drug_lexicon, normalize_code
 from ..nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
 from ..nlp.resources import company_words
 from ..records import Entity, Extraction, entity_key, normalize_name
+from .lexicon import Vocabulary, org_roles
 from .mentions import LABEL_TYPES, MARKER_LABELS, DocumentIndex, Mention, surface
 from .roles import generic_name
+
+WORDS = Vocabulary("entity_words.tsv", ("dateline-verb", "exchange", "issuer-noun", "not-org-word"))
 
 ALIAS_CONNECTOR = re.compile(
     r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
@@ -29,7 +32,6 @@ ALIAS_CONNECTOR = re.compile(
 POSSESSIVE_END = re.compile(r"['\u2019]s?$")
 ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;|or|, or|also known as|aka)\s*(?:synthetic\s+)?$", re.I)
 FORMERLY = re.compile(r"formerly|previously", re.I)
-NOT_ISSUER = {"agency", "regulator", "exchange", "media", "conference", "journal", "institution"}
 QUOTES = "\"'\u201c\u201d "
 
 
@@ -138,7 +140,7 @@ def _org_name(ent: Span, kb: str, orgs) -> tuple[str, set[str], set[str]]:
     if rule.startswith("org.institution") or institution_words().search(name):
         roles.add("institution")
         name = institution_name(name)      # one node per institution, its units as alternative labels
-    if not name or name[0].islower() or re.search(r"\b(?:Agreement|Designation|Act)\b", name):
+    if not name or name[0].islower() or WORDS.regex(r"\b<<not-org-word>>\b").search(name):
         return "", set(), roles
     return name, set(), roles
 
@@ -239,8 +241,7 @@ def issuing_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> N
 
 def _dateline_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> list[str]:
     """The companies named before the verb of the first sentence that has one ("X today announced")."""
-    verbs = re.compile(r"\b(?:announce[sd]?|today|report(?:s|ed)?|present(?:s|ed)?|begins?|obtains?|"
-                       r"initiate[sd]?|releases?|completes?|issues?|scores?|gets?|receives?|expands?)\b", re.I)
+    verbs = WORDS.regex(r"\b<<dateline-verb>>\b", re.I)
     for sent in ix.sents[:40]:
         if ix.zone(sent) == "skip":
             continue
@@ -263,7 +264,7 @@ def _org_subjects(ix: DocumentIndex, x: Extraction, clusters: Clusters, sent: Sp
     for mm in ix.by_sent.get(ix.sidx(sent), []):
         if mm.label != "ORG" or mm.start >= cut or is_issuer_noun(mm.text):
             continue
-        if x.entities[mm.key].roles & NOT_ISSUER:
+        if x.entities[mm.key].roles & org_roles("not-issuer"):
             continue
         meta_hit = next((c for c in meta if normalize_name(canonical_org(c)) in normalize_name(mm.text)), None)
         if meta_hit and normalize_name(canonical_org(meta_hit)) != normalize_name(canonical_org(mm.text)):
@@ -320,7 +321,7 @@ def _issuer_names(ix: DocumentIndex, x: Extraction, clusters: Clusters, companie
             continue
         for w, key in shorts.items():
             if t == w.lower() or t.startswith(w.lower() + " ") and not (
-                    x.entities[m.key].roles & {"institution", "agency"}):
+                    x.entities[m.key].roles & org_roles("not-short-name")):
                 clusters.union(m.key, key, prefer=key)
     _unlabeled_short_names(ix, x, shorts)
     for m in ix.mentions:
@@ -357,7 +358,7 @@ def _bare(text: str) -> str:
 
 def is_issuer_noun(text: str) -> bool:
     """ "the Company", "the Corporation": the issuer, named by its kind."""
-    return _bare(text) in ("company", "corporation")
+    return _bare(text) in WORDS.words("issuer-noun")
 
 
 def unresolved_anaphor(x: Extraction, m: Mention) -> bool:
@@ -372,5 +373,4 @@ def is_ticker(text: str, m: Mention) -> bool:
 
 def has_ticker_after(text: str, m: Mention) -> bool:
     """ "Acme Inc. (NASDAQ: ACMB)": a listed company."""
-    return bool(re.match(r"\s*,?\s*\(\s*(?:NASDAQ|Nasdaq|NYSE|AMEX|TSX|TSE|ASX|HKEX|FSE|OTC|LSE|ETR)",
-                         text[m.end:m.end + 30]))
+    return bool(WORDS.regex(r"\s*,?\s*\(\s*<<exchange>>").match(text[m.end:m.end + 30]))

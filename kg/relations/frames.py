@@ -17,12 +17,16 @@ from spacy.tokens import Span
 
 from ..nlp.context import categories
 from ..records import Extraction
+from .lexicon import Vocabulary, org_roles
 from .mentions import DocumentIndex, Mention
 from .roles import (condition_is_background, drug_roles, in_indication_slot, is_generic, not_site_context,
                     org_in_apposition, orgs_with_cue)
 from .values import normalize_phase, parse_count
 
-NON_SITE_ROLES = {"agency", "regulator", "conference", "journal", "exchange", "media", "company"}
+WORDS = Vocabulary("frame_words.tsv", (
+    "clinical-word", "not-trial-follower", "aside-lead", "reference-adjective", "determiner", "quantifier",
+    "definite", "plural-determiner", "reference-stop", "phase-not-trial", "participant-noun", "not-a-count",
+    "count-hedge"))
 STATUS_OF_CONTEXT = (("TERMINATED", "terminated"), ("COMPLETED", "completed"), ("ONGOING", "ongoing"),
                      ("PLANNED", "planned"), ("HYPOTHETICAL", "planned"))
 
@@ -115,11 +119,9 @@ def _trial_frame(ix: DocumentIndex, sent: Span, ms: list[Mention], ctx: dict[str
     phases = [p for m in ms if m.label == "PHASE" and not phase_is_dose(ix, m) for p in normalize_phase(m.text)]
     names = [m.text for m in ms if m.label == "TRIAL"] + re.findall(r"\bNCT\d{8}\b", sent.text)
     tokens = trial_tokens(ix, sent)
-    not_clinical = any(ix.cues.kind(t.lower_) == "not-clinical" for t in sent) or "in vitro" in low \
-        or "PRECLINICAL" in ctx
-    clinical = bool(re.search(r"\b(?:clinical|patients?|phase|enrol|dosed|investigator|registration|"
-                              r"pivotal|randomi[sz]ed|placebo|open[- ]label|multi-?cent(?:er|re)|"
-                              r"volunteers?|participants?)", low))
+    not_clinical = any(ix.cues.kind(t.lower_) == "not-clinical" for t in sent) \
+        or any(phrase in low for phrase in _not_clinical_phrases(ix)) or "PRECLINICAL" in ctx
+    clinical = bool(WORDS.regex(r"\b<<clinical-word>>").search(low))
     anaphoric, plural = trial_reference(ix, sent, tokens)
     drugs_here = any(m.label == "DRUG" for m in ms)
     has_trial = bool(phases or names or (tokens and (clinical or anaphoric or drugs_here) and not not_clinical))
@@ -130,12 +132,17 @@ def _trial_frame(ix: DocumentIndex, sent: Span, ms: list[Mention], ctx: dict[str
                  investigator_sponsored=bool(ix.cues.sentence_regex("status").search(low)))
 
 
+def _not_clinical_phrases(ix: DocumentIndex) -> list[str]:
+    """Not-clinical cues of several words ("in vitro"): no token is one, the sentence may hold one."""
+    return [w for w, kind in ix.cues.words.items() if kind == "not-clinical" and " " in w]
+
+
 def trial_tokens(ix: DocumentIndex, sent: Span) -> list:
     """The trial nouns of the sentence after a leading aside (not "trial agreement")."""
     lead = aside_end(sent)
     doc = ix.doc
     return [t for t in sent if ix.cues.kind(t.lower_) in ("trial", "plural") and t.idx >= lead
-            and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in ("agreement", "agreements"))]
+            and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in WORDS.words("not-trial-follower"))]
 
 
 def _add_drugs(ix: DocumentIndex, f: Frame, sent: Span, ms: list[Mention]) -> None:
@@ -172,7 +179,7 @@ def _add_sites(ix: DocumentIndex, x: Extraction, units: set[int], f: Frame, sent
         e = x.entities[m.key]
         if id(m) in units or org_in_apposition(ix, sent, m):
             continue
-        if "institution" in e.roles and not (e.roles & NON_SITE_ROLES) and not not_site_context(ix, m):
+        if "institution" in e.roles and not (e.roles & org_roles("not-site")) and not not_site_context(ix, m):
             if m.key not in f.sites:
                 f.sites.append(m.key)
 
@@ -180,8 +187,7 @@ def _add_sites(ix: DocumentIndex, x: Extraction, units: set[int], f: Frame, sent
 def aside_end(sent: Span) -> int:
     """End of a leading aside ("In addition to the trial described above, ..."): its mentions
     are background to the sentence."""
-    m = re.match(r"\s*(?:in addition to|besides|apart from|unlike|like|following|after|before|prior to)\b[^,]{0,200},",
-                 sent.text, re.I)
+    m = WORDS.regex(r"\s*<<aside-lead>>\b[^,]{0,200},", re.I).match(sent.text)
     return sent.start_char + m.end() if m else sent.start_char
 
 
@@ -196,8 +202,8 @@ def trial_reference(ix: DocumentIndex, sent: Span, tokens: list) -> tuple[bool, 
     tok = tokens[0]
     plural = ix.cues.kind(tok.lower_) == "plural"
     det = _determiner(list(ix.doc[max(sent.start, tok.i - 10):tok.i]))
-    definite = det in ("the", "this", "these", "that", "those")
-    if det and (parse_count(det) or det in ("several", "multiple", "both", "all", "these", "those")):
+    definite = det in WORDS.words("definite")
+    if det and (parse_count(det) or det in WORDS.words("plural-determiner")):
         plural = True
     return definite, plural
 
@@ -206,13 +212,12 @@ def _determiner(window: list) -> str | None:
     """The determiner of a trial noun, looking back over adjectives and design words."""
     for t in reversed(window):
         w = t.lower_
-        if w in ("new", "current", "present", "same", "ongoing", "planned", "pivotal", "global", "remaining"):
+        if w in WORDS.words("reference-adjective"):
             continue          # "the new study": look further for the article
-        if w in ("the", "this", "these", "that", "those", "a", "an", "another", "its", "their", "our") \
-                or parse_count(w) or w in ("several", "multiple", "two", "both", "all"):
+        if w in WORDS.words("determiner") or parse_count(w) or w in WORDS.words("quantifier"):
             return w
         # "the open label, single center, dose escalating study": design words between
-        if w in (".", ";", "of", "in", "from", "to", "with", "and", "for", "which", "that") or t.pos_ in ("AUX", "ADP"):
+        if w in WORDS.words("reference-stop") or t.pos_ in ("AUX", "ADP"):
             return None
     return None
 
@@ -220,8 +225,7 @@ def _determiner(window: list) -> str | None:
 def phase_is_dose(ix: DocumentIndex, m: Mention) -> bool:
     """ "the recommended Phase II dose", "positive Phase I clinical data": not the phase of a trial
     the sentence describes."""
-    return bool(re.match(r"\s*(?:clinical\s+)?(?:dose|doses|dosing|dose level|data|endpoints?)\b",
-                         ix.text[m.end:m.end + 24], re.I))
+    return bool(WORDS.regex(r"\s*(?:clinical\s+)?<<phase-not-trial>>\b", re.I).match(ix.text[m.end:m.end + 24]))
 
 
 def status(ctx: dict[str, str]) -> str | None:
@@ -233,10 +237,10 @@ def enrollment(ix: DocumentIndex, sent: Span) -> int | None:
     """The number of participants the sentence states ("enrolled 34 patients", "a 120-patient trial")."""
     for ent in sent.ents:
         if ent.label_ in ("CARDINAL", "QUANTITY") and _counts_participants(ix, ent):
-            n = parse_count(ent.text.replace("approximately", "").replace("over", "").strip())
+            n = parse_count(_unhedged(ent.text))
             if n and 1 <= n <= 100000:
                 return n
-    m = re.search(r"\b(\d{1,5})[- ](?:patient|subject|participant)s?\b", sent.text)
+    m = WORDS.regex(r"\b(\d{1,5})[- ]<<participant-noun>>s?\b").search(sent.text)
     if m:
         return int(m.group(1))
     return None
@@ -247,10 +251,17 @@ def _counts_participants(ix: DocumentIndex, ent: Span) -> bool:
     kinds = ix.cues.words
     nxt = ix.doc[ent.end:ent.end + 4]
     following = [t.lower_ for t in nxt if t.pos_ != "ADJ" or kinds.get(t.lower_) == "enrollment"]
-    if not any(kinds.get(w) == "enrollment" for w in following[:3]) and not re.match(
-            r"(?:-\s*)?(?:patient|subject|participant)", " ".join(t.lower_ for t in nxt)):
+    if not any(kinds.get(w) == "enrollment" for w in following[:3]) and not WORDS.regex(
+            r"(?:-\s*)?<<participant-noun>>").match(" ".join(t.lower_ for t in nxt)):
         return False
-    return not re.search(r"%|percent|per cent|months?|weeks?|years?|\$|million|mg", ix.doc[ent.start - 1:ent.end + 1].text)
+    return not WORDS.regex("<<not-a-count>>").search(ix.doc[ent.start - 1:ent.end + 1].text)
+
+
+def _unhedged(text: str) -> str:
+    """ "approximately 40" -> "40" """
+    for hedge in WORDS.ordered("count-hedge"):
+        text = text.replace(hedge, "")
+    return text.strip()
 
 
 # -- one frame per trial of a list ----------------------------------------------
@@ -327,16 +338,22 @@ def _segment_by_anchor(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Men
     groups = {id(a): _anchor_frame(frame, sent, a, by_name) for a in anchors}
     for m in ms:
         if m.label == "CONDITION" and m.key in frame.conditions:
-            g = groups[id(_nearest_anchor(anchors, m, True))]
-            if m.key not in g.conditions:
-                g.conditions.append(m.key)
+            _add_once(groups[id(_nearest_anchor(anchors, m, True))].conditions, m.key)
         elif m.label == "DRUG" and m.key in frame.drugs:
-            g = groups[id(_nearest_anchor(anchors, m, False))]
-            if m.key not in g.drugs:
-                g.drugs.append(m.key)
+            _add_once(groups[id(_nearest_anchor(anchors, m, False))].drugs, m.key)
+    return _merge_anchor_frames([groups[id(a)] for a in anchors], frame)
+
+
+def _add_once(values: list[str], key: str) -> None:
+    if key not in values:
+        values.append(key)
+
+
+def _merge_anchor_frames(groups: list[Frame], frame: Frame) -> list[Frame]:
+    """Frames of the same names, phases and drugs are one (their conditions joined); a frame without
+    a drug studies the sentence's first."""
     merged: dict[tuple, Frame] = {}
-    for a in anchors:
-        g = groups[id(a)]
+    for g in groups:
         if not g.drugs:
             g.drugs = list(frame.drugs[:1])
         key = (tuple(g.names), tuple(g.phases), tuple(g.drugs))

@@ -18,7 +18,7 @@ from ..documents import Document
 from ..nlp.resources import doc_text
 from ..nlp.sections import ZONES_KEY
 from ..records import Evidence
-from .lexicon import cue_lexicon, words
+from .lexicon import cue_lexicon, factor, words
 
 LABEL_TYPES = {"DRUG": "Drug", "TARGET": "Target", "CONDITION": "Condition", "ORG": "Organization"}
 MARKER_LABELS = {"PHASE", "TRIAL"}
@@ -100,7 +100,7 @@ class DocumentIndex:
     def evidence(self, sent: Span, rule: str, confidence: float) -> Evidence:
         """The sentence as evidence of a fact ``rule`` states, at offsets of the original file."""
         if self.zone(sent) == "about":
-            confidence *= 0.95
+            confidence *= factor("about-zone")
         text = sent.text.strip()
         lead = len(sent.text) - len(sent.text.lstrip())
         start, end = self.document.original_span(sent.start_char + lead, sent.start_char + lead + len(text))

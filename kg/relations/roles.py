@@ -15,10 +15,15 @@ import re
 from spacy.tokens import Span
 
 from ..records import Entity, Extraction, normalize_name
-from .lexicon import generic_conditions, words
+from .lexicon import Vocabulary, confidence, generic_conditions, org_roles, words
 from .mentions import DocumentIndex, Mention
 
-NOT_CUE_ORGS = {"exchange", "media", "conference", "journal"}
+WORDS = Vocabulary("role_words.tsv", (
+    "description-determiner", "description-noun", "treatment-verb", "partner-joiner", "combination-lead",
+    "population-noun", "population-link", "generic-lead", "slot-follower", "slot-lead", "background-lead",
+    "background-before", "class-noun", "background-after", "company-activity", "population-after",
+    "not-site-before", "cue-adverb", "cue-gap", "cue-gap-stop"))
+GAP_SHAPE = re.compile(r"[\d.,]+|\w+-year")       # numbers, amounts, years, "multi-year"
 
 
 # -- drugs ---------------------------------------------------------------------
@@ -60,16 +65,16 @@ def _drug_role(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, 
         return "comparator"
     if principal is not None:
         return "partner" if _partner_of(ix, sent, principal, prev, m, roles) else "principal"
-    if re.search(r"(?:^|\s)(?:in combination with|combined with|together with)(?:\s+\S+){0,3}$", lead):
+    if WORDS.regex(r"(?:^|\s)<<combination-lead>>(?:\s+\S+){0,3}$").search(lead):
         return "partner"          # the sentence starts with "In combination with X, ..."
     return "principal"
 
 
 def _describes(text: str, prev: Mention, m: Mention) -> bool:
     """ "CYB004, a deuterated DMT", "X, a Y toxin": ``m`` describes ``prev``."""
-    return bool(re.fullmatch(r"\s*,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,4}", text[prev.end:m.start], re.I)
-                or re.match(r"\s*(?:\([\"\u201c]?\w+[\"\u201d]?\)\s*)?(?:toxin|antigen|analog|analogue|derivative|molecule)\b",
-                            text[m.end:m.end + 30], re.I))
+    return bool(WORDS.regex(r"\s*,\s*<<description-determiner>>\s+(?:[\w-]+\s+){0,4}", re.I).fullmatch(text[prev.end:m.start])
+                or WORDS.regex(r"\s*(?:\([\"\u201c]?\w+[\"\u201d]?\)\s*)?<<description-noun>>\b", re.I).match(
+                    text[m.end:m.end + 30]))
 
 
 def _partner_of(ix: DocumentIndex, sent: Span, principal: Mention, prev: Mention | None, m: Mention,
@@ -84,9 +89,9 @@ def _partner_of(ix: DocumentIndex, sent: Span, principal: Mention, prev: Mention
         return True
     # "patients treated with LOR-2040 and high-dose Ara-C"
     return prev is principal and bool(
-        re.fullmatch(r"(?:and|plus|with|\+|/)(?:\s+[\w-]+){0,2}", text[prev.end:m.start].strip().lower())
-        and re.search(r"\b(?:with|received|receiving|treated|administered|of)\s+(?:\S+\s+){0,2}$",
-                      text[max(sent.start_char, principal.start - 40):principal.start].lower()))
+        WORDS.regex(r"<<partner-joiner>>(?:\s+[\w-]+){0,2}").fullmatch(text[prev.end:m.start].strip().lower())
+        and WORDS.regex(r"\b<<treatment-verb>>\s+(?:\S+\s+){0,2}$").search(
+            text[max(sent.start_char, principal.start - 40):principal.start].lower()))
 
 
 # -- conditions ----------------------------------------------------------------
@@ -111,16 +116,11 @@ def in_indication_slot(ix: DocumentIndex, x: Extraction, sent: Span, m: Mention)
     before = " ".join(ix.words_between(max(sent.start_char, m.start - 70), m.start)[-7:])
     after = ix.words_between(m.end, min(sent.end_char, m.end + 30))[:2]
     if is_generic(x, m.key):
-        return bool(re.search(r"(?:patients?|subjects?|participants?)\s+(?:with|whose|suffering from|who have)"
-                              r"(?:\s+[\w-]+){0,5}$|(?:^|\s)with (?:advanced|a variety of|various|refractory|solid)"
-                              r"(?:\s+[\w-]+){0,3}$", before))
-    if after and after[0] in ("patients", "patient", "trial", "trials", "study", "studies", "program", "indication",
-                              "population", "subjects", "cohort", "setting", ")", "("):
+        return bool(WORDS.regex(r"<<population-noun>>\s+<<population-link>>(?:\s+[\w-]+){0,5}$"
+                                r"|(?:^|\s)with <<generic-lead>>(?:\s+[\w-]+){0,3}$").search(before))
+    if after and after[0] in WORDS.words("slot-follower"):
         return True
-    return bool(re.search(r"(?:^|\s)(?:in|for|with|of|against|treat|treating|treatment|indication|"
-                          r"indications|targeting|including|include|includes|and|or|,|investigate|evaluate|"
-                          r"evaluating|study|studying|examines|designation|diagnosed|suffering from|"
-                          r"focus(?:ed)? on|such as|namely|:|;)(?:\s+[\w'/-]+){0,4}$", before))
+    return bool(WORDS.regex(r"(?:^|\s)<<slot-lead>>(?:\s+[\w'/-]+){0,4}$").search(before))
 
 
 def condition_is_background(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
@@ -131,27 +131,25 @@ def condition_is_background(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
 def _after_aside(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
     """ "In addition to the trial in renal cell cancer described above, ..." """
     head = ix.text[sent.start_char:m.start]
-    return bool(re.match(r"\s*(?:in addition to|besides|apart from|unlike|following|after)\b[^,]*$", head, re.I)
+    return bool(WORDS.regex(r"\s*<<background-lead>>\b[^,]*$", re.I).match(head)
                 and "," in ix.text[m.end:sent.end_char])
 
 
 def _after_background_cue(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
     """ "the risk of X", "progression to X", "the Department of X", "the Journal of X" """
     before = " ".join(ix.words_between(max(sent.start_char, m.start - 40), m.start)[-4:])
-    return bool(re.search(r"(?:progress(?:ion)? to|risk of|rather than|compared to|department of|division of|"
-                          r"institute of|center for|centre for|society (?:of|for)|association|foundation for|"
-                          r"journal of|congress (?:of|on))\s*(?:an?|the)?$", before))
+    return bool(WORDS.regex(r"<<background-before>>\s*(?:an?|the)?$").search(before))
 
 
 def _a_form_of(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
     """ "one of the most common forms of lung cancer" """
-    return bool(re.search(r"\b(?:forms?|types?|subtypes?|kinds?) of\s+(?:[\w-]+\s+){0,1}$",
-                          ix.text[max(sent.start_char, m.start - 30):m.start], re.I))
+    return bool(WORDS.regex(r"\b<<class-noun>> of\s+(?:[\w-]+\s+){0,1}$", re.I).search(
+        ix.text[max(sent.start_char, m.start - 30):m.start]))
 
 
 def _associated(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
     """ "the pulmonary disease associated with CF": the condition is the one it is associated with """
-    return bool(re.match(r"\s*(?:associated with|related to|caused by|secondary to)\b", ix.text[m.end:m.end + 20], re.I))
+    return bool(WORDS.regex(r"\s*<<background-after>>\b", re.I).match(ix.text[m.end:m.end + 20]))
 
 
 def _describes_an_org(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
@@ -167,8 +165,7 @@ def _describes_an_org(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
 def _in_company_clause(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
     """ "Somerset, which markets Eldepryl for the treatment of Parkinson's disease, announced ...":
     a relative clause about the company """
-    return bool(re.search(r",\s*which\s+(?:markets|sells|manufactures|distributes)\b[^,]*$",
-                          ix.text[sent.start_char:m.start], re.I))
+    return bool(WORDS.regex(r",\s*which\s+<<company-activity>>\b[^,]*$", re.I).search(ix.text[sent.start_char:m.start]))
 
 
 def _describes_a_condition(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
@@ -182,7 +179,7 @@ def _describes_a_condition(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
 def _population(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
     """ "chronic-pain patients with opioid-induced constipation": the population, not the indication """
     after = ix.text[m.end:min(sent.end_char, m.end + 40)].lower()
-    return bool(re.match(r"\s*patients (?:with|who have|suffering from)\s+\S", after))
+    return bool(WORDS.regex(r"\s*patients <<population-after>>\s+\S").match(after))
 
 
 BACKGROUND = (_after_aside, _after_background_cue, _a_form_of, _associated, _describes_an_org,
@@ -203,8 +200,7 @@ def org_in_apposition(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
 def not_site_context(ix: DocumentIndex, m: Mention) -> bool:
     """ "presented at ASCO", "published in the Journal of ...": not where a trial runs."""
     before = " ".join(ix.words_between(max(0, m.start - 60), m.start)[-5:])
-    return bool(re.search(r"(?:presented at|meeting of|published in|according to|licensed from|"
-                          r"journal|congress|annual meeting|by the)\s*(?:the)?$", before))
+    return bool(WORDS.regex(r"<<not-site-before>>\s*(?:the)?$").search(before))
 
 
 def orgs_with_cue(ix: DocumentIndex, x: Extraction, sent: Span, ms: list[Mention], relation: str) -> list[str]:
@@ -219,7 +215,7 @@ def orgs_with_cue(ix: DocumentIndex, x: Extraction, sent: Span, ms: list[Mention
         if m.label != "ORG":
             continue
         e = x.entities[m.key]
-        if e.roles & NOT_CUE_ORGS:
+        if e.roles & org_roles("not-cue-org"):
             continue
         hit = _cue_before(ix, sent, m, relation) or _cue_after(ix, sent, m, relation)
         if hit:
@@ -238,10 +234,10 @@ def _cue_before(ix: DocumentIndex, sent: Span, m: Mention, relation: str) -> boo
     """A cue of ``relation`` before the organisation, with only articles, adjectives, money between."""
     # "funded in part by", "fully supported by": the adverb does not change the cue
     text = ix.text[max(sent.start_char, m.start - 80):m.start]
-    text = re.sub(r"\b(?:in part|partly|jointly|fully|partially|generously)\b", " ", text, flags=re.I)
+    text = WORDS.regex(r"\b<<cue-adverb>>\b", re.I).sub(" ", text)
     before = words(text)
     for cue, pos, conf in ix.cues.cues(relation, "before"):
-        if conf < 0.6:
+        if conf < confidence("org-cue-minimum", "threshold"):
             continue
         n = len(cue)
         window = before[-(n + 6):]
@@ -252,10 +248,9 @@ def _cue_before(ix: DocumentIndex, sent: Span, m: Mention, relation: str) -> boo
 
 def _governs(gap: list[str]) -> bool:
     """The cue governs the organisation after these words: only articles, adjectives, money."""
-    return all(re.fullmatch(r"the|a|an|\$|[\d.,]+|million|billion|u\.?s\.?|national|grant|award|"
-                            r"\d{4}|financial|orphan|products|development|clinical|trial|research|"
-                            r"multi-year|two-year|three-year|\w+-year|in|part|partly|jointly", w) for w in gap) \
-        and len(gap) <= 6 and not any(w in ("researchers", "from", "investigators") for w in gap)
+    allowed = WORDS.words("cue-gap")
+    return all(w in allowed or GAP_SHAPE.fullmatch(w) for w in gap) \
+        and len(gap) <= 6 and not any(w in WORDS.words("cue-gap-stop") for w in gap)
 
 
 def _cue_after(ix: DocumentIndex, sent: Span, m: Mention, relation: str) -> bool:
@@ -277,5 +272,5 @@ def _continues_list(gap: list[str]) -> bool:
 
 def _site_not_sponsor(ix: DocumentIndex, e: Entity, m: Mention, relation: str) -> bool:
     """ "a grant ... at the University of X": the institution is where the trial runs."""
-    return "institution" in e.roles and relation == "sponsor" and not (e.roles & {"agency", "cooperative_group"}) \
+    return "institution" in e.roles and relation == "sponsor" and not (e.roles & org_roles("sponsor-at-site")) \
         and bool(re.search(r"\bat\s+(?:the\s+)?$", ix.text[max(0, m.start - 6):m.start]))

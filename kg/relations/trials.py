@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..records import Evidence, Extraction, Trial
 from .frames import Frame
+from .lexicon import confidence, factor
 from .mentions import DocumentIndex
 from .roles import is_generic
 
@@ -99,20 +100,13 @@ class TrialBuilder:
     def _matching_trial(self, f: Frame) -> Trial | None:
         """The latest trial of the frame's drugs that the frame describes again."""
         for t in reversed(self.trials):
-            if not set(f.drugs) & set(t.drugs):
-                continue
-            if f.names and t.names and not set(f.names) & set(t.names):
+            if not set(f.drugs) & set(t.drugs) or (f.names and t.names and not set(f.names) & set(t.names)):
                 continue
             if f.names and set(f.names) & set(t.names):
                 return t
             if not (_same_phase(f, t) and _same_condition(self.x, f, t)):
                 continue
-            if f.phases and not f.conditions and set(f.phases) <= set(t.phases):
-                return t          # "GTI-2040 met its Phase I endpoints": the Phase I trial again
-            if f.phases and t.phases and set(f.phases) & set(t.phases) and f.conditions and t.conditions \
-                    and set(f.conditions) <= set(t.conditions):
-                return t
-            if (f.anaphoric or not f.has_trial) and t is self.focus_trial:
+            if _restates(f, t) or ((f.anaphoric or not f.has_trial) and t is self.focus_trial):
                 return t
             if not f.has_trial and f.sites:
                 return t if t is self.focus_trial else None
@@ -125,39 +119,47 @@ class TrialBuilder:
         self.focus_trial = t
 
     def _fill(self, t: Trial, f: Frame) -> None:
-        # a trial the release only supposes ("if approved, X could be tested in a Phase 3 program")
-        # is kept as planned, with less confidence
-        scale = 0.6 if f.hypothetical else 1.0
-        ev = lambda rule, conf: self.ix.evidence(f.sent, rule, conf * scale)  # noqa: E731
-        seg = f.rules.get("segment")
+        """Add what the frame says to the trial, each value with the frame's sentence as evidence."""
+        ev = _evidence_of(self.ix, f)
         for k in f.drugs:
             if k in t.partners:
                 continue          # a partner named first in a later sentence stays a partner
-            t.add("drugs", k, ev("trial.studies-drug", 0.9))
+            t.add("drugs", k, ev("trial.studies-drug"))
             self.trial_drugs.add(k)
         for k in f.partners:
             if k not in t.drugs:
-                t.add("partners", k, ev("trial.combination-partner", 0.85))
-        for k in f.conditions:
-            t.add("conditions", k, ev(seg or "trial.studies-condition", 0.85))
-        for k in f.sites:
-            t.add("sites", k, ev(seg or "trial.site", 0.8))
-        for k in f.sponsors:
-            t.add("sponsors", k, ev("trial.sponsor-cue", 0.9))
-        for p in f.phases:
-            t.add("phases", p, ev("trial.phase", 0.9))
-        for n in f.names:
-            t.add("names", n, ev("trial.name", 0.9))
+                t.add("partners", k, ev("trial.combination-partner"))
+        for attr, values, rule in (("conditions", f.conditions, "trial.studies-condition"), ("sites", f.sites, "trial.site"),
+                                   ("sponsors", f.sponsors, "trial.sponsor-cue"), ("phases", f.phases, "trial.phase"),
+                                   ("names", f.names, "trial.name")):
+            for k in values:
+                t.add(attr, k, ev(rule))
         if f.status:
             if t.status and t.status != f.status:
                 t.evidence.pop(f"status|{t.status}", None)
             t.status = f.status
-            t.evidence[f"status|{f.status}"] = ev("context.status", 0.75)
+            t.evidence[f"status|{f.status}"] = ev("context.status")
         if f.enrollment and t.enrollment is None:
             t.enrollment = f.enrollment
-            t.evidence[f"enrollment|{f.enrollment}"] = ev("trial.enrollment", 0.8)
+            t.evidence[f"enrollment|{f.enrollment}"] = ev("trial.enrollment")
         if f.investigator_sponsored:
             self.investigator_sponsored.add(t.id)
+
+
+def _evidence_of(ix: DocumentIndex, f: Frame):
+    """rule -> the evidence of a fact the frame gives a trial.
+
+    A condition or site of a frame segmented from a list records the segmentation rule, with the
+    confidence of the plain rule; a trial the release only supposes ("if approved, X could be
+    tested in a Phase 3 program") is kept, as planned, with less confidence.
+    """
+    scale = factor("hypothetical-trial") if f.hypothetical else 1.0
+    seg = f.rules.get("segment")
+
+    def ev(rule: str) -> Evidence:
+        recorded = seg if seg and rule in ("trial.studies-condition", "trial.site") else rule
+        return ix.evidence(f.sent, recorded, confidence(rule) * scale)
+    return ev
 
 
 def _inherit_program(f: Frame, program: Frame) -> None:
@@ -171,6 +173,14 @@ def _inherit_program(f: Frame, program: Frame) -> None:
     for k in program.partners:
         if k not in f.partners:
             f.partners.append(k)
+
+
+def _restates(f: Frame, t: Trial) -> bool:
+    """ "GTI-2040 met its Phase I endpoints": the Phase I trial again; or the same phase and conditions."""
+    if f.phases and not f.conditions and set(f.phases) <= set(t.phases):
+        return True
+    return bool(f.phases and t.phases and set(f.phases) & set(t.phases) and f.conditions and t.conditions
+                and set(f.conditions) <= set(t.conditions))
 
 
 def _same_phase(f: Frame, t: Trial) -> bool:
@@ -199,7 +209,8 @@ def inherit_conditions(trials: list[Trial]) -> None:
         if len(sets) == 1 and len(next(iter(sets))) == 1:
             c = next(iter(sets))[0]
             ev = next(iter(t.evidence.values()))
-            t.add("conditions", c, Evidence(ev.start, ev.end, ev.text, "trial.condition-of-drug", 0.6))
+            t.add("conditions", c, Evidence(ev.start, ev.end, ev.text, "trial.condition-of-drug",
+                                            confidence("trial.condition-of-drug")))
 
 
 def trial_facts(x: Extraction, trials: list[Trial], drug_owner: dict[str, str],
@@ -217,5 +228,6 @@ def trial_facts(x: Extraction, trials: list[Trial], drug_owner: dict[str, str],
             for c in companies:
                 if c not in t.sponsors:
                     t.sponsors.append(c)
-                    t.evidence[f"sponsors|{c}"] = Evidence(ev.start, ev.end, ev.text, "sponsor.issuer-default", 0.6)
+                    t.evidence[f"sponsors|{c}"] = Evidence(ev.start, ev.end, ev.text, "sponsor.issuer-default",
+                                                           confidence("sponsor.issuer-default"))
         x.trials.append(t)

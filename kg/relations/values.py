@@ -1,16 +1,27 @@
 """Literal values read from text: the phase of a trial ("Phase I/IIa") and a count ("forty-two")."""
 from __future__ import annotations
 
+import functools
 import re
+
+from ..errors import DataFileError
+from ..nlp.resources import data_path, load_tsv
 
 PHASE_RE = re.compile(r"(?:phase|phases|ph\.?)\s*((?:I{1,3}|IV|[1-4])[abAB]?)(?:\s*(?:/|-|\u2013|and|&)\s*(?:phase\s*)?"
                       r"((?:I{1,3}|IV|[1-4])[abAB]?))?", re.I)
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-                     "ninety": 90, "hundred": 100})
+
+
+@functools.lru_cache(maxsize=1)
+def number_words() -> dict[str, int]:
+    """ "forty" -> 40, from ``number_words.tsv`` (a value must be a whole number)."""
+    path = data_path("lexicons", "number_words.tsv")
+    out = {}
+    for row in load_tsv(path, ["word", "value"]):
+        if not row["value"].isdecimal():
+            raise DataFileError(path, int(row["_line"]), f"value must be a whole number, got {row['value']!r}")
+        out[row["word"]] = int(row["value"])
+    return out
 
 
 def _phase_part(p: str) -> str:
@@ -45,11 +56,11 @@ def parse_count(text: str) -> int | None:
     t = text.lower().replace(",", "").strip()
     if t.isdigit():
         return int(t)
-    parts = re.split(r"[\s-]+", t)
+    numbers = number_words()
     total = 0
-    for p in parts:
-        if p not in NUMBER_WORDS:
+    for p in re.split(r"[\s-]+", t):
+        if p not in numbers:
             return None
-        v = NUMBER_WORDS[p]
+        v = numbers[p]
         total = total * v if v == 100 else total + v
     return total or None
