@@ -89,10 +89,7 @@ def _refers_to_a_drug(head: str) -> bool:
 
 def indication_facts(ix: DocumentIndex, x: Extraction) -> None:
     """Drug-condition links outside trials: "X for the treatment of Y", "X in Y", designations."""
-    for sid, sent in enumerate(ix.sents):
-        if not ix.usable(sent):
-            continue
-        ms = ix.in_sentence(sid)
+    for _, sent, ms in ix.usable_sentences():
         drugs = [m for m in ms if m.label == "DRUG"]
         conds = [m for m in ms if m.label == "CONDITION"]
         if not drugs or not conds:
@@ -201,10 +198,7 @@ def _credited_owners(ix: DocumentIndex, x: Extraction) -> dict[str, tuple[str, S
     """drug -> (organisation, sentence, rule) for the first sentence that credits the drug to an
     organisation: a possessive, a brand owner, "developed by", a reporting company."""
     owners: dict[str, tuple[str, Span, str]] = {}
-    for sid, sent in enumerate(ix.sents):
-        if not ix.usable(sent):
-            continue
-        ms = ix.in_sentence(sid)
+    for _, sent, ms in ix.usable_sentences():
         drugs = [m for m in ms if m.label == "DRUG"]
         orgs = [m for m in ms if m.label == "ORG" and not (x.entities[m.key].roles & org_roles("not-developer"))
                 and not is_ticker(ix.text, m) and not unresolved_anaphor(x, m)]
@@ -219,17 +213,26 @@ def _credited_owners(ix: DocumentIndex, x: Extraction) -> dict[str, tuple[str, S
     return owners
 
 
-def _possessive(ix, x, sent, d, orgs, drugs) -> str | None:
+# Each rule: (index, extraction, sentence, drug mention, organisation mentions and drug mentions of
+# the sentence) -> the key of the organisation the sentence credits with the drug, or None.
+
+def _possessive(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: list[Mention],
+                drugs: list[Mention]) -> str | None:
     """ "Bayer's darolutamide", "Regeneron Pharmaceuticals Inc.'s ... cemiplimab" """
     for o in reversed([o for o in orgs if o.end <= d.start]):
         if re.match(r"^\s*(?:\([^)]*\)\s*)?['\u2019]s?(?=\s|$)", ix.text[o.end:d.start]) \
                 and sum(w[:1].isalnum() for w in ix.words_between(o.end, d.start)) <= 12 \
-                and not any(m.start > o.end and m.end <= d.start for m in drugs):
+                and not _drug_between(drugs, o, d):
             return o.key
     return None
 
 
-def _brand_owner(ix, x, sent, d, orgs, drugs) -> str | None:
+def _drug_between(drugs: list[Mention], o: Mention, d: Mention) -> bool:
+    return any(m.start > o.end and m.end <= d.start for m in drugs)
+
+
+def _brand_owner(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: list[Mention],
+                 drugs: list[Mention]) -> str | None:
     """ "vinorelbine (Navelbine(R); Glaxo Smith Kline)", "capecitabine (Xeloda, Roche)" """
     for o in orgs:
         if o.start > d.end and re.fullmatch(r"\s*(?:\((?:R|TM)\))?\s*[;,]\s*", ix.text[d.end:o.start]) \
@@ -238,7 +241,8 @@ def _brand_owner(ix, x, sent, d, orgs, drugs) -> str | None:
     return None
 
 
-def _developed_by(ix, x, sent, d, orgs, drugs) -> str | None:
+def _developed_by(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: list[Mention],
+                  drugs: list[Mention]) -> str | None:
     """ "PENNSAID is the first product developed by Dimethaid Research" """
     cue = ix.cues.before_regex("developer")
     for o in orgs:
@@ -249,14 +253,14 @@ def _developed_by(ix, x, sent, d, orgs, drugs) -> str | None:
     return None
 
 
-def _reporting_company(ix, x, sent, d, orgs, drugs) -> str | None:
+def _reporting_company(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: list[Mention],
+                       drugs: list[Mention]) -> str | None:
     """ "Rhythm Pharmaceuticals just reported successful Phase 3 results for setmelanotide" """
     for o in orgs:
         if o.key in x.companies or o.end > d.start:
             continue
         if len(ix.words_between(o.end, d.start)) <= 12 and WORDS.regex(
-                r"\b<<reporting-verb>>\b").search(ix.text[o.end:d.start]) \
-                and not any(m.start > o.end and m.end <= d.start for m in drugs):
+                r"\b<<reporting-verb>>\b").search(ix.text[o.end:d.start]) and not _drug_between(drugs, o, d):
             return o.key
     return None
 

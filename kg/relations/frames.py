@@ -58,10 +58,7 @@ def sentence_frames(ix: DocumentIndex, x: Extraction, units: set[int]) -> tuple[
     """
     frames: list[Frame] = []
     sentence_drug: dict[int, str] = {}
-    for sid, sent in enumerate(ix.sents):
-        if not ix.usable(sent):
-            continue
-        ms = ix.in_sentence(sid)
+    for sid, sent, ms in ix.usable_sentences():
         drug = _drug_in_focus(ix, x, sent, ms, frames)
         if drug is not None:
             sentence_drug[sid] = drug

@@ -64,6 +64,12 @@ class DocumentIndex:
             self.mentions.append(m)
         self.by_sent[self.sidx(m.span)].append(m)
 
+    def usable_sentences(self):
+        """(index, sentence, its mentions in text order) for every usable sentence."""
+        for sid, sent in enumerate(self.sents):
+            if self.usable(sent):
+                yield sid, sent, self.in_sentence(sid)
+
     def in_sentence(self, sid: int) -> list[Mention]:
         """The mentions of sentence ``sid`` in text order."""
         return sorted(self.by_sent.get(sid, []), key=lambda m: m.start)

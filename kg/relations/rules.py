@@ -21,9 +21,12 @@ and assertions, each assertion carrying its evidence sentence and the id of the 
    its own drugs unless the release says the trial is investigator-sponsored.
 
 :mod:`~kg.relations.mentions` indexes the document for all of them (mentions by sentence, zones,
-context, evidence). Cue words are data (``data/lexicons/relation_cues.tsv``, ``trial_words.tsv``,
-:mod:`~kg.relations.lexicon`); context (negation, hypotheticals, status) comes from the
-``kg_context`` component.
+context, evidence). Cue words and confidences are data, loaded by :mod:`~kg.relations.lexicon`:
+``data/lexicons/relation_cues.tsv`` and ``trial_words.tsv`` (cues of relations and trials),
+``entity_words.tsv``, ``frame_words.tsv``, ``role_words.tsv``, ``fact_words.tsv`` (each stage's
+words), ``org_roles.tsv`` (roles each decision passes over), ``number_words.tsv``, and
+``rule_confidence.tsv`` (the confidence of each rule's facts). Context (negation, hypotheticals,
+status) comes from the ``kg_context`` component.
 """
 from __future__ import annotations
 

@@ -58,32 +58,22 @@ def test_a_kind_without_words_is_an_error(tmp_path):
         lexicon.load_vocabulary(path, ("joiner", "breaker"))
 
 
-@pytest.mark.parametrize("row, message", [
-    ("not-sites\tagency", r"group 'not-sites' is not valid \(allowed: not-cue-org, not-developer"),
-    ("not-site\tagencies", r"role 'agencies' is not valid \(allowed: agency, company, conference"),
+@pytest.mark.parametrize("name, row, message", [
+    ("org_roles.tsv", "not-sites\tagency", r"group 'not-sites' is not valid \(allowed: not-cue-org, not-developer"),
+    ("org_roles.tsv", "not-site\tagencies", r"role 'agencies' is not valid \(allowed: agency, company, conference"),
+    ("number_words.tsv", "dozen\ttwelve", r"value must be a whole number, got 'twelve'"),
+    ("rule_confidence.tsv", "trial.new-rule\trule\t1.5", r"confidence must be a number in \[0, 1\], got '1.5'"),
+    ("rule_confidence.tsv", "trial.new-rule\trule\thigh", r"confidence must be a number in \[0, 1\], got 'high'"),
+    ("rule_confidence.tsv", "trial.new-rule\trules\t0.5", r"kind 'rules' is not valid \(allowed: factor, rule, threshold\)"),
+    ("rule_confidence.tsv", "trial.site\trule\t0.5", r"rule 'trial.site' is given twice"),
 ])
-def test_org_roles_check_group_and_role(data_copy, row, message):
-    line = data_copy("org_roles.tsv", row)
-    with pytest.raises(DataFileError, match=rf"org_roles.tsv:{line}: {message}"):
-        lexicon.org_roles("not-site")
-
-
-def test_number_words_need_a_whole_number(data_copy):
-    line = data_copy("number_words.tsv", "dozen\ttwelve")
-    with pytest.raises(DataFileError, match=rf"number_words.tsv:{line}: value must be a whole number, got 'twelve'"):
-        values.parse_count("forty-two")
-
-
-@pytest.mark.parametrize("row, message", [
-    ("trial.new-rule\trule\t1.5", r"confidence must be a number in \[0, 1\], got '1.5'"),
-    ("trial.new-rule\trule\thigh", r"confidence must be a number in \[0, 1\], got 'high'"),
-    ("trial.new-rule\trules\t0.5", r"kind 'rules' is not valid \(allowed: factor, rule, threshold\)"),
-    ("trial.site\trule\t0.5", r"rule 'trial.site' is given twice"),
-])
-def test_rule_confidence_lines_are_checked(data_copy, row, message):
-    line = data_copy("rule_confidence.tsv", row)
-    with pytest.raises(DataFileError, match=rf"rule_confidence.tsv:{line}: {message}"):
-        lexicon.confidence("trial.site")
+def test_a_bad_line_names_the_file_and_the_line(data_copy, name, row, message):
+    line = data_copy(name, row)
+    load = {"org_roles.tsv": lambda: lexicon.org_roles("not-site"),
+            "number_words.tsv": lambda: values.parse_count("forty-two"),
+            "rule_confidence.tsv": lambda: lexicon.confidence("trial.site")}[name]
+    with pytest.raises(DataFileError, match=rf"{re.escape(name)}:{line}: {message}"):
+        load()
 
 
 def test_a_rule_without_confidence_is_a_clear_error():
