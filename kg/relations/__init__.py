@@ -2,8 +2,10 @@
 
 Stages, one module each, data flowing one way:
 
-``rules``        the linking rules (entities and the issuer, trial frames per sentence, trials merged
-                 across sentences, drug facts, default sponsors) -> an :class:`~kg.records.Extraction`
+``rules``        the linking rules, one module per stage (``mentions``, ``entities``, ``frames``,
+                 ``trials``, ``drug_facts``; ``roles``, ``lexicon``, ``values`` beside them): entities
+                 and the issuer, trial frames per sentence, trials merged across sentences, drug facts,
+                 default sponsors -> an :class:`~kg.records.Extraction`
 ``grounding``    identifiers from standard vocabularies (targets -> HGNC genes)
 ``candidates``   the facts that extraction states, plus the pairs a sentence names that no rule linked
 ``features``     what the scorer reads of each candidate fact
@@ -18,7 +20,9 @@ from spacy.tokens import Doc
 
 from ..documents import Document
 from ..records import Extraction
-from .rules import Linker, cue_lexicon, normalize_phase, parse_count
+from .lexicon import cue_lexicon
+from .rules import Linker
+from .values import normalize_phase, parse_count
 
 DEFAULT = "default"
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span
 
 from ..records import Extraction
-from .rules import normalize_phase
+from .values import normalize_phase
 
 Fact = tuple                     # (relation, a, b) or ("phase", drug, condition, "Phase N")
 SYMMETRIC = {"combination"}

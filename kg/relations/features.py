@@ -43,7 +43,7 @@ class DocumentIndex:
         for sid, ms in linker.by_sent.items():
             for m in ms:
                 if m.label == "PHASE":
-                    from .rules import normalize_phase
+                    from .values import normalize_phase
                     for p in normalize_phase(m.text):
                         self.phases.append((sid, m, main_phase(p)))
         self.n_chars = max(1, len(linker.text))
@@ -61,7 +61,7 @@ class DocumentIndex:
 @lru_cache(maxsize=1)
 def cue_patterns() -> dict[str, re.Pattern]:
     """One regex per relation of ``relation_cues.tsv`` (every position), for cue-presence features."""
-    from .rules import cue_lexicon
+    from .lexicon import cue_lexicon
 
     cues = cue_lexicon()
     out = {}

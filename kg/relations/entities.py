@@ -1,0 +1,376 @@
+"""Stage 1: the entities of a release, and the company issuing it.
+
+Decides which entity each mention names (its canonical name and identifiers), which names are one
+entity ("LOR-2040 (formerly GTI-2040)", "Genasense (oblimersen sodium)", a condition and its
+bracketed other name), which organisation mentions are only the unit of an institution named just
+before ("the Myeloma Center at the University Hospital Heidelberg"), and which company issues the
+release (the ORG subjects of the dateline, else the metadata), with its short names ("Lorus") and
+anaphors ("the Company") resolved to it. Names of one entity are folded into one record, the
+other names kept as aliases.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Span
+
+from ..nlp.conditions import lookup_condition
+from ..nlp.drugs import drug_lexicon, normalize_code
+from ..nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
+from ..nlp.resources import company_words
+from ..records import Entity, Extraction, entity_key, normalize_name
+from .lexicon import Vocabulary, org_roles
+from .mentions import LABEL_TYPES, MARKER_LABELS, DocumentIndex, Mention, surface
+from .roles import generic_name
+
+WORDS = Vocabulary("entity_words.tsv", ("dateline-verb", "exchange", "issuer-noun", "not-org-word"))
+
+ALIAS_CONNECTOR = re.compile(
+    r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
+    r"(?:\(\s*(?:(?:formerly|previously|also)\s+(?:known\s+as|called|named)\s+|(?:INN|USAN|generic name)\s*:\s*)?"
+    r"|,?\s*(?:formerly|previously|now|also)\s+(?:known\s+as|called|named)\s+|,?\s*\(?formerly\s+)$", re.I)
+POSSESSIVE_END = re.compile(r"['\u2019]s?$")
+ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;|or|, or|also known as|aka)\s*(?:synthetic\s+)?$", re.I)
+FORMERLY = re.compile(r"formerly|previously", re.I)
+QUOTES = "\"'\u201c\u201d "
+
+
+class Clusters:
+    """Union-find over entity keys: names found to be one entity."""
+
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        while self.parent.get(key, key) != key:
+            key = self.parent[key]
+        return key
+
+    def union(self, a: str, b: str, prefer: str | None = None) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        keep, drop = (ra, rb) if (prefer is None or self.find(prefer) == ra) else (rb, ra)
+        self.parent[drop] = keep
+
+
+def link_entities(ix: DocumentIndex, x: Extraction) -> set[int]:
+    """Fill ``x.entities`` and ``x.companies`` and index the mentions; returns the ids of the
+    mentions that name the unit of an institution (not a site of their own)."""
+    clusters = Clusters()
+    collect_entities(ix, x)
+    alias_connectors(ix, x, clusters)
+    units = units_of_institutions(ix, x)
+    issuing_companies(ix, x, clusters)
+    merge_clusters(ix, x, clusters)
+    return units
+
+
+# -- entities and their names --------------------------------------------------
+
+def collect_entities(ix: DocumentIndex, x: Extraction) -> None:
+    """One entity per canonical name; every mention indexed under its sentence."""
+    lex, orgs = drug_lexicon(), org_lexicon()
+    for ent in ix.doc.ents:
+        if ent.label_ in MARKER_LABELS:
+            ix.add(Mention(ent.label_, ent, "", ent.id_), entity=False)
+        elif ent.label_ in LABEL_TYPES:
+            key = _entity_of(x, ent, lex, orgs)
+            if key:
+                ix.add(Mention(ent.label_, ent, key, ent.id_))
+
+
+def _entity_of(x: Extraction, ent: Span, lex, orgs) -> str | None:
+    """The key of the entity ``ent`` names (the entity created or extended), None for no entity."""
+    etype = LABEL_TYPES[ent.label_]
+    canon, ids, roles = canonical(ent, etype, lex, orgs)
+    if not canon:
+        return None
+    key_name = canon
+    if etype == "Condition":
+        # MeSH names the condition across releases: "renal cell cancer" = "renal cell carcinoma"
+        rec = lookup_condition(canon, ent.text)
+        if rec is not None and not generic_name(canon):
+            key_name = rec.name
+            ids = ids | {f"http://id.nlm.nih.gov/mesh/{rec.mesh_id}"}
+    key = entity_key(etype, key_name)
+    e = x.entities.get(key)
+    if e is None:
+        e = x.entities[key] = Entity(key, etype, canon)
+    e.aliases.add(surface(ent.text))
+    e.ids |= ids
+    e.roles |= roles
+    e.rules.add(ent.id_)
+    return key
+
+
+def canonical(ent: Span, etype: str, lex, orgs) -> tuple[str, set[str], set[str]]:
+    """(canonical name, identifier IRIs, organisation roles) of an entity span; "" for no entity."""
+    kb = ent.kb_id_ or ent.text
+    if etype == "Drug":
+        return _drug_name(ent, kb, lex)
+    if etype == "Organization":
+        return _org_name(ent, kb, orgs)
+    if etype == "Condition":
+        return kb, set(), set()
+    return re.sub(r"\s+", " ", kb), set(), set()
+
+
+def _drug_name(ent: Span, kb: str, lex) -> tuple[str, set[str], set[str]]:
+    rec = lex.lookup(kb) or lex.lookup(ent.text)
+    if ent.id_ == "drug.lexicon" and rec is not None:
+        return rec.name.lower(), {_id_iri(scheme, ident) for scheme, ident in rec.ids}, set()
+    text = re.sub(r"\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])\s*$", "", kb).strip()
+    text = re.sub(r"(?<=[a-z])TM$", "", text)
+    if re.search(r"\d", text):
+        return normalize_code(text), set(), set()
+    return text, set(), set()
+
+
+def _org_name(ent: Span, kb: str, orgs) -> tuple[str, set[str], set[str]]:
+    roles: set[str] = set()
+    rule = ent.id_ or ""
+    name = canonical_org(kb)
+    if rule.startswith("org.") and rule.split(".")[1].split("+")[0] not in ("model", "institution"):
+        roles.add(rule.split(".")[1].split("+")[0])
+    entry = orgs.get(kb) or orgs.get(ent.text)
+    if entry:
+        roles.add(entry.role)
+        name = entry.name
+    if rule.startswith("org.institution") or institution_words().search(name):
+        roles.add("institution")
+        name = institution_name(name)      # one node per institution, its units as alternative labels
+    if not name or name[0].islower() or WORDS.regex(r"\b<<not-org-word>>\b").search(name):
+        return "", set(), roles
+    return name, set(), roles
+
+
+def _id_iri(scheme: str, ident: str) -> str:
+    if scheme == "drugbank":
+        return f"https://go.drugbank.com/drugs/{ident}"
+    if scheme == "mesh":
+        return f"http://id.nlm.nih.gov/mesh/{ident}"
+    if scheme == "medlineplus":
+        return f"https://medlineplus.gov/druginfo/meds/{ident}.html"
+    return ident
+
+
+def alias_connectors(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None:
+    """ "LOR-2040 (formerly GTI-2040)", "Genasense (oblimersen sodium)": one drug, several names."""
+    text = ix.text
+    for ms in ix.by_sent.values():
+        drugs = [m for m in ms if m.label == "DRUG"]
+        for a, b in zip(drugs, drugs[1:]):
+            between = text[a.end:b.start]
+            if ALIAS_CONNECTOR.match(between) or (
+                    ALIAS_IN_LIST.match(between) and "(" in text[max(0, a.start - 60):a.start]
+                    and ")" not in text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
+                older = b.key if FORMERLY.search(between) else None
+                clusters.union(a.key, b.key, prefer=older or _preferred_drug(x, a.key, b.key))
+        # a condition written "X (Y)" where Y is another condition name
+        conds = [m for m in ms if m.label in ("CONDITION", "TARGET", "ORG")]
+        for a, b in zip(conds, conds[1:]):
+            if a.label == b.label and re.fullmatch(r"\s*\(\s*", text[a.end:b.start]) \
+                    and text[b.end:b.end + 2].lstrip().startswith(")"):
+                clusters.union(a.key, b.key, prefer=a.key)
+
+
+def _preferred_drug(x: Extraction, a: str, b: str) -> str:
+    ea, eb = x.entities[a], x.entities[b]
+    # a dictionary name (with identifiers) names the drug across documents; else the first name
+    if eb.ids and not ea.ids and not re.search(r"\d", ea.name):
+        return b
+    return a
+
+
+def units_of_institutions(ix: DocumentIndex, x: Extraction) -> set[int]:
+    """ "the Myeloma Center at the University Hospital Heidelberg": the site is the institution.
+
+    Returns the ids of the second mentions (not sites of their own)."""
+    units: set[int] = set()
+    for ms in ix.by_sent.values():
+        orgs = [m for m in sorted(ms, key=lambda m: m.start) if m.label == "ORG"]
+        for a, b in zip(orgs, orgs[1:]):
+            ea, eb = x.entities[a.key], x.entities[b.key]
+            if "institution" in ea.roles and "institution" in eb.roles and a.key != b.key and \
+                    re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", ix.text[a.end:b.start]):
+                ea.aliases.add(surface(ix.text[a.start:b.end]))
+                units.add(id(b))
+    return units
+
+
+def merge_clusters(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None:
+    """Fold alias clusters into one entity each (names kept as alternative labels)."""
+    if not clusters.parent:
+        return
+    for key in list(x.entities):
+        root = clusters.find(key)
+        if root == key:
+            continue
+        src, dst = x.entities.pop(key), x.entities[root]
+        dst.aliases |= src.aliases | {src.name}
+        dst.ids |= src.ids
+        dst.roles |= src.roles
+        dst.rules |= src.rules
+        if src.type == "Company":
+            dst.type = "Company"
+    for m in ix.mentions:
+        m.key = clusters.find(m.key)
+    x.companies = list(dict.fromkeys(clusters.find(k) for k in x.companies))
+
+
+# -- the issuing company -------------------------------------------------------
+
+def issuing_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None:
+    """The company issuing the release: ORG subjects of the dateline sentence, else the metadata."""
+    companies = _dateline_companies(ix, x, clusters) or _metadata_company(ix, x)
+    # "ABVC BioPharma" and "BioPharma": a company named by the end of another's name is that company
+    for a in list(companies):
+        for b in list(companies):
+            if a != b and a in companies and b in companies and \
+                    normalize_name(x.entities[a].name).endswith(" " + normalize_name(x.entities[b].name)):
+                clusters.union(b, a, prefer=a)
+                companies.remove(b)
+    for key in companies:
+        x.entities[key].roles.add("company")
+        x.entities[key].type = "Company"
+    x.companies = companies
+    if companies:
+        _issuer_names(ix, x, clusters, companies)
+
+
+def _dateline_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> list[str]:
+    """The companies named before the verb of the first sentence that has one ("X today announced")."""
+    verbs = WORDS.regex(r"\b<<dateline-verb>>\b", re.I)
+    for sent in ix.sents[:40]:
+        if ix.zone(sent) == "skip":
+            continue
+        m = verbs.search(sent.text)
+        if not m:
+            continue
+        companies: list[str] = []
+        _org_subjects(ix, x, clusters, sent, sent.start_char + m.start(), companies)
+        _metadata_subjects(ix, x, clusters, sent, m.start(), companies)
+        if companies:
+            companies.sort(key=lambda k: min((mm.start for mm in ix.mentions if mm.key == k), default=0))
+            return companies
+    return []
+
+
+def _org_subjects(ix: DocumentIndex, x: Extraction, clusters: Clusters, sent: Span, cut: int,
+                  companies: list[str]) -> None:
+    """ORG mentions before ``cut`` that name a company (a company word, a ticker, the metadata)."""
+    meta = ix.document.meta.get("companies", [])
+    for mm in ix.by_sent.get(ix.sidx(sent), []):
+        if mm.label != "ORG" or mm.start >= cut or is_issuer_noun(mm.text):
+            continue
+        if x.entities[mm.key].roles & org_roles("not-issuer"):
+            continue
+        meta_hit = next((c for c in meta if normalize_name(canonical_org(c)) in normalize_name(mm.text)), None)
+        if meta_hit and normalize_name(canonical_org(meta_hit)) != normalize_name(canonical_org(mm.text)):
+            # "Noonan/Russo Communications Lorus Therapeutics Inc.": the NER span ran too far left
+            key = entity_key("Organization", canonical_org(meta_hit))
+            e2 = x.entities.setdefault(key, Entity(key, "Organization", canonical_org(meta_hit)))
+            e2.aliases.add(meta_hit)
+            clusters.union(mm.key, key, prefer=key)
+            if key not in companies:
+                companies.append(key)
+        elif company_words().search(mm.text) or has_ticker_after(ix.text, mm) or meta_hit:
+            if mm.key not in companies:
+                companies.append(mm.key)
+
+
+def _metadata_subjects(ix: DocumentIndex, x: Extraction, clusters: Clusters, sent: Span, cut: int,
+                       companies: list[str]) -> None:
+    """Companies of the metadata written before ``cut`` (an offset in the sentence) and not found yet."""
+    for name in ix.document.meta.get("companies", []):
+        pos = sent.text.find(name)
+        if not 0 <= pos < cut:
+            continue
+        key = entity_key("Organization", canonical_org(name))
+        if key in companies or clusters.find(key) in [clusters.find(c) for c in companies]:
+            continue
+        e = x.entities.setdefault(key, Entity(key, "Organization", canonical_org(name)))
+        e.aliases.add(name)
+        span = ix.doc.char_span(sent.start_char + pos, sent.start_char + pos + len(name), alignment_mode="expand")
+        if span is not None:
+            ix.add(Mention("ORG", span, key, "org.dateline-company"))
+        companies.append(key)
+
+
+def _metadata_company(ix: DocumentIndex, x: Extraction) -> list[str]:
+    """The first company of the metadata, for a release whose dateline names none."""
+    for name in ix.document.meta.get("companies", [])[:1]:
+        key = entity_key("Organization", canonical_org(name))
+        if key not in x.entities:
+            x.entities[key] = Entity(key, "Organization", canonical_org(name), {name})
+        return [key]
+    return []
+
+
+def _issuer_names(ix: DocumentIndex, x: Extraction, clusters: Clusters, companies: list[str]) -> None:
+    """ "the Company", "Lorus", "Candel's": short names and anaphors of the issuer."""
+    first = companies[0]
+    shorts = short_names(x, companies)
+    for m in ix.mentions:
+        if m.label != "ORG" or m.key in companies:
+            continue
+        t = _bare(m.text)
+        if is_issuer_noun(m.text):
+            clusters.union(m.key, first, prefer=first)
+            continue
+        for w, key in shorts.items():
+            if t == w.lower() or t.startswith(w.lower() + " ") and not (
+                    x.entities[m.key].roles & org_roles("not-short-name")):
+                clusters.union(m.key, key, prefer=key)
+    _unlabeled_short_names(ix, x, shorts)
+    for m in ix.mentions:
+        if m.label == "ORG" and is_issuer_noun(m.text):
+            m.key = first
+
+
+def short_names(x: Extraction, companies: list[str]) -> dict[str, str]:
+    """The first word of each issuer's name (four letters or more, capitalised) -> the issuer."""
+    shorts = {}
+    for key in companies:
+        name = x.entities[key].name.split()
+        w = name[0] if name else ""
+        if len(w) >= 4 and w[0].isupper():
+            shorts[w] = key
+    return shorts
+
+
+def _unlabeled_short_names(ix: DocumentIndex, x: Extraction, shorts: dict[str, str]) -> None:
+    """Short names no recogniser labelled ("Lorus' objective") become company mentions."""
+    taken = {i for e in ix.doc.ents for i in range(e.start, e.end)}
+    for tok in ix.doc:
+        w = POSSESSIVE_END.sub("", tok.text)
+        if tok.i in taken or w not in shorts:
+            continue
+        span = ix.doc[tok.i:tok.i + 1]
+        x.entities[shorts[w]].aliases.add(w)
+        ix.add(Mention("ORG", span, shorts[w], "org.company-short-name"))
+
+
+def _bare(text: str) -> str:
+    return normalize_name(text).strip(QUOTES)
+
+
+def is_issuer_noun(text: str) -> bool:
+    """ "the Company", "the Corporation": the issuer, named by its kind."""
+    return _bare(text) in WORDS.words("issuer-noun")
+
+
+def unresolved_anaphor(x: Extraction, m: Mention) -> bool:
+    """ "the Company's patented ..." in a release whose issuer is unknown: no organisation to credit."""
+    return m.key not in x.companies and is_issuer_noun(m.text)
+
+
+def is_ticker(text: str, m: Mention) -> bool:
+    """ "(NASDAQ: HRBR)": a stock symbol, not an organisation in its own right."""
+    return bool(re.search(r"[(;,]\s*[A-Za-z][\w ]{1,20}:\s*$", text[max(0, m.start - 30):m.start]))
+
+
+def has_ticker_after(text: str, m: Mention) -> bool:
+    """ "Acme Inc. (NASDAQ: ACMB)": a listed company."""
+    return bool(WORDS.regex(r"\s*,?\s*\(\s*<<exchange>>").match(text[m.end:m.end + 30]))

@@ -1,0 +1,64 @@
+"""kg/relations/drug_facts.py: targets, indications and developers outside trials."""
+from __future__ import annotations
+
+from kg.relations.drug_facts import developer_facts, drug_for_target, indication_facts
+from kg.relations.entities import link_entities
+
+DATELINE = "Acme Biosciences Inc. today announced news. "
+ACME = ("Acme Biosciences Inc.", "ORG", "org.model")
+
+
+def linked(make_doc, text, ents):
+    ix, x = make_doc(text, ents)
+    link_entities(ix, x)
+    return ix, x
+
+
+def facts(x):
+    return {(a.subject, a.predicate, a.object, a.evidence.rule, a.evidence.confidence) for a in x.assertions}
+
+
+def test_indication_cue_between_drug_and_condition(make_doc):
+    ix, x = linked(make_doc, "HB-3301 is developed for the treatment of gastric cancer.",
+                   [("HB-3301", "DRUG", "drug.code-name"), ("gastric cancer", "CONDITION", "condition.head-noun")])
+    indication_facts(ix, x)
+    [(drug, pred, cond, rule, conf)] = facts(x)
+    assert (drug, pred, x.entities[cond].name, rule) == ("Drug|hb-3301", "investigatedFor", "gastric cancer",
+                                                         "indication.for-the-treatment-of")
+
+
+def test_no_indication_of_a_class_of_diseases(make_doc):
+    ix, x = linked(make_doc, "HB-3301 is developed for the treatment of cancer.",
+                   [("HB-3301", "DRUG", "drug.code-name"), ("cancer", "CONDITION", "condition.head-noun")])
+    indication_facts(ix, x)
+    assert x.assertions == []
+
+
+def test_possessive_credits_the_drug_to_another_company(make_doc):
+    ix, x = linked(make_doc, DATELINE + "It is combined with Bayer's darolutamide.",
+                   [ACME, ("Bayer", "ORG", "org.model"), ("darolutamide", "DRUG", "drug.inn-stem")])
+    owners = developer_facts(ix, x, set(), set())
+    assert owners == {"Drug|darolutamide": "Organization|bayer"}
+    assert facts(x) == {("Drug|darolutamide", "developedBy", "Organization|bayer", "developer.possessive", 0.85)}
+
+
+def test_the_issuer_develops_its_own_drugs(make_doc):
+    ix, x = linked(make_doc, DATELINE + "Its lead candidate HB-3301 is in the clinic.",
+                   [ACME, ("HB-3301", "DRUG", "drug.code-name")])
+    developer_facts(ix, x, set(), set())
+    assert facts(x) == {("Drug|hb-3301", "developedBy", "Organization|acme biosciences", "developer.possessive-its", 0.9)}
+
+
+def test_a_target_frame_is_about_the_drug_before_it(make_doc):
+    ix, x = linked(make_doc, "HB-3301 inhibits thymidylate synthase.",
+                   [("HB-3301", "DRUG", "drug.code-name"), ("thymidylate synthase", "TARGET", "target.verb")])
+    tm = next(m for m in ix.mentions if m.label == "TARGET")
+    verb = ix.text.index("inhibits")
+    frame = {"target": [tm.start, tm.end], "cue": [verb, verb + len("inhibits")], "side": "right"}
+    assert drug_for_target(ix, ix.sents[0], tm, frame, None) == "Drug|hb-3301"
+    # a combination between the drug and the cue: not the drug's target
+    ix, x = linked(make_doc, "HB-3301 plus thymidylate synthase.",
+                   [("HB-3301", "DRUG", "drug.code-name"), ("thymidylate synthase", "TARGET", "target.verb")])
+    tm = next(m for m in ix.mentions if m.label == "TARGET")
+    frame = {"target": [tm.start, tm.end], "cue": [tm.start, tm.start], "side": "right"}
+    assert drug_for_target(ix, ix.sents[0], tm, frame, None) is None

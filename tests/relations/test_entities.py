@@ -1,0 +1,67 @@
+"""kg/relations/entities.py: entities, their names, and the issuing company, on blank documents."""
+from __future__ import annotations
+
+from kg.relations.entities import has_ticker_after, link_entities
+
+DATELINE = "BOSTON, May 4, 2025 -- Acme Biosciences Inc. (NASDAQ: ACMB) today announced results."
+
+
+def test_alias_connector_makes_one_drug_named_by_its_former_name(make_doc):
+    ix, x = make_doc("LOR-2040 (formerly GTI-2040) is tested in patients.",
+                     [("LOR-2040", "DRUG", "drug.code-name"), ("GTI-2040", "DRUG", "drug.code-name")])
+    link_entities(ix, x)
+    drugs = [e for e in x.entities.values() if e.type == "Drug"]
+    assert len(drugs) == 1
+    assert drugs[0].name == "GTI-2040" and "LOR-2040" in drugs[0].aliases
+    assert {m.key for m in ix.mentions} == {drugs[0].key}
+
+
+def test_dateline_company_issues_the_release_and_the_company_is_it(make_doc):
+    ix, x = make_doc(DATELINE + " The Company said the trial of Acme's drug goes on.",
+                     [("Acme Biosciences Inc.", "ORG", "org.model"), ("The Company", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert x.companies == ["Organization|acme biosciences"]
+    assert x.entities["Organization|acme biosciences"].type == "Company"
+    # "The Company" and the unlabelled short name "Acme" are mentions of the issuer
+    assert {m.key for m in ix.mentions} == {"Organization|acme biosciences"}
+    assert "org.company-short-name" in {m.rule for m in ix.mentions}
+
+
+def test_only_companies_before_the_dateline_verb_issue_the_release(make_doc):
+    ix, x = make_doc("Harbor Biologics Inc. today announced a licence from Beta Pharma Inc. for its drug.",
+                     [("Harbor Biologics Inc.", "ORG", "org.model"), ("Beta Pharma Inc.", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert x.companies == ["Organization|harbor biologics"]
+    assert x.entities["Organization|beta pharma"].type == "Organization"
+
+
+def test_the_metadata_names_the_issuer_when_the_dateline_does_not(make_doc):
+    ix, x = make_doc("Results of the trial are positive.", [], meta={"companies": ["Acme Biosciences Inc."]})
+    link_entities(ix, x)
+    assert x.companies == ["Organization|acme biosciences"]
+
+
+def test_unit_of_an_institution_is_not_a_site_of_its_own(make_doc):
+    ix, x = make_doc("The trial runs at the Myeloma Center at the Heidelberg University Hospital.",
+                     [("Myeloma Center", "ORG", "org.institution"),
+                      ("Heidelberg University Hospital", "ORG", "org.institution")])
+    units = link_entities(ix, x)
+    unit = next(m for m in ix.mentions if m.text == "Heidelberg University Hospital")
+    assert units == {id(unit)}
+    assert "Myeloma Center at the Heidelberg University Hospital" in x.entities[ix.mentions[0].key].aliases
+
+
+def test_a_law_or_an_agreement_is_no_organisation(make_doc):
+    ix, x = make_doc("The Orphan Drug Act applies.", [("Orphan Drug Act", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert x.entities == {} and ix.mentions == []
+
+
+def test_ticker_after_a_name_is_read_from_the_exchange_list(make_doc):
+    ix, x = make_doc(DATELINE, [("Acme Biosciences Inc.", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert has_ticker_after(ix.text, ix.mentions[0])
+    ix, x = make_doc("Acme Biosciences Inc. (PHASE: 2) today announced results.",
+                     [("Acme Biosciences Inc.", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert not has_ticker_after(ix.text, ix.mentions[0])
