@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DocumentError, KGError
+from .schema import VIEWS
 
 log = logging.getLogger("kg")
 
@@ -240,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="whole-graph export; gexf/graphml via networkx, for Gephi")
     x.add_argument("--format", required=True, choices=["gexf", "graphml", "trig", "nq", "json", "png", "svg"])
     x.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout for text formats)")
-    x.add_argument("--view", choices=["full", "drug-target", "drug-condition", "sites"], default="full")
+    x.add_argument("--view", choices=list(VIEWS), default="full")
     x.add_argument("--query", metavar="FILE.rq", help="export the subgraph a SPARQL CONSTRUCT returns")
     x.add_argument("--layout", choices=["spring", "forceatlas2", "none"], default="spring")
     x.add_argument("--dynamic", action="store_true", help="dynamic GEXF carrying release dates (timeline)")

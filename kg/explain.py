@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from .documents import Document
 from .records import Extraction
+from .schema import TYPES
 
-COLOURS = {"DRUG": "#4477AA", "TARGET": "#EE6677", "CONDITION": "#228833", "ORG": "#AA3377",
+#: entity label -> colour: the Gephi colours of the registry's types (kg.schema), and two of this view's own
+COLOURS = {**{t.span_label: t.colour for t in TYPES.values() if t.span_label and t.colour},
            "PHASE": "#CCBB44", "TRIAL": "#66CCEE"}
 LABELS = set(COLOURS)
 

@@ -22,6 +22,9 @@ targets, conditions, trials, organisations; never documents or the
     of a drug, linked when they run trials of the same drug; ``weight`` is
     the number of drugs they share (``drugs`` names them).
 
+The node types, their colours, the edge labels, the literal node attributes and
+the relations each view draws on are read from the registry (:mod:`kg.schema`).
+
 Nodes carry ``label`` (one ``rdfs:label``: the one most documents give, ties
 to the first in code-point order), ``type`` (Drug, Target, Condition,
 ClinicalTrial, Organization; cp:Company is an Organization), ``iri``,
@@ -70,42 +73,34 @@ import networkx as nx
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from . import schema
 from .errors import ExportError, KGError
-from .rdf.namespace import CP
+from .schema import Relation, View
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("gexf", "graphml", "json", "trig", "nq", "png", "svg")
 GRAPH_FORMATS = ("gexf", "graphml", "json", "png", "svg")
 RDF_FORMATS = ("trig", "nq")
-VIEWS = ("full", "drug-target", "drug-condition", "sites")
+VIEWS = tuple(schema.VIEWS)
 LAYOUTS = ("spring", "forceatlas2", "none")
 
-#: node type -> colour (Paul Tol's "bright" qualitative scheme, safe for colour-blind readers)
-PALETTE: dict[str, str] = {
-    "Drug": "#4477AA",           # blue
-    "Target": "#EE6677",         # red
-    "Condition": "#228833",      # green
-    "ClinicalTrial": "#CCBB44",  # yellow
-    "Organization": "#AA3377",   # purple
-}
+# node types, colours, edge labels and node attributes: read from the registry (kg.schema)
+#: node type -> colour (a cp:Company is drawn as an Organization)
+PALETTE: dict[str, str] = {t.name: t.colour for t in schema.TYPES.values() if t.colour}
 UNKNOWN_COLOUR = "#BBBBBB"       # grey: a node whose type is none of the above (--query results only)
 
 #: entity classes -> the ``type`` attribute; cp:Company counts as Organization
-ENTITY_CLASSES: dict[URIRef, str] = {
-    CP.Drug: "Drug", CP.Target: "Target", CP.Condition: "Condition",
-    CP.ClinicalTrial: "ClinicalTrial", CP.Organization: "Organization", CP.Company: "Organization",
-}
+ENTITY_CLASSES: dict[URIRef, str] = {t.iri: t.node_type for t in schema.TYPES.values()}
 #: the order that decides the type of a node typed with several classes
-TYPE_ORDER = ("ClinicalTrial", "Drug", "Target", "Condition", "Organization")
-#: entity -> entity properties of the contract, in the order they are reported
-RELATIONS: tuple[URIRef, ...] = (CP.targets, CP.investigatedFor, CP.developedBy, CP.studiesDrug,
-                                 CP.combinationPartner, CP.studiesCondition, CP.site, CP.sponsor)
+TYPE_ORDER = schema.NODE_TYPE_PRECEDENCE
+#: entity -> entity properties of the contract -> their edge label (the property's local name)
+RELATIONS: dict[URIRef, str] = {r.iri: r.name for r in schema.ENTITY_RELATIONS}
+#: literal-valued properties, as attributes of the nodes they describe: a trial's first (TYPE_ORDER)
+NODE_LITERALS: tuple[Relation, ...] = tuple(sorted(
+    schema.LITERAL_RELATIONS, key=lambda r: TYPE_ORDER.index(schema.TYPES[r.subject].node_type)))
 #: literal-valued properties -> node attribute
-LITERALS: dict[URIRef, str] = {CP.phase: "phase", CP.status: "status", CP.enrollment: "enrollment",
-                               CP.mechanismOfAction: "mechanism"}
-#: literal attributes that keep one value (from the latest dated document); the others join all values
-LATEST_VALUE = {"status", "enrollment"}
+LITERALS: dict[URIRef, str] = {r.iri: r.node_attribute for r in NODE_LITERALS}
 JOIN = "; "
 
 SIZE_RANGE = (6.0, 30.0)         # viz:size of the least and the most connected node
@@ -251,17 +246,18 @@ class Facts:
         first = self.first_date(self.mentions.get(node, ()))
         if first:
             attrs["first_seen"] = first
-        for name in ("phase", "status", "enrollment", "mechanism"):
+        for rel in NODE_LITERALS:
+            name = rel.node_attribute
             values = self.literals.get((node, name))
             if not values:
                 continue
-            if name in LATEST_VALUE:
+            if rel.single:              # one value: the latest dated document's
                 value = self._latest(values)
-                if name == "enrollment":
+                if rel.datatype == "integer":
                     try:
                         value = int(value.toPython())
                     except (TypeError, ValueError):
-                        log.warning("%s: enrollment %r is not an integer: left out", node, str(value))
+                        log.warning("%s: %s %r is not an integer: left out", node, name, str(value))
                         continue
                 else:
                     value = str(value)
@@ -291,14 +287,16 @@ _RELATION_SET = frozenset(RELATIONS)
 
 def build_graph(facts: Facts, view: str = "full") -> nx.MultiDiGraph | nx.MultiGraph:
     """The networkx graph of one view (see the module docstring)."""
-    builders = {"full": _view_full, "drug-target": _view_drug_target,
-                "drug-condition": _view_drug_condition, "sites": _view_sites}
-    if view not in builders:
+    if view not in _BUILDERS:
         raise ExportError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
-    G = builders[view](facts)
+    G = _BUILDERS[view](facts, schema.VIEWS[view])
     G.graph["name"] = f"clinical pipeline ({view})"
     G.graph["view"] = view
     return G
+
+
+def _graph(view: View) -> nx.MultiDiGraph | nx.MultiGraph:
+    return nx.MultiDiGraph() if view.directed else nx.MultiGraph()
 
 
 def _add_nodes(G, facts: Facts, nodes: Iterable) -> None:
@@ -313,43 +311,51 @@ def _add_edges(G, edges: list[tuple[str, str, dict]]) -> None:
         G.add_edge(u, v, key=f"e{i}", **attrs)
 
 
-def _view_full(facts: Facts) -> nx.MultiDiGraph:
-    G = nx.MultiDiGraph()
+def _view_full(facts: Facts, view: View) -> nx.MultiDiGraph:
+    G = _graph(view)
     entities = set(facts.types)
+    labels = {schema.RELATIONS[name].iri: name for name in view.relations}
     _add_nodes(G, facts, entities)
-    edges = [(str(s), str(o), facts.edge_attributes(local_name(p), gs))
-             for (s, p, o), gs in facts.relations.items() if s in entities and o in entities]
+    edges = [(str(s), str(o), facts.edge_attributes(labels[p], gs))
+             for (s, p, o), gs in facts.relations.items() if p in labels and s in entities and o in entities]
     _add_edges(G, edges)
     return G
 
 
-def _view_drug_target(facts: Facts) -> nx.MultiDiGraph:
-    G = nx.MultiDiGraph()
-    pairs = [(s, o, gs) for (s, p, o), gs in facts.relations.items()
-             if p == CP.targets and facts.type_of(s) == "Drug" and facts.type_of(o) == "Target"]
-    _add_nodes(G, facts, [n for s, o, _ in pairs for n in (s, o)])
-    _add_edges(G, [(str(s), str(o), facts.edge_attributes("targets", gs)) for s, o, gs in pairs])
+def _pairs(facts: Facts, rel: Relation) -> dict[tuple, set]:
+    """(subject, object) -> graphs asserting it, for the pairs of one relation between nodes of its own types."""
+    prop, stype, otype = rel.iri, schema.TYPES[rel.subject].node_type, schema.TYPES[rel.object].node_type
+    return {(s, o): gs for (s, p, o), gs in facts.relations.items()
+            if p == prop and facts.type_of(s) == stype and facts.type_of(o) == otype}
+
+
+def _view_drug_target(facts: Facts, view: View) -> nx.MultiDiGraph:
+    G = _graph(view)
+    (rel,) = (schema.RELATIONS[name] for name in view.relations)
+    pairs = _pairs(facts, rel)
+    _add_nodes(G, facts, [n for pair in pairs for n in pair])
+    _add_edges(G, [(str(s), str(o), facts.edge_attributes(rel.name, gs)) for (s, o), gs in pairs.items()])
     return G
 
 
-def _trial_legs(facts: Facts, prop: URIRef, otype: str) -> dict[URIRef, dict[URIRef, set]]:
-    """trial -> {object: graphs asserting (trial prop object)} for objects of one type."""
+def _trial_legs(facts: Facts, rel: Relation) -> dict[URIRef, dict[URIRef, set]]:
+    """trial -> {object: graphs asserting (trial rel object)}, for a trial relation to an entity."""
     legs: dict[URIRef, dict[URIRef, set]] = defaultdict(dict)
-    for (s, p, o), gs in facts.relations.items():
-        if p == prop and facts.type_of(s) == "ClinicalTrial" and facts.type_of(o) == otype:
-            legs[s][o] = gs
+    for (s, o), gs in _pairs(facts, rel).items():
+        legs[s][o] = gs
     return legs
 
 
-def _view_drug_condition(facts: Facts) -> nx.MultiDiGraph:
-    G = nx.MultiDiGraph()
+def _view_drug_condition(facts: Facts, view: View) -> nx.MultiDiGraph:
+    """A relation, joined with the pairs of trials that imply it (schema.Relation.implied_by)."""
+    G = _graph(view)
+    (rel,) = (schema.RELATIONS[name] for name in view.relations)
     support: dict[tuple, set] = defaultdict(set)
     trials: dict[tuple, set] = defaultdict(set)
-    for (s, p, o), gs in facts.relations.items():
-        if p == CP.investigatedFor and facts.type_of(s) == "Drug" and facts.type_of(o) == "Condition":
-            support[(s, o)] |= gs
-    drugs = _trial_legs(facts, CP.studiesDrug, "Drug")
-    conditions = _trial_legs(facts, CP.studiesCondition, "Condition")
+    for pair, gs in _pairs(facts, rel).items():
+        support[pair] |= gs
+    drugs = _trial_legs(facts, schema.RELATIONS[rel.implied_by.subject_leg])
+    conditions = _trial_legs(facts, schema.RELATIONS[rel.implied_by.object_leg])
     for t in drugs.keys() & conditions.keys():
         for d, dgs in drugs[t].items():
             for c, cgs in conditions[t].items():
@@ -358,18 +364,17 @@ def _view_drug_condition(facts: Facts) -> nx.MultiDiGraph:
     _add_nodes(G, facts, [n for pair in support for n in pair])
     edges = []
     for (d, c), gs in support.items():
-        attrs = facts.edge_attributes("investigatedFor", gs)
+        attrs = facts.edge_attributes(rel.name, gs)
         attrs["trials"] = len(trials.get((d, c), ()))
         edges.append((str(d), str(c), attrs))
     _add_edges(G, edges)
     return G
 
 
-def _view_sites(facts: Facts) -> nx.MultiGraph:
+def _view_sites(facts: Facts, view: View) -> nx.MultiGraph:
     """Undirected: institutions linked by the drugs their trials share."""
-    G = nx.MultiGraph()
-    drugs = _trial_legs(facts, CP.studiesDrug, "Drug")
-    sites = _trial_legs(facts, CP.site, "Organization")
+    G = _graph(view)
+    sites, drugs = (_trial_legs(facts, schema.RELATIONS[name]) for name in view.relations)
     # site -> drug -> earliest date both legs of some trial were announced ("" if undated)
     linked: dict[URIRef, dict[URIRef, str]] = defaultdict(dict)
     for t in drugs.keys() & sites.keys():
@@ -387,7 +392,7 @@ def _view_sites(facts: Facts) -> nx.MultiGraph:
         if not shared:
             continue
         attrs: dict[str, Any] = {
-            "label": "sharesDrug",
+            "label": view.edge_label,
             "weight": len(shared),
             "drugs": JOIN.join(sorted(facts.label(d) for d in shared)),
         }
@@ -397,6 +402,10 @@ def _view_sites(facts: Facts) -> nx.MultiGraph:
         edges.append((str(a), str(b), attrs))
     _add_edges(G, edges)
     return G
+
+
+_BUILDERS = {"full": _view_full, "drug-target": _view_drug_target,
+             "drug-condition": _view_drug_condition, "sites": _view_sites}
 
 
 def query_graph(facts: Facts, triples: Iterable) -> nx.MultiDiGraph:

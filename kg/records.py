@@ -1,8 +1,10 @@
 """Typed records passed from the linker (kg/relations.py) to the RDF builder (kg/rdf/).
 
-Entities are identified by a ``key``: the entity type plus a normalised
-canonical name (``"Drug|gti-2040"``). The key is what the RDF layer mints
-the IRI from, so the same thing gets the same IRI in every document.
+Entities are identified by a ``key``: the entity type's key prefix plus a
+normalised canonical name (``"Drug|gti-2040"``). The key is what the RDF layer
+mints the IRI from, so the same thing gets the same IRI in every document.
+The types, their key prefixes, and which :class:`Trial` attribute or
+:class:`Assertion` predicate carries each relation are declared in :mod:`kg.schema`.
 """
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-ENTITY_TYPES = ("Drug", "Target", "Condition", "Organization", "Company")
+from .schema import TYPES, key_prefix
+
+#: the types an :class:`Entity` can have (kg.schema: the types with keyed records)
+ENTITY_TYPES = tuple(t.name for t in TYPES.values() if t.key_prefix)
 
 
 def normalize_name(name: str) -> str:
@@ -25,14 +30,13 @@ def normalize_name(name: str) -> str:
 
 
 def entity_key(etype: str, name: str) -> str:
-    base = "Organization" if etype == "Company" else etype
-    return f"{base}|{normalize_name(name)}"
+    return f"{key_prefix(etype)}|{normalize_name(name)}"
 
 
 @dataclass
 class Entity:
     key: str
-    type: str                 # Drug | Target | Condition | Organization | Company
+    type: str                 # one of ENTITY_TYPES: Drug | Target | Condition | Organization | Company
     name: str                 # canonical label
     aliases: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)          # full IRIs for skos:exactMatch
@@ -51,6 +55,7 @@ class Evidence:
 
 @dataclass
 class Trial:
+    """One trial's facts; kg.schema.RELATIONS names the attribute that carries each trial relation."""
     id: str                   # document-local id ("t1"); named trials also carry names
     drugs: list[str] = field(default_factory=list)
     partners: list[str] = field(default_factory=list)
@@ -75,7 +80,7 @@ class Trial:
 @dataclass(frozen=True)
 class Assertion:
     subject: str              # entity key
-    predicate: str            # contract property local name (targets, investigatedFor, ...)
+    predicate: str            # a drug-level relation of kg.schema (targets, investigatedFor, ...)
     object: object            # entity key, or a literal value when ``literal``
     evidence: Evidence
     literal: bool = False

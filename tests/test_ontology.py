@@ -3,7 +3,11 @@
 - both files parse; the ontology declares every term of :class:`kg.rdf.namespace.CP`,
   with a label, a comment and (properties) the contract's domain and range, and no
   ``cp:`` term that ``CP`` lacks, so the two cannot drift;
-- the shapes are valid SHACL and check the same domains and ranges as the ontology;
+- every entity type and relation of the registry (:mod:`kg.schema`) is declared with the
+  parent class, domain and range the registry gives it (the registry itself is checked
+  against CONTRACT.md in ``tests/test_schema.py``);
+- the shapes are valid SHACL, check the same domains and ranges as the ontology, and list
+  the registry's types and relations;
 - a document graph built by :func:`kg.rdf.build.add_document` from hand-made records
   conforms, and graphs broken in one specific way do not, each for the expected reason.
 
@@ -23,6 +27,7 @@ from kg.rdf.build import add_document
 from kg.rdf.iris import document_iri, entity_iri, trial_iri
 from kg.rdf.namespace import BASE, CP
 from kg.records import Assertion, Entity, Evidence, Extraction, Trial
+from kg.schema import RELATIONS, TYPES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 CPKG = ONTOLOGY_DIR / "cpkg.ttl"
@@ -32,20 +37,14 @@ CPSH = Namespace("https://w3id.org/cpkg/shapes/")
 CONTRACT_PHASES = {"Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4"}
 CONTRACT_STATUSES = {"planned", "ongoing", "completed", "terminated"}
 
-# CONTRACT.md section 1, plus the additions the namespace module lists.
-DOMAIN_RANGE = {
-    CP.targets: (CP.Drug, CP.Target),
-    CP.investigatedFor: (CP.Drug, CP.Condition),
-    CP.developedBy: (CP.Drug, CP.Organization),
-    CP.mechanismOfAction: (CP.Drug, XSD.string),
-    CP.studiesDrug: (CP.ClinicalTrial, CP.Drug),
-    CP.combinationPartner: (CP.ClinicalTrial, CP.Drug),
-    CP.studiesCondition: (CP.ClinicalTrial, CP.Condition),
-    CP.site: (CP.ClinicalTrial, CP.Organization),
-    CP.sponsor: (CP.ClinicalTrial, CP.Organization),
-    CP.phase: (CP.ClinicalTrial, XSD.string),
-    CP.status: (CP.ClinicalTrial, XSD.string),
-    CP.enrollment: (CP.ClinicalTrial, XSD.integer),
+
+def registry_range(rel) -> URIRef:
+    """The ``rdfs:range`` a registry relation gives its property: a cp: class or an XSD datatype."""
+    return XSD[rel.datatype] if rel.literal else TYPES[rel.object].iri
+
+
+# The terms the namespace module adds to the registry's fact properties (kg.schema).
+ADDITIONS = {
     CP.partOf: (CP.Organization, CP.Organization),
     CP.trialName: (CP.ClinicalTrial, XSD.string),
     CP.role: (CP.Organization, XSD.string),
@@ -58,7 +57,8 @@ DOMAIN_RANGE = {
     CP.rule: (RDF.Statement, XSD.string),
     CP.confidence: (RDF.Statement, XSD.decimal),
 }
-CLASSES = {CP.Drug, CP.Target, CP.Condition, CP.ClinicalTrial, CP.Organization, CP.Company, CP.Document}
+DOMAIN_RANGE = {**{r.iri: (TYPES[r.subject].iri, registry_range(r)) for r in RELATIONS.values()}, **ADDITIONS}
+CLASSES = {t.iri for t in TYPES.values()} | {CP.Document}
 DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
 TERM_LOCAL = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -137,15 +137,32 @@ def test_classes_and_properties_have_the_right_kind(onto):
     assert set(dir(CP)) == CLASSES | set(DOMAIN_RANGE), "a term of CP is neither a class nor in DOMAIN_RANGE"
 
 
-@pytest.mark.parametrize("prop", sorted(DOMAIN_RANGE), ids=lambda p: p[len(BASE):])
-def test_property_domain_and_range_follow_the_contract(onto, prop):
-    domain, range_ = DOMAIN_RANGE[prop]
+@pytest.mark.parametrize("prop", sorted(ADDITIONS), ids=lambda p: p[len(BASE):])
+def test_added_property_domain_and_range(onto, prop):
+    domain, range_ = ADDITIONS[prop]
     assert set(onto.objects(prop, RDFS.domain)) == {domain}
     assert set(onto.objects(prop, RDFS.range)) == {range_}
 
 
-def test_company_is_an_organization(onto):
-    assert (CP.Company, RDFS.subClassOf, CP.Organization) in onto
+# ---------------------------------------------------------------------------
+# (b') the ontology and the registry (kg.schema) agree
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rel", list(RELATIONS.values()), ids=lambda r: r.name)
+def test_registry_relation_is_declared_with_its_domain_and_range(onto, rel):
+    kind = OWL.DatatypeProperty if rel.literal else OWL.ObjectProperty
+    assert (rel.iri, RDF.type, kind) in onto, f"cp:{rel.name} should be declared a {kind}"
+    assert set(onto.objects(rel.iri, RDFS.domain)) == {TYPES[rel.subject].iri}
+    assert set(onto.objects(rel.iri, RDFS.range)) == {registry_range(rel)}
+    assert onto.value(rel.iri, RDFS.label) is not None and onto.value(rel.iri, RDFS.comment) is not None
+
+
+@pytest.mark.parametrize("etype", list(TYPES.values()), ids=lambda t: t.name)
+def test_registry_type_is_declared_with_its_parent(onto, etype):
+    assert (etype.iri, RDF.type, OWL.Class) in onto
+    assert onto.value(etype.iri, RDFS.label) is not None and onto.value(etype.iri, RDFS.comment) is not None
+    cp_parents = {o for o in onto.objects(etype.iri, RDFS.subClassOf) if str(o).startswith(BASE)}
+    assert cp_parents == ({TYPES[etype.parent].iri} if etype.parent else set())
 
 
 def test_phase_documents_contract_values_and_sub_phases(onto):
@@ -213,6 +230,21 @@ def _in_list(shapes: Graph, path: URIRef) -> set[str]:
                 if lst is not None:
                     return {str(v) for v in Collection(shapes, lst)}
     return set()
+
+
+def test_shapes_list_the_registry_types_and_relations(shapes):
+    relations = {r.iri for r in RELATIONS.values()}
+    statement = next(ps for ps in shapes.objects(CPSH.StatementShape, SH.property)
+                     if shapes.value(ps, SH.path) == RDF.predicate)
+    assert set(Collection(shapes, shapes.value(statement, SH["in"]))) == relations
+    assert set(shapes.objects(CPSH.FactEvidenceShape, SH.targetSubjectsOf)) == relations
+    select = " ".join(str(shapes.value(c, SH.select)) for c in shapes.objects(CPSH.FactEvidenceShape, SH.sparql))
+    listed = re.search(r"\?p IN \(([^)]*)\)", select).group(1)
+    assert {CP[name] for name in re.findall(r"cp:(\w+)", listed)} == relations
+    assert set(shapes.objects(CPSH.EntityShape, SH.targetClass)) == {t.iri for t in TYPES.values()}
+    for t in TYPES.values():
+        if t.parent:
+            assert shapes.value(CPSH[f"{t.name}Shape"], SH["class"]) == TYPES[t.parent].iri
 
 
 def test_shapes_allow_exactly_the_contract_values(shapes):

@@ -15,16 +15,22 @@ from decimal import Decimal
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
-from ..records import Assertion, Evidence, Extraction
+from ..records import Evidence, Extraction, Trial
+from ..schema import ASSERTED_RELATIONS, RELATIONS, TRIAL_RELATIONS, TYPES
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
 from .namespace import CP, ID
 
-TYPE_CLASSES = {"Drug": CP.Drug, "Target": CP.Target, "Condition": CP.Condition,
-                "Organization": CP.Organization, "Company": CP.Company}
-TRIAL_PROPS = (("drugs", CP.studiesDrug), ("partners", CP.combinationPartner),
-               ("conditions", CP.studiesCondition), ("sites", CP.site), ("sponsors", CP.sponsor))
-PREDICATES = {"targets": CP.targets, "investigatedFor": CP.investigatedFor, "developedBy": CP.developedBy,
-              "mechanismOfAction": CP.mechanismOfAction}
+# what the builder states, read from the registry (kg.schema)
+#: entity type -> the classes its entities are typed with, its own first (a Company is an Organization too)
+TYPE_CLASSES = {t.name: tuple(TYPES[c].iri for c in t.classes) for t in TYPES.values()}
+TRIAL_CLASS = TYPES["ClinicalTrial"].iri
+#: (Trial attribute, property, literal datatype or None, single-valued), in the order a trial's facts are stated
+TRIAL_FACTS = tuple((r.trial_attr, r.iri, r.datatype, r.single) for r in TRIAL_RELATIONS)
+#: Assertion.predicate -> (property, literal datatype or None)
+PREDICATES = {r.name: (r.iri, r.datatype) for r in ASSERTED_RELATIONS}
+#: (property, Trial attribute of the subjects, Trial attribute of the objects, rule): facts a trial implies
+TRIAL_JOINS = tuple((r.iri, RELATIONS[j.subject_leg].trial_attr, RELATIONS[j.object_leg].trial_attr, j.rule)
+                    for r in RELATIONS.values() if (j := r.implied_by) is not None)
 PREFIXES = {"cp": str(CP._NS), "skos": str(SKOS), "prov": str(PROV), "dcterms": str(DCTERMS)}
 
 
@@ -68,9 +74,8 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
 
     for key, e in x.entities.items():
         node = entity_iri(key)
-        g.add((node, RDF.type, TYPE_CLASSES[e.type]))
-        if e.type == "Company":
-            g.add((node, RDF.type, CP.Organization))
+        for cls in TYPE_CLASSES[e.type]:
+            g.add((node, RDF.type, cls))
         g.add((node, RDFS.label, Literal(e.name)))
         for alias in sorted(e.aliases):
             if alias and alias != e.name:
@@ -103,35 +108,41 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
 
     for t in x.trials:
         node = trial_iri(x.doc_id, t.id, t.names)
-        g.add((node, RDF.type, CP.ClinicalTrial))
+        g.add((node, RDF.type, TRIAL_CLASS))
         g.add((node, RDFS.label, Literal(_trial_label(x, t))))
         for name in t.names:
             g.add((node, CP.trialName, Literal(name)))
             if re.fullmatch(r"NCT\d{8}", name):
                 g.add((node, SKOS.exactMatch, URIRef(f"https://clinicaltrials.gov/study/{name}")))
         # every trial fact carries the evidence of the sentence that stated it (Trial.add records it)
-        for attr, prop in TRIAL_PROPS:
-            for key in getattr(t, attr):
-                state(node, prop, entity_iri(key), t.evidence[f"{attr}|{key}"])
-        for p in t.phases:
-            state(node, CP.phase, Literal(p), t.evidence[f"phases|{p}"])
-        if t.status:
-            state(node, CP.status, Literal(t.status), t.evidence[f"status|{t.status}"])
-        if t.enrollment is not None:
-            state(node, CP.enrollment, Literal(t.enrollment, datatype=XSD.integer),
-                  t.evidence[f"enrollment|{t.enrollment}"])
-        # a drug studied in a trial for a condition is investigated for it
-        for d in t.drugs:
-            for c in t.conditions:
-                ev = t.evidence[f"conditions|{c}"]
-                state(entity_iri(d), CP.investigatedFor, entity_iri(c),
-                      Evidence(ev.start, ev.end, ev.text, "trial.investigated-for", ev.confidence))
+        for attr, prop, datatype, single in TRIAL_FACTS:
+            for v in _values(t, attr, single):
+                state(node, prop, _literal(v, datatype) if datatype else entity_iri(v), t.evidence[f"{attr}|{v}"])
+        # a drug studied in a trial for a condition is investigated for it (evidence: the condition's sentence)
+        for prop, subjects, objects, rule in TRIAL_JOINS:
+            for s in getattr(t, subjects):
+                for o in getattr(t, objects):
+                    ev = t.evidence[f"{objects}|{o}"]
+                    state(entity_iri(s), prop, entity_iri(o), Evidence(ev.start, ev.end, ev.text, rule, ev.confidence))
 
     for a in x.assertions:
-        s = entity_iri(a.subject)
-        o = Literal(a.object) if a.literal else entity_iri(str(a.object))
-        state(s, PREDICATES[a.predicate], o, a.evidence)
+        prop, datatype = PREDICATES[a.predicate]
+        o = _literal(a.object, datatype) if a.literal else entity_iri(str(a.object))
+        state(entity_iri(a.subject), prop, o, a.evidence)
     return g
+
+
+def _values(t: Trial, attr: str, single: bool) -> list:
+    """A trial's values of one relation: its list, or its one value if it has one (a single-valued relation)."""
+    values = getattr(t, attr)
+    if not single:
+        return values
+    return [] if values is None or values == "" else [values]
+
+
+def _literal(value, datatype: str | None) -> Literal:
+    """A fact's literal value: a plain string, or typed with its relation's XSD datatype (xsd:integer)."""
+    return Literal(value) if datatype in (None, "string") else Literal(value, datatype=XSD[datatype])
 
 
 def _trial_label(x: Extraction, t) -> str:

@@ -15,10 +15,12 @@ import unicodedata
 from rdflib import URIRef
 
 from ..records import normalize_name
+from ..schema import TYPES
 from .namespace import DOC, ID
 
-TYPE_PATHS = {"Drug": "drug", "Target": "target", "Condition": "condition",
-              "Organization": "org", "Company": "org", "ClinicalTrial": "trial"}
+#: entity type -> the folder of its IRIs under cpid: (kg.schema)
+TYPE_PATHS = {t.name: t.iri_path for t in TYPES.values()}
+_TRIALS = TYPES["ClinicalTrial"].iri_path
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -49,10 +51,10 @@ def trial_iri(doc_id: str, trial_id: str, names: list[str] | None = None) -> URI
     """A registry number (NCT...) or trial name names the trial across documents; else it is the document's."""
     for n in names or []:
         if re.fullmatch(r"NCT\d{8}", n):
-            return ID[f"trial/{n.lower()}"]
+            return ID[f"{_TRIALS}/{n.lower()}"]
     if names:
-        return ID[f"trial/{slug(names[0])}-{_digest(normalize_name(names[0]))}"]
-    return ID[f"trial/{doc_id}-{trial_id}"]
+        return ID[f"{_TRIALS}/{slug(names[0])}-{_digest(normalize_name(names[0]))}"]
+    return ID[f"{_TRIALS}/{doc_id}-{trial_id}"]
 
 
 def document_iri(doc_id: str) -> URIRef:

@@ -1,7 +1,9 @@
 """The project's closed RDF vocabulary (``cp:``), one class as RDFLib defines its own.
 
 A misspelt term is an error (``_fail = True``), not a new IRI. Every term
-here is declared in ``ontology/cpkg.ttl``; a test checks the two agree.
+here is declared in ``ontology/cpkg.ttl``; a test checks the two agree. The
+classes and the fact properties are the registry's (``kg/schema.py``), which
+reads its IRIs from here; ``tests/test_schema.py`` checks each of them is listed.
 """
 from __future__ import annotations
 

@@ -1,0 +1,158 @@
+"""The registry of entity types and relations: what the graph holds, declared once.
+
+The records (:mod:`kg.records`), the IRIs (:mod:`kg.rdf.iris`), the graph builder
+(:mod:`kg.rdf.build`), the export (:mod:`kg.export`), the command line (``--view``),
+``kg explain``'s colours and the ontology checks (``tests/test_ontology.py``) read
+these tables instead of keeping lists of their own. Adding a relation means a line in :data:`RELATIONS`, its term in
+the closed namespace (:class:`kg.rdf.namespace.CP`) and in ``ontology/cpkg.ttl`` and
+``shapes.ttl`` (the tests check all three agree with this module), the rules that
+state it, and their tests.
+
+Plain data, no rdflib: the command line reads the view names before anything heavy is
+imported. ``.iri`` gives a term's ``cp:`` IRI (through the closed namespace, so a name
+this module misspells is an error, not a new IRI).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """A kind of node: ``name`` is also the local name of its ``cp:`` class."""
+
+    name: str
+    iri_path: str                   # the folder of its minted IRIs under cpid: ("drug" -> cpid:drug/...)
+    key_prefix: str | None          # what its record keys start with ("Drug|gti-2040"); None: no keyed records
+    colour: str | None = None       # Gephi colour; None: drawn (and typed in exports) as its parent
+    parent: str | None = None       # its class is a subclass of the parent's, and typed with both in the data
+    span_label: str | None = None   # the spaCy entity label of its mentions
+
+    @property
+    def node_type(self) -> str:
+        """The ``type`` attribute of its nodes in the exports (a cp:Company is an Organization)."""
+        return self.parent or self.name
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes an entity of this type is typed with (``rdf:type``), its own first."""
+        return (self.name, self.parent) if self.parent else (self.name,)
+
+    @property
+    def iri(self) -> URIRef:
+        return _cp(self.name)
+
+
+@dataclass(frozen=True)
+class TrialJoin:
+    """A relation also stated for every (subject, object) pair one trial links through two of its relations."""
+
+    subject_leg: str                # trial relation whose objects are the subjects ("studiesDrug")
+    object_leg: str                 # trial relation whose objects are the objects ("studiesCondition")
+    rule: str                       # cp:rule of the statement (its evidence is the object leg's sentence)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A fact property: ``name`` is the local name of its ``cp:`` property and the Gephi edge label."""
+
+    name: str
+    subject: str                    # entity type of the subject
+    object: str                     # entity type of the object, or "xsd:string" / "xsd:integer" for a literal
+    trial_attr: str | None = None   # the records.Trial attribute that carries it; None: a drug-level Assertion
+    single: bool = False            # at most one value per trial and document (a scalar Trial attribute);
+                                    # the export keeps the latest document's value instead of joining them
+    node_attribute: str | None = None   # literal-valued: the export's node attribute for its values
+    implied_by: TrialJoin | None = None
+
+    @property
+    def literal(self) -> bool:
+        return self.object.startswith("xsd:")
+
+    @property
+    def datatype(self) -> str | None:
+        """The XSD local name of a literal-valued relation's values ("string", "integer")."""
+        return self.object[len("xsd:"):] if self.literal else None
+
+    @property
+    def iri(self) -> URIRef:
+        return _cp(self.name)
+
+
+@dataclass(frozen=True)
+class View:
+    """An export view: the relations it draws its edges from."""
+
+    name: str
+    relations: tuple[str, ...]
+    edge_label: str | None = None   # the label of its edges when they are not the relations' own
+    directed: bool = True
+
+
+#: entity types by name, in the order the export's legend lists their colours
+#: (colours: Paul Tol's "bright" qualitative scheme, safe for colour-blind readers)
+TYPES: dict[str, EntityType] = {t.name: t for t in (
+    EntityType("Drug", "drug", "Drug", colour="#4477AA", span_label="DRUG"),               # blue
+    EntityType("Target", "target", "Target", colour="#EE6677", span_label="TARGET"),       # red
+    EntityType("Condition", "condition", "Condition", colour="#228833", span_label="CONDITION"),  # green
+    EntityType("ClinicalTrial", "trial", None, colour="#CCBB44"),                          # yellow
+    EntityType("Organization", "org", "Organization", colour="#AA3377", span_label="ORG"),  # purple
+    EntityType("Company", "org", "Organization", parent="Organization"),
+)}
+
+#: the type a node typed with several classes gets in the exports, first match wins
+NODE_TYPE_PRECEDENCE: tuple[str, ...] = ("ClinicalTrial", "Drug", "Target", "Condition", "Organization")
+
+#: the contract's fact properties (CONTRACT.md section 1) by name, in the order the builder states a
+#: trial's facts
+RELATIONS: dict[str, Relation] = {r.name: r for r in (
+    Relation("targets", "Drug", "Target"),
+    Relation("investigatedFor", "Drug", "Condition",
+             implied_by=TrialJoin("studiesDrug", "studiesCondition", "trial.investigated-for")),
+    Relation("developedBy", "Drug", "Organization"),
+    Relation("mechanismOfAction", "Drug", "xsd:string", node_attribute="mechanism"),
+    Relation("studiesDrug", "ClinicalTrial", "Drug", trial_attr="drugs"),
+    Relation("combinationPartner", "ClinicalTrial", "Drug", trial_attr="partners"),
+    Relation("studiesCondition", "ClinicalTrial", "Condition", trial_attr="conditions"),
+    Relation("site", "ClinicalTrial", "Organization", trial_attr="sites"),
+    Relation("sponsor", "ClinicalTrial", "Organization", trial_attr="sponsors"),
+    Relation("phase", "ClinicalTrial", "xsd:string", trial_attr="phases", node_attribute="phase"),
+    Relation("status", "ClinicalTrial", "xsd:string", trial_attr="status", single=True,
+             node_attribute="status"),
+    Relation("enrollment", "ClinicalTrial", "xsd:integer", trial_attr="enrollment", single=True,
+             node_attribute="enrollment"),
+)}
+
+#: relations between two entities (graph edges), and relations to a literal (node attributes)
+ENTITY_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if not r.literal)
+LITERAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if r.literal)
+#: relations a trial carries (records.Trial attributes), and drug-level assertions (records.Assertion)
+TRIAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if r.trial_attr)
+ASSERTED_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if not r.trial_attr)
+
+#: the export's views (``kg export --view``; what each draws is described in kg/export.py)
+VIEWS: dict[str, View] = {v.name: v for v in (
+    View("full", tuple(r.name for r in ENTITY_RELATIONS)),        # every entity and every edge
+    View("drug-target", ("targets",)),
+    View("drug-condition", ("investigatedFor",)),                 # with the trials implying it
+    View("sites", ("site", "studiesDrug"), edge_label="sharesDrug", directed=False),  # sites sharing a drug
+)}
+
+
+def key_prefix(etype: str) -> str:
+    """What the keys of records of ``etype`` start with (a Company's are an Organization's).
+
+    A type the registry does not know is its own prefix; :func:`kg.rdf.iris.entity_iri` rejects its keys.
+    """
+    t = TYPES.get(etype)
+    return t.key_prefix if t is not None and t.key_prefix else etype
+
+
+def _cp(name: str):
+    from .rdf.namespace import CP
+
+    return CP[name]
