@@ -134,6 +134,9 @@ LITERAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if
 TRIAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if r.trial_attr)
 ASSERTED_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if not r.trial_attr)
 
+#: the entity type of each spaCy entity label of the pipeline ("DRUG" -> "Drug")
+SPAN_TYPES: dict[str, str] = {t.span_label: t.name for t in TYPES.values() if t.span_label}
+
 #: the export's views (``kg export --view``; what each draws is described in kg/export.py)
 VIEWS: dict[str, View] = {v.name: v for v in (
     View("full", tuple(r.name for r in ENTITY_RELATIONS)),        # every entity and every edge

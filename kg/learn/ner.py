@@ -40,10 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..schema import TYPES
+
 log = logging.getLogger(__name__)
 
 NEW_LABELS = ("DRUG", "CONDITION", "TARGET")
-GOLD_LABELS = {"Drug": "DRUG", "Condition": "CONDITION", "Target": "TARGET", "Organization": "ORG"}
+GOLD_LABELS = {t.name: t.span_label for t in TYPES.values() if t.span_label}    # gold entity type -> label
 # rule-made labels the NER learns (PHASE and TRIAL stay with the span ruler and the trial-name rule)
 SILVER_LABELS = {"DRUG", "CONDITION", "TARGET", "ORG"}
 # an alias that describes a combination or a list is no entity span ("ENV-105 combined with apalutamide")

@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span
 
 from ..records import Extraction
+from ..schema import ASSERTED_RELATIONS
 from .values import normalize_phase
 
 Fact = tuple                     # (relation, a, b) or ("phase", drug, condition, "Phase N")
 SYMMETRIC = {"combination"}
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
-# the contract property behind each drug-level relation
-DRUG_PREDICATES = {"targets": "targets", "investigatedFor": "investigatedFor", "developedBy": "developer"}
+# the drug-level relations of the graph (kg.schema) by their name in the gold annotations and the evaluator
+GOLD_NAMES = {"developedBy": "developer"}
+DRUG_PREDICATES = {r.name: GOLD_NAMES.get(r.name, r.name) for r in ASSERTED_RELATIONS if not r.literal}
 PAIR_RELATIONS = {("DRUG", "CONDITION"): "investigatedFor", ("DRUG", "TARGET"): "targets", ("DRUG", "ORG"): "developer"}
 
 

@@ -18,9 +18,10 @@ from ..documents import Document
 from ..nlp.resources import doc_text
 from ..nlp.sections import ZONES_KEY
 from ..records import Evidence
+from ..schema import SPAN_TYPES
 from .lexicon import cue_lexicon, factor, words
 
-LABEL_TYPES = {"DRUG": "Drug", "TARGET": "Target", "CONDITION": "Condition", "ORG": "Organization"}
+LABEL_TYPES = SPAN_TYPES          # spaCy label -> entity type (kg.schema)
 MARKER_LABELS = {"PHASE", "TRIAL"}
 
 

@@ -31,12 +31,12 @@ from pathlib import Path
 from ..errors import DataFileError
 from ..paths import models_dir
 from ..records import Assertion, Evidence, Extraction, Trial
-from .candidates import Candidate, main_phase, pair_candidates, rule_candidates
+from .candidates import DRUG_PREDICATES, Candidate, main_phase, pair_candidates, rule_candidates
 from .features import DocumentIndex, features
 
 log = logging.getLogger(__name__)
 
-PREDICATES = {"targets": "targets", "investigatedFor": "investigatedFor", "developer": "developedBy"}
+PREDICATES = {fact: predicate for predicate, fact in DRUG_PREDICATES.items()}   # fact relation -> graph property
 
 
 @dataclass
