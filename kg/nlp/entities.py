@@ -187,7 +187,7 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
             continue
         word = s.text.lower()
         same = by_word.get(word, [s])
-        if s.id_ == "drug.coinage" and word in org_words:
+        if s.id_ in ("drug.coinage", "drug.brand-mark") and word in org_words:
             continue
         if s.id_ in ("drug.brand-mark", "drug.coinage", "drug.code-letters") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it

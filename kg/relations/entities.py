@@ -223,7 +223,7 @@ def merge_clusters(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None
 
 def issuing_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None:
     """The company issuing the release: ORG subjects of the dateline sentence, else the metadata."""
-    companies = _dateline_companies(ix, x, clusters) or _metadata_company(ix, x)
+    companies = _dateline_companies(ix, x, clusters) or _metadata_company(ix, x) or _subject_company(ix, x)
     # "ABVC BioPharma" and "BioPharma": a company named by the end of another's name is that company
     for a in list(companies):
         for b in list(companies):
@@ -306,6 +306,26 @@ def _metadata_company(ix: DocumentIndex, x: Extraction) -> list[str]:
             x.entities[key] = Entity(key, "Organization", canonical_org(name), {name})
         return [key]
     return []
+
+
+def _subject_company(ix: DocumentIndex, x: Extraction) -> list[str]:
+    """For a release with neither dateline nor metadata (an interview write-up, a newsroom post): the
+    organisation it is about, named in its first sentences and more often than any other, at least twice."""
+    counts: dict[str, int] = {}
+    early: set[str] = set()
+    lead_end = ix.sents[min(2, len(ix.sents) - 1)].end_char if ix.sents else 0
+    for m in ix.mentions:
+        if m.label != "ORG" or is_issuer_noun(m.text) or is_ticker(ix.text, m) or \
+                x.entities[m.key].roles & (org_roles("not-issuer") | {"institution"}):
+            continue
+        counts[m.key] = counts.get(m.key, 0) + 1
+        if m.start < lead_end:
+            early.add(m.key)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 2 or ranked[0][0] not in early or \
+            (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return []
+    return [ranked[0][0]]
 
 
 def _issuer_names(ix: DocumentIndex, x: Extraction, clusters: Clusters, companies: list[str]) -> None:

@@ -25,7 +25,7 @@ NO_DISTANCE = 60
 QUOTE = re.compile(r"[\"\u201c\u201d]|\b(?:said|says|commented|stated|added)\b", re.I)
 
 
-class DocumentIndex:
+class FactIndex:
     """Per-release look-ups the features share: mentions by entity, by sentence, phases, title."""
 
     def __init__(self, linker):
@@ -94,7 +94,7 @@ def dependency_distance(a: Span, b: Span) -> int:
     return steps
 
 
-def _entity_features(f: dict, role: str, key: str, index: DocumentIndex) -> None:
+def _entity_features(f: dict, role: str, key: str, index: FactIndex) -> None:
     x = index.x
     e = index.linker.all_entities.get(key)
     ms = index.by_key.get(key, [])
@@ -119,7 +119,7 @@ def _entity_features(f: dict, role: str, key: str, index: DocumentIndex) -> None
         f[f"{role}_generic"] = float(index.linker._generic_name(e.name))
 
 
-def _pair_features(f: dict, a: str, b: str, index: DocumentIndex) -> None:
+def _pair_features(f: dict, a: str, b: str, index: FactIndex) -> None:
     """Co-occurrence of two entities: sentences, distance, what stands between, the sentence's shape."""
     linker = index.linker
     ma, mb = index.by_key.get(a, []), index.by_key.get(b, [])
@@ -170,7 +170,7 @@ def _pair_features(f: dict, a: str, b: str, index: DocumentIndex) -> None:
     f["in_title_sentence"] = float(sid == 0)
 
 
-def _phase_features(f: dict, drug: str, condition: str, phase: str, index: DocumentIndex) -> None:
+def _phase_features(f: dict, drug: str, condition: str, phase: str, index: FactIndex) -> None:
     f[f"phase={phase}"] = 1.0
     values = {p for _, _, p in index.phases}
     f["doc_phase_values"] = float(len(values))
@@ -194,7 +194,7 @@ def _phase_features(f: dict, drug: str, condition: str, phase: str, index: Docum
     f["phase_with_drug"] = same_drug
 
 
-def features(c: Candidate, index: DocumentIndex) -> dict[str, float]:
+def features(c: Candidate, index: FactIndex) -> dict[str, float]:
     rel, a, b = c.fact[0], c.fact[1], c.fact[2]
     f: dict[str, float] = {f"rel={rel}": 1.0, "prior": c.prior, "n_rules": float(len(c.rules)),
                            "n_parts": float(len(c.parts)), "has_assertion": float(bool(c.assertions)),

@@ -32,7 +32,7 @@ from ..errors import DataFileError
 from ..paths import models_dir
 from ..records import Assertion, Evidence, Extraction, Trial
 from .candidates import DRUG_PREDICATES, Candidate, main_phase, pair_candidates, rule_candidates
-from .features import DocumentIndex, features
+from .features import FactIndex, features
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def candidates_with_features(linker) -> tuple[list[Candidate], list[dict[str, fl
     """Every candidate fact of the linker's extraction, and its features."""
     known = rule_candidates(linker.x)
     cands = list(known.values()) + pair_candidates(linker, known)
-    index = DocumentIndex(linker)
+    index = FactIndex(linker)
     rows = [features(c, index) for c in cands]
     add_competition(cands, rows)
     return cands, rows

@@ -217,3 +217,18 @@ def test_mesh_names_a_condition_across_spellings():
     assert a is not None and a == b and a.mesh_id == "D002292" and a.name == "renal cell carcinoma"
     assert lookup_condition("acute myeloid leukemia").name == "acute myeloid leukemia"
     assert lookup_condition("no such disease at all") is None
+
+
+def test_a_trademark_on_the_first_word_of_a_company_name_marks_the_company_not_a_drug(nlp):
+    found = ents(nlp, "Harvella\u2122 Biologics (AMEX: HRVL) is developing VCN-01. Harvella Biologics said so.")
+    assert not any(t == "Harvella" and l == "DRUG" for t, l, *_ in found)
+    assert ("VCN-01", "DRUG") in [(t, l) for t, l, *_ in found]
+
+
+def test_a_disease_name_of_the_mesh_dictionary_is_a_condition_without_a_head_noun(nlp):
+    assert "fibromyalgia" in kb(nlp, "Fibromyalgia, a chronic condition, affects millions of adults.", "CONDITION")
+
+
+def test_a_headline_run_into_the_next_sentence_makes_no_coined_drug(nlp):
+    found = ents(nlp, "Acme reports data from the trialThe company said AX-12 helped patients with gout.")
+    assert not any(l == "DRUG" and "The" in t for t, l, *_ in found)

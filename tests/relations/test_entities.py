@@ -41,6 +41,24 @@ def test_the_metadata_names_the_issuer_when_the_dateline_does_not(make_doc):
     assert x.companies == ["Organization|acme biosciences"]
 
 
+def test_without_dateline_or_metadata_the_organisation_the_release_is_about_issues_it(make_doc):
+    # an interview write-up: no "X today announced", no metadata; PainReform is named first and most
+    text = ("PainReform CEO Ilan Hadar joined Proactive to discuss PRF-110. The company is running a trial. "
+            "PainReform expects data in the third quarter. Proactive will follow up.")
+    ix, x = make_doc(text, [("PainReform", "ORG", "org.model"), ("Proactive", "ORG", "org.model"),
+                            ("PainReform", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert x.companies == ["Organization|painreform"]
+
+
+def test_no_issuer_is_guessed_when_two_organisations_are_named_as_often(make_doc):
+    ix, x = make_doc("Alpha Labs met Beta Labs. Alpha Labs and Beta Labs agreed.",
+                     [("Alpha Labs", "ORG", "org.model"), ("Beta Labs", "ORG", "org.model"),
+                      ("Alpha Labs", "ORG", "org.model"), ("Beta Labs", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert x.companies == []
+
+
 def test_unit_of_an_institution_is_not_a_site_of_its_own(make_doc):
     ix, x = make_doc("The trial runs at the Myeloma Center at the Heidelberg University Hospital.",
                      [("Myeloma Center", "ORG", "org.institution"),
