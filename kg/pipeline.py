@@ -78,7 +78,7 @@ class Extractor:
         """Results in the order of ``documents``; the relevant ones go through ``nlp.pipe`` in batches
         (long ones in pieces, :mod:`kg.nlp.pieces`)."""
         from .nlp.pieces import pipe
-        from .relations import link
+        from .relations import link_many
         # screened documents wait for the relevant ones before them, so the order is kept
         waiting: list[Document] = []
 
@@ -90,10 +90,22 @@ class Extractor:
                 else:
                     waiting.append(d)
 
+        batch: list[tuple] = []
+
+        def flush():
+            extractions = link_many([(doc, document) for doc, document, _ in batch], self.scorer)
+            for (doc, document, before), x in zip(batch, extractions):
+                for d in before:
+                    yield Result(d, screened_extraction(d))
+                yield Result(document, x)
+            batch.clear()
+
+        # the linking of a batch of documents runs together: the fact scorer takes their candidates in one call
         for doc, (document, before) in pipe(self.nlp, relevant_stream(), batch_size=self.batch_size):
-            for d in before:
-                yield Result(d, screened_extraction(d))
-            yield Result(document, link(doc, document, self.scorer))
+            batch.append((doc, document, before))
+            if len(batch) >= self.batch_size:
+                yield from flush()
+        yield from flush()
         for d in waiting:
             yield Result(d, screened_extraction(d))
 

@@ -26,7 +26,7 @@ from .values import normalize_phase, parse_count
 
 DEFAULT = "default"
 
-__all__ = ["DEFAULT", "Linker", "cue_lexicon", "link", "linked", "normalize_phase", "parse_count"]
+__all__ = ["DEFAULT", "Linker", "cue_lexicon", "link", "link_many", "linked", "normalize_phase", "parse_count"]
 
 
 def linked(doc: Doc, document: Document) -> Linker:
@@ -45,8 +45,13 @@ def link(doc: Doc, document: Document, scorer=DEFAULT) -> Extraction:
     ``scorer``: the trained fact scorer (:func:`kg.relations.scoring.load_scorer`) by default, a
     :class:`~kg.relations.scoring.ScorerModel`, or None for the rules' extraction alone.
     """
+    return link_many([(doc, document)], scorer)[0]
+
+
+def link_many(items: list[tuple[Doc, Document]], scorer=DEFAULT) -> list[Extraction]:
+    """:func:`link` over several documents, their candidate facts scored in one call of the model."""
     from .scoring import load_scorer, score
 
-    linker = linked(doc, document)
+    linkers = [linked(doc, document) for doc, document in items]
     model = load_scorer() if scorer == DEFAULT else scorer
-    return linker.x if model is None else score(linker, model)
+    return [linker.x for linker in linkers] if model is None else score(linkers, model)

@@ -39,6 +39,10 @@ class FactIndex:
         for sid, ms in linker.by_sent.items():
             for m in ms:
                 self.sent_of[id(m)] = sid
+        for m in linker.mentions:
+            if id(m) not in self.sent_of:
+                self.sent_of[id(m)] = linker.sidx(m.span)
+        self._sentence: dict[int, dict[str, float]] = {}
         self.phases: list[tuple[int, object, str]] = []      # (sentence, mention, main phase)
         for sid, ms in linker.by_sent.items():
             for m in ms:
@@ -55,7 +59,31 @@ class FactIndex:
         self.n_orgs = len({m.key for m in linker.mentions if m.label == "ORG"})
 
     def sid(self, m) -> int:
-        return self.sent_of.get(id(m), self.linker.sidx(m.span))
+        sid = self.sent_of.get(id(m))
+        return self.linker.sidx(m.span) if sid is None else sid
+
+    def sentence_features(self, sid: int) -> dict[str, float]:
+        """What a sentence says whatever pair it holds (computed once per sentence): cue words present,
+        entities per label, zone, context cues, quotation, length."""
+        f = self._sentence.get(sid)
+        if f is None:
+            linker = self.linker
+            sent = linker.sents[sid]
+            f = {}
+            for rel, pattern in cue_patterns().items():
+                if pattern.search(sent.text):
+                    f[f"cue_sentence={rel}"] = 1.0
+            labels = Counter(m.label for m in linker.by_sent.get(sid, []))
+            for lab in ("DRUG", "CONDITION", "ORG", "TARGET", "PHASE"):
+                f[f"sentence_{lab.lower()}s"] = float(labels.get(lab, 0))
+            f[f"zone={linker.zone(sent) or 'body'}"] = 1.0
+            for cat in linker._sentence_context(sent):
+                f[f"context={cat}"] = 1.0
+            f["quote"] = float(bool(QUOTE.search(sent.text)))
+            f["sentence_tokens"] = float(min(len(sent), 120))
+            f["in_title_sentence"] = float(sid == 0)
+            self._sentence[sid] = f
+        return f
 
 
 @lru_cache(maxsize=1)
@@ -144,30 +172,21 @@ def _pair_features(f: dict, a: str, b: str, index: FactIndex) -> None:
         f["token_gap"] = float(NO_DISTANCE)
         return
     gap, m1, m2, sid = best
-    sent = linker.sents[sid]
     first, second = (m1, m2) if m1.start <= m2.start else (m2, m1)
     between = linker.text[first.end:second.start]
     f["token_gap"] = float(min(gap, NO_DISTANCE))
     f["a_first_in_sentence"] = float(m1.start <= m2.start)
     f["dep_distance"] = float(min(dependency_distance(m1.span, m2.span), NO_DISTANCE))
+    sentence = index.sentence_features(sid)
+    f.update(sentence)
     for rel, pattern in cue_patterns().items():
-        if pattern.search(between):
+        if f"cue_sentence={rel}" in sentence and pattern.search(between):
             f[f"cue_between={rel}"] = 1.0
-        elif pattern.search(sent.text):
-            f[f"cue_sentence={rel}"] = 1.0
+            del f[f"cue_sentence={rel}"]
     ms = linker.by_sent.get(sid, [])
-    labels = Counter(m.label for m in ms)
-    for lab in ("DRUG", "CONDITION", "ORG", "TARGET", "PHASE"):
-        f[f"sentence_{lab.lower()}s"] = float(labels.get(lab, 0))
     f["entities_between"] = float(sum(1 for m in ms if m.start >= first.end and m.end <= second.start))
     f["between_comma_or_semicolon"] = float(between.count(",") + 2 * between.count(";"))
     f["between_paren"] = float("(" in between or ")" in between)
-    f[f"zone={linker.zone(sent) or 'body'}"] = 1.0
-    for cat in linker._sentence_context(sent):
-        f[f"context={cat}"] = 1.0
-    f["quote"] = float(bool(QUOTE.search(sent.text)))
-    f["sentence_tokens"] = float(min(len(sent), 120))
-    f["in_title_sentence"] = float(sid == 0)
 
 
 def _phase_features(f: dict, drug: str, condition: str, phase: str, index: FactIndex) -> None:

@@ -106,12 +106,19 @@ def add_competition(cands: list[Candidate], rows: list[dict[str, float]]) -> Non
         f["rule_facts_same_relation_subject"] = float(ruled_same[(c.relation, c.fact[1])])
 
 
-def score(linker, model: ScorerModel) -> Extraction:
-    """The linker's extraction, reduced to the facts the model accepts, each with its probability."""
-    cands, rows = candidates_with_features(linker)
-    for c, p in zip(cands, model.probabilities(rows)):
-        c.probability = p
-    return keep(linker, cands, model.threshold)
+def score(linkers: list, model: ScorerModel) -> list[Extraction]:
+    """Each linker's extraction, reduced to the facts the model accepts, each with its probability.
+
+    The candidates of all the linkers go through the model in one call (its cost is mostly per call).
+    """
+    batches = [candidates_with_features(linker) for linker in linkers]
+    probs = iter(model.probabilities([row for _, rows in batches for row in rows]))
+    out = []
+    for linker, (cands, _) in zip(linkers, batches):
+        for c in cands:
+            c.probability = next(probs)
+        out.append(keep(linker, cands, model.threshold))
+    return out
 
 
 def keep(linker, cands: list[Candidate], threshold: float) -> Extraction:
