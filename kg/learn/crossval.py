@@ -31,7 +31,7 @@ RELATIONS = ("targets", "investigatedFor", "developer", "combination", "site", "
 def markdown(res: dict, ner_meta: dict | None) -> str:
     cv, rules = res["cross_validated"], res["rules_only"]
     lines = [f"Fact scorer, company-grouped {len(res['folds'])}-fold cross-validation "
-             f"(threshold {res['threshold']:.2f}, the lowest with CV precision >= {res['min_precision']}):", "",
+             f"(threshold {res['threshold']:.2f}: the lowest at which the untuned releases reach CV precision {res['min_precision']}):", "",
              "| subset | rules P | rules R | rules F1 | scored P | scored R | scored F1 |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for name in ("tuned", "unseen", "dev", "train", "all"):

@@ -11,8 +11,9 @@ optional (left out of training and of the scores, as the evaluator leaves it).
 held-out candidates, and scores the facts above each threshold exactly as
 the shared evaluator does (a gold fact found, a false fact stated, a gold
 fact missed, per release). The threshold the graph uses is the lowest whose
-cross-validated precision reaches ``min_precision`` (the highest recall at
-that precision). The final model is fitted on every release.
+cross-validated precision on the releases nobody wrote rules against (200-223
+and the training set) reaches ``min_precision`` (the highest recall at that
+precision). The final model is fitted on every release.
 
 Model: gradient-boosted trees (scikit-learn's ``HistGradientBoostingClassifier``)
 on the ``DictVectorizer``'s columns, calibrated by isotonic regression on
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 SEED = 7
 FOLDS = 5
-MIN_PRECISION = 0.85
+MIN_PRECISION = 0.80
 
 
 @dataclass
@@ -220,10 +221,12 @@ def _prf(v) -> dict:
             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
 
 
-def choose_threshold(data: Dataset, probs: list[float], min_precision: float = MIN_PRECISION) -> float:
-    """The lowest threshold whose cross-validated micro precision reaches ``min_precision`` (else best F1)."""
+def choose_threshold(data: Dataset, probs: list[float], min_precision: float = MIN_PRECISION,
+                     docs: set[str] | None = None) -> float:
+    """The lowest threshold whose cross-validated micro precision on ``docs`` (default all) reaches
+    ``min_precision``: the most facts at that precision; else the threshold of the best F1."""
     grid = [round(t / 100, 2) for t in range(5, 96)]
-    table = [(t, scores(data, probs, t)["micro"]) for t in grid]
+    table = [(t, scores(data, probs, t, docs)["micro"]) for t in grid]
     ok = [t for t, m in table if m["p"] >= min_precision]
     if ok:
         return min(ok)
@@ -278,7 +281,9 @@ def evaluate(shared: Path, jobs: int = 2, progress: bool = True, min_precision: 
     corpus = default_corpus(shared)
     data = build_dataset(corpus, corpus.subset("everything"), jobs=jobs, progress=progress)
     probs = cross_validate(data, progress=progress)
-    threshold = choose_threshold(data, probs, min_precision)
+    # chosen on the releases nobody wrote rules against: what a new feed looks like
+    untuned = {d for d, s in data.subset.items() if s in ("unseen", "train")}
+    threshold = choose_threshold(data, probs, min_precision, untuned)
     return {"data": data, "probs": probs, "threshold": threshold,
             "cross_validated": by_subset(data, probs, threshold), "rules_only": rules_only(data),
             "reliability": reliability(data, probs), "folds": [sorted(f) for f in folds(data)]}

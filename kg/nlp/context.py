@@ -22,7 +22,7 @@ from ..errors import DataFileError
 from .resources import data_path, doc_text, load_jsonl
 
 KEY = "kg_context"
-CATEGORIES = {"NEGATED", "HYPOTHETICAL", "PLANNED", "ONGOING", "COMPLETED", "TERMINATED", "PRECLINICAL"}
+CATEGORIES = {"NEGATED", "HYPOTHETICAL", "PLANNED", "ONGOING", "INTERIM", "COMPLETED", "TERMINATED", "PRECLINICAL"}
 DIRECTIONS = {"forward", "backward", "both"}
 TERMINATORS = re.compile(r";|\b(?:but|however|although|whereas|while)\b", re.I)
 

@@ -27,7 +27,8 @@ WORDS = Vocabulary("frame_words.tsv", (
     "clinical-word", "not-trial-follower", "aside-lead", "reference-adjective", "determiner", "quantifier",
     "definite", "plural-determiner", "reference-stop", "phase-not-trial", "participant-noun", "not-a-count",
     "count-hedge"))
-STATUS_OF_CONTEXT = (("TERMINATED", "terminated"), ("COMPLETED", "completed"), ("ONGOING", "ongoing"),
+# interim results of a trial still treating or accruing patients: ongoing, whatever "conducted" says
+STATUS_OF_CONTEXT = (("TERMINATED", "terminated"), ("INTERIM", "ongoing"), ("COMPLETED", "completed"), ("ONGOING", "ongoing"),
                      ("PLANNED", "planned"), ("HYPOTHETICAL", "planned"))
 
 
@@ -48,6 +49,7 @@ class Frame:
     has_trial: bool = False
     investigator_sponsored: bool = False
     hypothetical: bool = False
+    count: int | None = None          # "three trials": how many trials the sentence speaks of
     rules: dict[str, str] = field(default_factory=dict)
 
 
@@ -120,12 +122,13 @@ def _trial_frame(ix: DocumentIndex, sent: Span, ms: list[Mention], ctx: dict[str
         or any(phrase in low for phrase in _not_clinical_phrases(ix)) or "PRECLINICAL" in ctx
     clinical = bool(WORDS.regex(r"\b<<clinical-word>>").search(low))
     anaphoric, plural = trial_reference(ix, sent, tokens)
+    count = trial_count(ix, sent, tokens)
     drugs_here = any(m.label == "DRUG" for m in ms)
     has_trial = bool(phases or names or (tokens and (clinical or anaphoric or drugs_here) and not not_clinical))
     if not_clinical and not phases:
         has_trial = False
     return Frame(sent, phases=phases, names=names, has_trial=has_trial, anaphoric=anaphoric, plural=plural,
-                 hypothetical="HYPOTHETICAL" in ctx,
+                 hypothetical="HYPOTHETICAL" in ctx, count=count,
                  investigator_sponsored=bool(ix.cues.sentence_regex("status").search(low)))
 
 
@@ -205,6 +208,14 @@ def trial_reference(ix: DocumentIndex, sent: Span, tokens: list) -> tuple[bool, 
     return definite, plural
 
 
+def trial_count(ix: DocumentIndex, sent: Span, tokens: list) -> int | None:
+    """The number of trials the sentence's first trial noun counts ("the three remaining clinical trials")."""
+    if not tokens:
+        return None
+    det = _determiner(list(ix.doc[max(sent.start, tokens[0].i - 10):tokens[0].i]))
+    return parse_count(det) if det else None
+
+
 def _determiner(window: list) -> str | None:
     """The determiner of a trial noun, looking back over adjectives and design words."""
     for t in reversed(window):
@@ -268,7 +279,25 @@ def segment(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Mention]) -> l
     parts = _segment_by_list(ix, frame, sent, ms)
     if len(parts) == 1:
         parts = _segment_by_anchor(ix, frame, sent, ms)
+    if len(parts) == 1:
+        parts = _segment_by_count(frame, sent)
     return parts
+
+
+def _segment_by_count(frame: Frame, sent: Span) -> list[Frame]:
+    """ "The three remaining trials will investigate X in colon cancer, prostate cancer and solid tumors":
+    as many trials as the sentence counts, one per condition it lists."""
+    if not frame.count or frame.count < 2 or len(frame.conditions) != frame.count:
+        return [frame]
+    out = []
+    for ckey in frame.conditions:
+        f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=[ckey],
+                  sites=list(frame.sites), sponsors=list(frame.sponsors), phases=list(frame.phases), names=[],
+                  status=frame.status, anaphoric=frame.anaphoric, has_trial=True,
+                  investigator_sponsored=frame.investigator_sponsored, hypothetical=frame.hypothetical)
+        f.rules["segment"] = "trial.count-segmentation"
+        out.append(f)
+    return out
 
 
 def _segment_by_list(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Mention]) -> list[Frame]:

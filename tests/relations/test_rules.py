@@ -312,3 +312,19 @@ def test_the_company_of_an_unknown_issuer_is_credited_with_nothing(extractor):
                            "Company's patented iodine rinse, ZX-101, as a daily therapy for gingivitis.\n")
     assert x.companies == []
     assert not any(p == "developedBy" for p, _, _ in facts(x))
+
+
+def test_counted_trials_listing_as_many_conditions_are_one_trial_each(extractor):
+    x = extract(extractor, release(
+        "today said that three clinical trials to be initiated with NCI sponsorship will investigate "
+        "AX-12 in colon cancer, prostate cancer, and a variety of solid tumors."))
+    conds = sorted(tuple(t["conditions"]) for t in trials(x) if t["conditions"])
+    assert conds == [("colon cancer",), ("prostate cancer",), ("solid tumors",)]
+
+
+def test_interim_results_of_a_trial_still_treating_patients_leave_it_ongoing(extractor):
+    x = extract(extractor, release(
+        "announced today interim results from a recently conducted Phase II clinical trial of AX-12 in "
+        "patients with renal cell cancer. One patient is still receiving treatment."))
+    [t] = [t for t in trials(x) if "renal cell cancer" in t["conditions"]]
+    assert t["status"] == "ongoing"
