@@ -45,9 +45,10 @@ from ..schema import TYPES
 log = logging.getLogger(__name__)
 
 NEW_LABELS = ("DRUG", "CONDITION", "TARGET")
-GOLD_LABELS = {t.name: t.span_label for t in TYPES.values() if t.span_label}    # gold entity type -> label
-# rule-made labels the NER learns (PHASE and TRIAL stay with the span ruler and the trial-name rule)
-SILVER_LABELS = {"DRUG", "CONDITION", "TARGET", "ORG"}
+GOLD_LABELS = {t.name: t.span_label for t in TYPES.values() if t.span_label in NEW_LABELS}  # type -> label
+# rule-made labels the NER learns; every other label (ORG included) is the original NER's own, so the
+# retrained model keeps its behaviour there (PHASE and TRIAL stay with the span ruler and the trial-name rule)
+SILVER_LABELS = set(NEW_LABELS)
 # an alias that describes a combination or a list is no entity span ("ENV-105 combined with apalutamide")
 NOT_A_SPAN = re.compile(r"\b(?:combined with|in combination|plus|and|or|with)\b|[()]", re.I)
 
@@ -104,7 +105,7 @@ def merge(gold: list[tuple[int, int, str]], silver: list[tuple[int, int, str]]) 
 def silver_spans(doc) -> list[tuple[int, int, str]]:
     """What the rule recognisers and the original NER say in a processed Doc.
 
-    The project's resolved entities for DRUG, CONDITION, TARGET and ORG; elsewhere the original model's
+    The project's resolved entities for DRUG, CONDITION and TARGET; elsewhere the original model's
     entities of every label (kept aside by the entity resolver), so the retrained NER keeps them.
     """
     from ..nlp.entities import MODEL_KEY

@@ -73,7 +73,10 @@ def drug_nouns() -> frozenset[str]:
 
 
 def drug_frame_evidence(doc: Doc, start: int, end: int) -> bool:
-    """Is the word at doc[start:end] used as a drug here?"""
+    """Is the word at doc[start:end] used as a drug here? Not when it names a trial ("the HARMONIC(TM)
+    clinical trial")."""
+    if _trial_name_use(doc, doc[start:end]):
+        return False
     nouns = drug_nouns()
     sent = doc[start].sent
     left = [t.lower_ for t in doc[max(sent.start, start - 4):start]]
@@ -192,7 +195,10 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
         if s.id_ in ("drug.brand-mark", "drug.coinage", "drug.code-letters") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it
             mentions = [m for m in _occurrences(doc, s.text)]
-            if mentions and all(_trial_name_use(doc, doc[a:b]) for a, b in mentions):
+            uses = [_trial_name_use(doc, doc[a:b]) for a, b in mentions]
+            # a trademarked trial name: every mention names a trial, or it is a word in capitals that
+            # names one somewhere ("the HARMONIC(TM) clinical trial ... HARMONIC enrolled ...")
+            if uses and (all(uses) or (any(uses) and s.text.isupper() and not re.search(r"\d", s.text))):
                 out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name"))
                 continue      # "the HARMONIC(TM) trial": a trademarked trial name
             if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
@@ -379,28 +385,58 @@ def _condition_after(span: Span, used: list[bool]) -> Span | None:
 
 
 def ner_candidates(doc: Doc) -> list[Span]:
-    """The trained NER's drugs, conditions and targets (rule ``ner.<label>``). A condition that is part of
-    the name of something else ("T-Cell Lymphoma Forum", "ALS Association": the next word, or its own
-    last word, is in condition_followers.tsv as not-mention) is none."""
-    from .conditions import canonical, followers
+    """The trained NER's drugs, conditions and targets (rule ``ner.<label>``), each through a gate the
+    rules' own candidates pass too:
+
+    * a drug must be used as one somewhere in the release ("a trial of X", "X, its lead candidate",
+      "X in combination with"; :func:`drug_frame_evidence`), not be the label of a session or poster,
+      part of a URL, or a headline run into the next sentence;
+    * a condition must be grounded in the MeSH dictionary or end on a condition head or a disease
+      ending, and not be part of the name of something else ("T-Cell Lymphoma Forum": the word after
+      it, or its own last word, is a not-mention word of condition_followers.tsv);
+    * a target must name an HGNC gene.
+    """
+    out = []
+    text = doc_text(doc)
+    for ent in doc.spans.get(NER_KEY, []):
+        gate = {"DRUG": _ner_drug_ok, "CONDITION": _ner_condition_ok, "TARGET": _ner_target_ok}[ent.label_]
+        name = gate(doc, ent, text)
+        if name:
+            out.append(Span(doc, ent.start, ent.end, label=ent.label_, kb_id=name, span_id=NER_LABELS[ent.label_]))
+    return out
+
+
+def _ner_drug_ok(doc: Doc, ent: Span, text: str) -> str | None:
     from .drugs import _in_url_or_email, code_label_before, is_run_on
 
+    if any(is_run_on(t.text) for t in ent) or code_label_before().search(text, max(0, ent.start_char - 30),
+                                                                         ent.start_char) \
+            or _in_url_or_email(text, ent.start_char, ent.end_char):
+        return None
+    if not any(drug_frame_evidence(doc, a, b) for a, b in _occurrences(doc, ent.text)):
+        return None
+    return ent.text
+
+
+def _ner_condition_ok(doc: Doc, ent: Span, text: str) -> str | None:
+    from .conditions import canonical, followers, lexicon, lookup_condition
+
     not_mention = followers()[1]
-    text = doc_text(doc)
-    out = []
-    for ent in doc.spans.get(NER_KEY, []):
-        if ent.label_ == "CONDITION":
-            nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
-            if ent[-1].lower_ in not_mention or nxt in not_mention:
-                continue
-            name = canonical(ent.text)
-        elif ent.label_ == "DRUG" and (any(is_run_on(t.text) for t in ent) or code_label_before().search(
-                text, max(0, ent.start_char - 30), ent.start_char) or _in_url_or_email(text, ent.start_char, ent.end_char)):
-            continue      # a run-on headline, the label of a session or poster ("Poster #LB-207"), part of a URL
-        else:
-            name = ent.text
-        out.append(Span(doc, ent.start, ent.end, label=ent.label_, kb_id=name, span_id=NER_LABELS[ent.label_]))
-    return out
+    nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    if ent[-1].lower_ in not_mention or nxt in not_mention:
+        return None
+    name = canonical(ent.text)
+    last = ent[-1].lower_
+    if lookup_condition(name, ent.text) is None and last not in lexicon()[0] and \
+            not last.endswith(tuple(word_set("condition_suffixes.tsv", "suffix"))):
+        return None
+    return name
+
+
+def _ner_target_ok(doc: Doc, ent: Span, text: str) -> str | None:
+    from ..vocab import genes
+
+    return ent.text if genes().lookup(ent.text) is not None else None
 
 
 def resolve(doc: Doc) -> list[Span]:
