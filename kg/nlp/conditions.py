@@ -139,10 +139,16 @@ def _qualifier_regex() -> re.Pattern:
     return re.compile(rf"^(?:(?:{alts})\b\s*(?:[,/]\s*|(?:or|and|to)\s+)?)+", re.I)
 
 
+STAGE = re.compile(r"^(?:stages?\s+)?(?:[0IV]{1,4}[a-c]?|[1-4][a-c]?)(?:\s*(?:/|-|,|and|or|to)\s*(?:stage\s+)?"
+                   r"(?:[IV]{1,4}[a-c]?|[1-4][a-c]?))*\s+(?=[A-Za-z]{3})", re.I)
+
+
 def canonical(text: str) -> str:
-    """Canonical name: leading qualifiers ("advanced, end-stage", "relapsed or refractory") stripped."""
+    """Canonical name: leading qualifiers ("advanced, end-stage", "relapsed or refractory") and stages
+    ("stage IIB and IIC melanoma") stripped."""
     text = re.sub(r"\s+", " ", text).strip()
     core = _qualifier_regex().sub("", text).strip(" ,/-")
+    core = STAGE.sub("", core) if re.match(r"(?i)stage|[0IV]{1,4}[a-c]?\s", core) else core
     return _case(core or text)
 
 
@@ -400,5 +406,11 @@ class ConditionFinder:
         self.matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans[KEY] = find_conditions(doc) + dictionary_conditions(doc, self.matcher)
+        doc.spans[KEY] = [s for s in find_conditions(doc) + dictionary_conditions(doc, self.matcher)
+                          if not not_a_condition(s.text)]
         return doc
+
+
+def not_a_condition(text: str) -> bool:
+    """A response category or outcome measure ("stable disease"): ``not_conditions.tsv``."""
+    return re.sub(r"\s+", " ", text.lower()).strip() in word_set("not_conditions.tsv", "phrase")

@@ -419,8 +419,10 @@ def _ner_drug_ok(doc: Doc, ent: Span, text: str) -> str | None:
 
 
 def _ner_condition_ok(doc: Doc, ent: Span, text: str) -> str | None:
-    from .conditions import canonical, followers, lexicon, lookup_condition
+    from .conditions import canonical, followers, lexicon, lookup_condition, not_a_condition
 
+    if not_a_condition(ent.text):
+        return None
     not_mention = followers()[1]
     nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
     if ent[-1].lower_ in not_mention or nxt in not_mention:
