@@ -216,7 +216,12 @@ def find_candidates(doc: Doc) -> list[Span]:
             # a lower-case word with a number ("at 10") is not a code name either
             if not (span.text.isupper() and len(span.text) <= 4 and len(span) == 1) and not (
                     re.search(r"\d", span.text) and not re.search(r"[A-Z]", span.text)):
-                s = Span(doc, span.start, span.end, label="DRUG", kb_id=rec.name, span_id="drug.lexicon")
+                if _glued_prefix(doc, span.start):
+                    # "nab-paclitaxel", "ado-trastuzumab": a formulation prefix makes another product
+                    s = Span(doc, span.start - 2, span.end, label="DRUG", span_id="drug.prefixed-name")
+                    s.kb_id_ = s.text.lower()
+                else:
+                    s = Span(doc, span.start, span.end, label="DRUG", kb_id=rec.name, span_id="drug.lexicon")
                 spans.append(s)
                 i = span.end
                 continue
@@ -261,6 +266,15 @@ def find_candidates(doc: Doc) -> list[Span]:
             name = re.sub(r"(?<=[a-z])TM$", "", tok.text)
             spans.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=name, span_id="drug.coinage"))
     return spans
+
+
+def _glued_prefix(doc: Doc, start: int) -> bool:
+    """Is the name at ``start`` the end of a hyphenated name with a short lower-case prefix ("nab-")?"""
+    if start < 2:
+        return False
+    hyphen, prefix = doc[start - 1], doc[start - 2]
+    return hyphen.text == "-" and not prefix.whitespace_ and not hyphen.whitespace_ and prefix.is_alpha \
+        and prefix.is_lower and len(prefix) <= 4 and not prefix.is_stop
 
 
 def is_run_on(word: str) -> bool:

@@ -28,7 +28,7 @@ from spacy.util import filter_spans
 
 from .abbreviations import KEY as ABBR_KEY
 from .organizations import canonical_org
-from .resources import company_words, doc_text, word_set
+from .resources import check_choice, company_words, data_path, doc_text, load_tsv, word_set
 
 MODEL_KEY = "kg_model_ents"
 NER_KEY = "kg_ner_ents"           # the trained NER's drugs, conditions and targets (kg.learn.ner), kept aside
@@ -36,10 +36,6 @@ NER_LABELS = {"DRUG": "ner.drug", "CONDITION": "ner.condition", "TARGET": "ner.t
 CANDIDATE_KEYS = ("kg_phase", "kg_drug", "kg_condition", "kg_org", "kg_target")
 TRIAL_NOUNS = {"trial", "trials", "study", "studies"}
 # after a development code these words show it names something other than a drug ("A2780 ovarian carcinoma")
-NON_DRUG_FOLLOWERS = re.compile(
-    r"^(?:cells?|cell lines?|lines?|mutations?|mutants?|variants?|substitutions?|models?|xenografts?|mice|"
-    r"carcinomas?|leukemias?|lymphomas?|tumou?rs?|sarcomas?|melanomas?|mis-?\w*|levels?|expression|"
-    r"protein|gene|genes|positive|negative|grant|form|award|strains?|isolates?)$", re.I)
 TRIAL_FILLERS = {"phase", "clinical", "pivotal", "registrational", "global", "confirmatory", "i", "ii", "iii",
                  "iv", "1", "2", "3", "4", "1b", "2a", "2b", "ib", "iia", "iib", "1/2", "2/3", "(", ")", "-", "/"}
 POSSESSIVE_LEADS = {"its", "our", "their", "company's", "company\u2019s"}
@@ -143,6 +139,18 @@ def _described_as(doc: Doc, span: Span) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def non_drug_followers() -> re.Pattern:
+    """The words after a code that make it something other than a drug (``non_drug_followers.tsv``)."""
+    path = data_path("lexicons", "non_drug_followers.tsv")
+    rows = load_tsv(path, ["word", "kind"])
+    for r in rows:
+        check_choice(path, r, "kind", {"word", "prefix"})
+    words = "|".join(re.escape(r["word"]) for r in sorted(rows, key=lambda r: -len(r["word"])) if r["kind"] == "word")
+    prefixes = "|".join(re.escape(r["word"]) + r"-?\w*" for r in rows if r["kind"] == "prefix")
+    return re.compile(rf"^(?:{words}|{prefixes})$", re.I)
+
+
 def _code_use(doc: Doc, span: Span) -> str:
     """How a development code is used at one mention: "drug", "trial" or "other"."""
     if _trial_name_use(doc, span):
@@ -162,7 +170,7 @@ def _code_use(doc: Doc, span: Span) -> str:
     for j in range(k, min(len(doc), k + 3)):
         nxt = doc[j]
         following = nxt.text + (doc[j + 1].text if j + 1 < len(doc) and not nxt.whitespace_ else "")
-        if NON_DRUG_FOLLOWERS.match(nxt.text) or NON_DRUG_FOLLOWERS.match(following):
+        if non_drug_followers().match(nxt.text) or non_drug_followers().match(following):
             return "other"
         if nxt.pos_ not in ("ADJ", "NOUN", "PROPN") or not nxt.is_alpha:
             break
