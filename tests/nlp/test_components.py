@@ -232,3 +232,14 @@ def test_a_disease_name_of_the_mesh_dictionary_is_a_condition_without_a_head_nou
 def test_a_headline_run_into_the_next_sentence_makes_no_coined_drug(nlp):
     found = ents(nlp, "Acme reports data from the trialThe company said AX-12 helped patients with gout.")
     assert not any(l == "DRUG" and "The" in t for t, l, *_ in found)
+
+
+def test_never_in_a_hyphenated_population_word_negates_nothing(nlp):
+    from kg.nlp.context import KEY
+    doc = nlp("The trial evaluates AX-12 in never-smoker non-small cell lung cancer patients.")
+    assert not any(cat == "NEGATED" for *_, cat, _rule, _dir in doc.user_data.get(KEY, []))
+
+
+def test_an_injury_named_with_its_organ_is_a_condition(nlp):
+    assert "traumatic brain injury" in kb(nlp, "ONP-002 treats mild traumatic brain injury, or concussion.", "CONDITION")
+    assert "concussion" in kb(nlp, "ONP-002 treats mild traumatic brain injury, or concussion.", "CONDITION")
