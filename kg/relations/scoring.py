@@ -206,30 +206,59 @@ def _with_confidence(a: Assertion, p: float) -> Assertion:
 
 
 def restructure(t: Trial, accepted: list[Candidate]) -> list[Trial]:
-    """The parts of trial ``t`` that accepted facts need; split by the phases its conditions accept."""
-    need: dict[tuple[str, str], float] = {}
-    phases_of: dict[str, set[str]] = {}
-    for c in accepted:
-        mine = [(a, v) for tid, a, v in c.parts if tid == t.id]
-        if not mine:
-            continue
-        for part in mine:
-            need[part] = max(need.get(part, 0.0), c.probability)
-        if c.relation == "phase":
-            phases_of.setdefault(c.fact[2], set()).add(c.fact[3])
-    drugs = [d for d in t.drugs if ("drugs", d) in need]
+    """The parts of trial ``t`` that accepted facts need, as one or more trials.
+
+    Drugs the trial studies side by side stay in one trial only when their combination is accepted
+    (a list of drugs the rules read as one trial's becomes one trial per drug, each with its own
+    accepted facts); within each, conditions that do not share their accepted phases are split.
+    """
+    mine = [(c, [(a, v) for tid, a, v in c.parts if tid == t.id]) for c in accepted]
+    mine = [(c, parts) for c, parts in mine if parts]
+    drugs = [d for d in t.drugs if any(("drugs", d) in parts for _, parts in mine)]
     if not drugs:
         return []
-    conditions = [c for c in t.conditions if ("conditions", c) in need]
-    groups: dict[frozenset, list[str]] = {}
-    for c in conditions:
-        groups.setdefault(frozenset(phases_of.get(c, ())), []).append(c)
-    if len(groups) <= 1:
-        return [_subtrial(t, t.id, drugs, conditions, None, need, first=True)]
-    out = []
-    for k, (phases, conds) in enumerate(sorted(groups.items(), key=lambda g: t.conditions.index(g[1][0]))):
-        out.append(_subtrial(t, t.id if k == 0 else f"{t.id}-{k + 1}", drugs, conds, phases, need, first=k == 0))
+    out: list[Trial] = []
+    for members in _drug_groups(drugs, mine):
+        need: dict[tuple[str, str], float] = {}
+        phases_of: dict[str, set[str]] = {}
+        facts = [(c, parts) for c, parts in mine if any(a == "drugs" and v in members for a, v in parts)]
+        for c, parts in facts:
+            for part in parts:
+                if part[0] != "drugs" or part[1] in members:
+                    need[part] = max(need.get(part, 0.0), c.probability)
+            if c.relation == "phase":
+                phases_of.setdefault(c.fact[2], set()).add(c.fact[3])
+        for c, parts in mine:           # a site goes with the conditions this group keeps
+            if c.relation == "site" and ("conditions", c.fact[1]) in need:
+                need[("sites", c.fact[2])] = max(need.get(("sites", c.fact[2]), 0.0), c.probability)
+        conditions = [c for c in t.conditions if ("conditions", c) in need]
+        groups: dict[frozenset, list[str]] = {}
+        for c in conditions:
+            groups.setdefault(frozenset(phases_of.get(c, ())), []).append(c)
+        split = len(groups) > 1
+        for phases, conds in sorted(groups.items(), key=lambda g: t.conditions.index(g[1][0])) or [(None, [])]:
+            tid = t.id if not out else f"{t.id}-{len(out) + 1}"
+            out.append(_subtrial(t, tid, members, conds, phases if split else None, need, first=not out))
     return out
+
+
+def _drug_groups(drugs: list[str], mine: list) -> list[list[str]]:
+    """The studied drugs of a trial grouped by the accepted combinations between them."""
+    root = {d: d for d in drugs}
+
+    def find(d: str) -> str:
+        while root[d] != d:
+            d = root[d]
+        return d
+
+    for c, parts in mine:
+        pair = [v for a, v in parts if a == "drugs"]
+        if c.relation == "combination" and len(pair) == 2 and all(p in root for p in pair):
+            root[find(pair[0])] = find(pair[1])
+    groups: dict[str, list[str]] = {}
+    for d in drugs:
+        groups.setdefault(find(d), []).append(d)
+    return list(groups.values())
 
 
 def _subtrial(t: Trial, tid: str, drugs: list[str], conditions: list[str], phases: frozenset | None,

@@ -113,3 +113,15 @@ def test_accepted_pairs_become_trials_or_join_the_drugs_trials():
     assert all(O in t.sponsors for t in trials)
     assert all(P in t.partners for t in trials)
     assert new[0].evidence[f"sponsors|{O}"].rule == "pair.sponsor-issuer"
+
+
+def test_drugs_read_as_one_trials_stay_together_only_when_their_combination_is_accepted():
+    # "GLP-1 drugs such as semaglutide and tirzepatide are studied in obesity": two drugs, no combination
+    t = trial(drugs=[D, D2], conditions=[C1], phases=["Phase 2"])
+    parts = restructure(t, accepted_from(t, {("investigatedFor", D, C1), ("investigatedFor", D2, C1),
+                                             ("phase", D, C1, "Phase 2")}))
+    assert sorted(p.drugs for p in parts) == [[D], [D2]]
+    alone = next(p for p in parts if p.drugs == [D2])
+    assert alone.conditions == [C1] and alone.phases == []      # its phase fact was not accepted
+    together = restructure(t, accepted_from(t, {("investigatedFor", D, C1), canon(("combination", D, D2))}))
+    assert [p.drugs for p in together] == [[D, D2]]
