@@ -10,7 +10,6 @@ offsets in the original file, the rule id and a confidence.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
@@ -41,6 +40,11 @@ def bind_prefixes(g: Graph | Dataset) -> None:
     g.bind("skos", SKOS)
     g.bind("prov", PROV)
     g.bind("dcterms", DCTERMS)
+
+
+def decimal_lexical(x: float, places: int = 3) -> str:
+    """A probability as the shortest decimal ("1", "0.5", "0.853"): the form stores give it back in."""
+    return f"{round(x, places):.{places}f}".rstrip("0").rstrip(".") or "0"
 
 
 def _date_literal(value: str) -> Literal | None:
@@ -104,7 +108,7 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         g.add((st, CP.charStart, Literal(ev.start, datatype=XSD.integer)))
         g.add((st, CP.charEnd, Literal(ev.end, datatype=XSD.integer)))
         g.add((st, CP.rule, Literal(ev.rule)))
-        g.add((st, CP.confidence, Literal(Decimal(str(round(ev.confidence, 3))), datatype=XSD.decimal)))
+        g.add((st, CP.confidence, Literal(decimal_lexical(ev.confidence), datatype=XSD.decimal)))
 
     for t in x.trials:
         node = trial_iri(x.doc_id, t.id, t.names)
