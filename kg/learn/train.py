@@ -5,9 +5,9 @@
 
 1. **NER** (:mod:`kg.learn.ner`): silver labels from the rule recognisers on
    the biotech releases of the scale archive, gold aliases of the training
-   set (``data/train/gold``) projected over them; the model's ``ner``
-   retrained with ``DRUG``, ``CONDITION`` and ``TARGET``; written to
-   ``kg/models/ner`` with ``kg-meta.json``.
+   set (``data/train/gold``) projected over them; a small NER for ``DRUG``,
+   ``CONDITION`` and ``TARGET`` that runs after the English model's own;
+   written to ``kg/models/ner/kg_ner`` with ``kg-meta.json``.
 2. **Fact scorer** (:mod:`kg.learn.scorer`): every candidate fact of every
    annotated release (dev and training set) with its features and its gold
    verdict; company-grouped cross-validation for the threshold and the
@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import logging
+import shutil
 import sys
 import tarfile
 import time
@@ -96,11 +97,16 @@ def train_ner_model(shared: Path, scale: Path, jobs: int, settings, cache: Path 
     # how the NER does on the dev corpus, which it never saw: gold mentions found
     dev = [(it.raw.read_text(encoding="utf-8", errors="replace"), it.read_gold())
            for it in corpus.get(corpus.subset("dev"))]
+    from ..nlp import KG_NER, KG_NER_CONFIG
+
     out = models_dir() / "ner"
-    out.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    nlp.get_pipe(KG_NER).to_disk(out / KG_NER, exclude=["vocab"])
     meta = {
-        "component": "ner", "labels": list(nlp.get_pipe("ner").labels), "new_labels": list(ner.NEW_LABELS),
+        "component": KG_NER, "labels": list(nlp.get_pipe(KG_NER).labels), "config": KG_NER_CONFIG,
+        "runs_after": "the ner of en_core_web_sm 3.8.0, whose entities it keeps",
         "training_data_sha256": data_hash,
         "training_releases": {"silver": sum(it.source == "silver" for it in train),
                               "gold": sum(it.source == "gold" for it in train), "heldout_silver": len(heldout)},

