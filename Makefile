@@ -11,6 +11,7 @@ OUT    ?= out
 STORE  ?= $(OUT)/demo-store
 DEV    ?= ../shared/corpus/dev
 MIN_F1 ?= 0.79
+MIN_CV_F1 ?= 0.77
 
 .PHONY: demo test eval train vocab install install-test clean
 
@@ -45,7 +46,7 @@ test: install-test
 
 eval: install
 	$(BIN)/python $(DEV)/../../eval/evaluate.py $(DEV) --kg "$(BIN)/kg" --min-f1 $(MIN_F1)
-	$(BIN)/python -m kg.learn.crossval --out $(OUT)/crossval
+	$(BIN)/python -m kg.learn.crossval --out $(OUT)/crossval --min-f1 $(MIN_CV_F1) --quiet
 
 train: install
 	$(BIN)/python -m kg.learn.train

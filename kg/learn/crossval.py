@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
 from ..paths import ROOT, models_dir
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "crossval")
     ap.add_argument("--min-precision", type=float, default=MIN_PRECISION)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--min-f1", type=float, help="exit 1 when the cross-validated micro F1 on the dev corpus is lower")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     text = markdown(res, ner_meta)
     a.out.with_suffix(".md").write_text(text, encoding="utf-8")
     print(text)
+    dev_f1 = res["cross_validated"]["dev"]["micro"]["f1"]
+    if a.min_f1 is not None and dev_f1 < a.min_f1:
+        sys.exit(f"crossval: the cross-validated dev micro F1 {dev_f1:.3f} is below the floor {a.min_f1}")
 
 
 if __name__ == "__main__":
