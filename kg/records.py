@@ -53,10 +53,11 @@ class Evidence:
     confidence: float
 
 
-@dataclass
-class Trial:
-    """One trial's facts; kg.schema.RELATIONS names the attribute that carries each trial relation."""
-    id: str                   # document-local id ("t1"); named trials also carry names
+@dataclass(kw_only=True)
+class TrialParts:
+    """What a trial is said to be made of: drugs, partners, conditions, sites, sponsors, phases, names,
+    status, enrolment (kg.schema.RELATIONS names the attribute that carries each trial relation). A
+    :class:`Trial` holds them with their evidence; the linker's sentence frames hold what one sentence says."""
     drugs: list[str] = field(default_factory=list)
     partners: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
@@ -66,6 +67,12 @@ class Trial:
     names: list[str] = field(default_factory=list)
     status: str | None = None
     enrollment: int | None = None
+
+
+@dataclass
+class Trial(TrialParts):
+    """One trial's facts and the evidence of each."""
+    id: str                   # document-local id ("t1"); named trials also carry names
     evidence: dict[str, Evidence] = field(default_factory=dict)   # "predicate|object" -> evidence
 
     def add(self, attr: str, value: str, ev: Evidence) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span
 
 from ..nlp.context import categories
-from ..records import Extraction
+from ..records import Extraction, TrialParts
 from .lexicon import Vocabulary, org_roles
 from .mentions import DocumentIndex, Mention
 from .roles import (condition_is_background, drug_roles, in_indication_slot, is_generic, not_site_context,
@@ -33,17 +33,9 @@ STATUS_OF_CONTEXT = (("TERMINATED", "terminated"), ("INTERIM", "ongoing"), ("COM
 
 
 @dataclass
-class Frame:
+class Frame(TrialParts):
+    """What one sentence says of a trial (the parts), and how it says it."""
     sent: Span
-    drugs: list[str] = field(default_factory=list)
-    partners: list[str] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=list)
-    sites: list[str] = field(default_factory=list)
-    sponsors: list[str] = field(default_factory=list)
-    phases: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-    status: str | None = None
-    enrollment: int | None = None
     anaphoric: bool = False
     plural: bool = False
     has_trial: bool = False
