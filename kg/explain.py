@@ -3,16 +3,19 @@
 ``kg explain DOC`` shows how the tool read a release, so a wrong fact can be
 traced to the rule that made it in one step: the entities (label, rule id,
 canonical name) marked in the clean text, the zones it skipped, the trials it
-built and each fact's rule, confidence and evidence sentence. As HTML (spaCy's
-displaCy entity view plus tables) or plain text.
+built and each fact's rule, confidence and evidence sentence, and the candidate
+facts the trained scorer turned down, with their probability against its
+threshold (so a missing fact is as easy to trace as a wrong one). As HTML
+(spaCy's displaCy entity view plus tables) or plain text.
 """
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .documents import Document
 from .records import Extraction
+from .relations import DEFAULT
 from .schema import TYPES
 
 #: entity label -> colour: the Gephi colours of the registry's types (kg.schema), and two of this view's own
@@ -26,6 +29,9 @@ class Explanation:
     document: Document
     doc: object           # the spaCy Doc
     extraction: Extraction
+    dropped: list = field(default_factory=list)    # kg.relations.candidates.Candidate the scorer turned down
+    threshold: float | None = None                 # the scorer's threshold; None: no scorer ran
+    names: dict = field(default_factory=dict)      # entity key -> name, of every entity the rules found
 
     def facts(self) -> list[tuple[str, str, str, str, float, str, int, int]]:
         """(subject, predicate, object, rule, confidence, evidence, start, end), trials first."""
@@ -43,6 +49,14 @@ class Explanation:
                          ev.rule, ev.confidence, ev.text, ev.start, ev.end))
         return rows
 
+    def dropped_facts(self) -> list[tuple[str, str, str, str, float]]:
+        """(relation, subject, object, rules, probability) of the candidates the scorer turned down, likeliest first."""
+        names = {**self.names, **{k: e.name for k, e in self.extraction.entities.items()}}
+        name = lambda k: names.get(k, k.partition("|")[2] or k)
+        rows = [(c.relation, name(c.fact[1]), name(c.fact[2]) + (f" ({c.fact[3]})" if len(c.fact) > 3 else ""),
+                 ",".join(sorted(c.rules)), c.probability) for c in self.dropped]
+        return sorted(rows, key=lambda r: (-r[4], r[:3]))
+
     def zones(self) -> list[tuple[str, str, str]]:
         return [(z.label_, z.id_, z.text[:80]) for z in self.doc.spans.get("kg_zones", [])]
 
@@ -58,6 +72,10 @@ class Explanation:
         out += ["", "## facts (subject | predicate | object | rule | confidence | evidence)"]
         for s, p, o, rule, conf, text, start, end in self.facts():
             out.append(f"  {s} | {p} | {o} | {rule} | {conf:.2f} | [{start}-{end}] {text[:160]}")
+        if self.threshold is not None:
+            out += ["", f"## candidates the scorer dropped (threshold {self.threshold:.2f}; "
+                        "relation | subject | object | rules | probability)"]
+            out += [f"  {r} | {a} | {b} | {rules} | {p:.2f}" for r, a, b, rules, p in self.dropped_facts()]
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
@@ -72,6 +90,11 @@ class Explanation:
             f"<tr><td>{esc(s)}</td><td>{esc(p)}</td><td>{esc(o)}</td><td><code>{esc(r)}</code></td>"
             f"<td>{c:.2f}</td><td>{esc(t)}<br><small>chars {a}\u2013{b}</small></td></tr>"
             for s, p, o, r, c, t, a, b in self.facts())
+        dropped = "" if self.threshold is None else (
+            f"<h2>Candidates the scorer dropped (threshold {self.threshold:.2f})</h2><table><tr><th>relation</th>"
+            f"<th>subject</th><th>object</th><th>rules</th><th>probability</th></tr>"
+            + "".join(f"<tr><td>{esc(r)}</td><td>{esc(a)}</td><td>{esc(b)}</td><td><code>{esc(rules)}</code></td>"
+                      f"<td>{p:.2f}</td></tr>" for r, a, b, rules, p in self.dropped_facts()) + "</table>")
         zone_rows = "".join(f"<tr><td>{esc(z)}</td><td><code>{esc(r)}</code></td><td>{esc(t)}</td></tr>"
                             for z, r, t in self.zones())
         ent_rows = "".join(
@@ -83,19 +106,31 @@ class Explanation:
         return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>kg explain: {esc(d.source)}</title>"
                 f"<style>{style}</style></head><body><h1>{esc(d.source)}</h1><ul>{meta}</ul>"
                 f"<h2>Facts</h2><table><tr><th>subject</th><th>predicate</th><th>object</th><th>rule</th>"
-                f"<th>confidence</th><th>evidence</th></tr>{fact_rows}</table>"
+                f"<th>confidence</th><th>evidence</th></tr>{fact_rows}</table>{dropped}"
                 f"<h2>Text and entities</h2>{marked}"
                 f"<h2>Entities</h2><table><tr><th>label</th><th>text</th><th>rule</th><th>name</th></tr>{ent_rows}</table>"
                 f"<h2>Zones</h2><table><tr><th>zone</th><th>rule</th><th>start</th></tr>{zone_rows}</table>"
                 f"</body></html>")
 
 
-def explain_documents(documents, nlp) -> list[Explanation]:
+def explain_documents(documents, nlp, scorer=DEFAULT) -> list[Explanation]:
+    """One :class:`Explanation` per document. ``scorer`` as in :func:`kg.relations.link`: the trained
+    scorer by default, a :class:`~kg.relations.scoring.ScorerModel`, or None for the rules alone."""
     from .nlp.pieces import process
-    from .relations import link
+    from .relations import linked
+    from .relations.scoring import keep, load_scorer, scored
 
+    model = load_scorer() if scorer == DEFAULT else scorer
     out = []
     for document in documents:
         doc = process(nlp, document.text)
-        out.append(Explanation(document, doc, link(doc, document)))
+        linker = linked(doc, document)
+        if model is None:
+            out.append(Explanation(document, doc, linker.x))
+            continue
+        names = {k: e.name for k, e in linker.all_entities.items()}
+        [cands] = scored([linker], model)
+        x = keep(linker, cands, model.threshold)
+        out.append(Explanation(document, doc, x, [c for c in cands if c.probability < model.threshold],
+                               model.threshold, names))
     return out

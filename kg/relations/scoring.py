@@ -111,14 +111,17 @@ def score(linkers: list, model: ScorerModel) -> list[Extraction]:
 
     The candidates of all the linkers go through the model in one call (its cost is mostly per call).
     """
+    return [keep(linker, cands, model.threshold) for linker, cands in zip(linkers, scored(linkers, model))]
+
+
+def scored(linkers: list, model: ScorerModel) -> list[list[Candidate]]:
+    """Each linker's candidate facts with the model's probability set (one call of the model for all)."""
     batches = [candidates_with_features(linker) for linker in linkers]
     probs = iter(model.probabilities([row for _, rows in batches for row in rows]))
-    out = []
-    for linker, (cands, _) in zip(linkers, batches):
+    for cands, _ in batches:
         for c in cands:
             c.probability = next(probs)
-        out.append(keep(linker, cands, model.threshold))
-    return out
+    return [cands for cands, _ in batches]
 
 
 def keep(linker, cands: list[Candidate], threshold: float) -> Extraction:
