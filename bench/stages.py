@@ -2,7 +2,7 @@
 
 Runs each document of the subset through every stage by hand, timing each:
 reading and cleaning, the relevance filter, the tokenizer, every pipeline
-component (the model's and the project's), linking (``kg/relations.py``),
+component (the model's and the project's), linking and the fact scorer (``kg/relations/``),
 building the RDF graph and writing it to a fresh embedded store. Components
 run one document at a time here (``nlp.pipe`` batches them in a real run, which
 makes the model's share a little smaller), so read the shares, not the
@@ -61,7 +61,7 @@ def profile(files: list[str]) -> tuple[Counter, int, int]:
             doc = timed("tokenizer", nlp.make_doc, document.text)
             for name, component in nlp.pipeline:
                 doc = timed(name, component, doc)
-            extraction = timed("linking (relations.py)", link, doc, document)
+            extraction = timed("linking and scoring (relations/)", link, doc, document)
             built = timed("RDF graph", _built, document, extraction, True)
             timed("store write", lambda: store.replace_document(
                 built.iri, built.graph, source=built.source, content_hash=built.content_hash))

