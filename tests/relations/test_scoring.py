@@ -125,3 +125,29 @@ def test_drugs_read_as_one_trials_stay_together_only_when_their_combination_is_a
     assert alone.conditions == [C1] and alone.phases == []      # its phase fact was not accepted
     together = restructure(t, accepted_from(t, {("investigatedFor", D, C1), canon(("combination", D, D2))}))
     assert [p.drugs for p in together] == [[D, D2]]
+
+
+def test_the_scorer_predicts_on_one_openmp_thread():
+    """Its trees' OpenMP threads would spin against the other workers of `kg ingest --jobs N`."""
+    import numpy as np
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime, as a trained scorer does)
+    from threadpoolctl import threadpool_info
+
+    from kg.relations.scoring import ScorerModel, _threads
+
+    _threads.cache_clear()
+    assert any(lib["user_api"] == "openmp" for lib in threadpool_info())
+
+    seen = []
+
+    class Model:
+        def predict_proba(self, x):
+            seen.append([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"])
+            return np.array([[0.25, 0.75]] * len(x))
+
+    class Vectorizer:
+        def transform(self, rows):
+            return rows
+
+    assert ScorerModel(Vectorizer(), Model(), 0.5, {}).probabilities([{"prior": 1.0}, {"prior": 0.0}]) == [0.75, 0.75]
+    assert seen[0] and all(n == 1 for n in seen[0])
