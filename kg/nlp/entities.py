@@ -48,7 +48,7 @@ def priority(span: Span) -> int:
         return 95
     if span.label_ == "TRIAL":
         return 72      # a named trial beats the statistical NER's ORG guess, not our drugs
-    if rule.startswith("org.") and rule != "org.model":
+    if rule.startswith("org.") and rule not in ("org.model", "org.model-company-word"):
         return 90 if rule not in ("org.institution", "org.named") else 85
     if rule.startswith("ner."):
         return 50      # the trained NER: below every rule, above the statistical model's other guesses
@@ -464,8 +464,11 @@ def resolve(doc: Doc) -> list[Span]:
                                                                 or doc[end - 1].text in ("'s", "\u2019s")):
             end -= 1       # a headline's verb glued to the name ("Starling Bio Cleared (by FDA ...)"), or the
             #                possessive ("Bayer's darolutamide": the name is "Bayer")
-        s = Span(doc, ent.start, end, label=ent.label_, span_id="org.model" if ent.label_ == "ORG" else "ner.model")
-        if ent.label_ == "ORG":
+        label, rule = ent.label_, "org.model" if ent.label_ == "ORG" else "ner.model"
+        if label == "PERSON" and company_words().fullmatch(doc[end - 1].text):
+            label, rule = "ORG", "org.model-company-word"   # "Annovis Bio", "Acme Therapeutics Inc." read as a person
+        s = Span(doc, ent.start, end, label=label, span_id=rule)
+        if label == "ORG":
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)
     candidates = [s for s in candidates if not _substance_in_condition(s, candidates)]

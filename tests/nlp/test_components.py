@@ -108,6 +108,20 @@ def test_a_coinage_that_names_the_company_is_not_a_drug(nlp, model_label):
     assert [s.text for s in confirm_drugs(doc, [coinage])] == ["GreenVale"]
 
 
+@pytest.mark.parametrize("label, rule", [("PERSON", "org.model-company-word"), ("ORG", "org.model")])
+def test_a_person_whose_name_ends_on_a_company_word_is_an_organisation(nlp, label, rule):
+    from spacy.tokens import Span
+
+    from kg.nlp.entities import MODEL_KEY, NER_KEY, resolve
+
+    doc = nlp.make_doc("Annovis Bio said that Mary Stone joined the board.")
+    doc.spans[MODEL_KEY] = [Span(doc, 0, 2, label=label), Span(doc, 4, 6, label="PERSON")]
+    doc.spans[NER_KEY] = []
+    got = {(s.text, s.label_, s.id_) for s in resolve(doc)}
+    assert ("Annovis Bio", "ORG", rule) in got
+    assert ("Mary Stone", "PERSON", "ner.model") in got       # no company word: a person stays one
+
+
 @pytest.mark.parametrize("text, condition, substance", [
     ("ZX-101 is being developed for children with growth hormone deficiency.", "growth hormone deficiency",
      "growth hormone"),
