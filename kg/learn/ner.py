@@ -14,7 +14,7 @@ cost almost nothing, did not learn these labels from those frozen vectors:
 = False`` trains the earlier design, a NER of the three labels after the
 model's own.)
 
-Training data, built by :func:`build_examples`:
+Training data, built by :func:`kg.learn.train.train_ner_model`:
 
 * **silver**: the biotech releases of the scale archive (the ones the
   relevance filter keeps), labelled by the project's rule recognisers (drug
@@ -35,8 +35,8 @@ names of the training paragraphs are replaced by novel ones
 shapes), so the model learns a drug from its context ("a Phase 3 study of X
 in patients with Y") rather than from the dictionary's word list.
 
-The result is a spaCy pipeline holding only ``ner`` (``kg/models/ner/``)
-with ``kg-meta.json``: labels, training data hash, epochs, scores.
+The result is the component ``kg_ner`` (``kg/models/ner/kg_ner``) with
+``kg-meta.json``: labels, architecture, training data hash, epochs, scores.
 """
 from __future__ import annotations
 
@@ -75,13 +75,13 @@ class Labelled:
 # labels
 # ---------------------------------------------------------------------------
 
-def project_gold(text: str, gold: dict, labels: dict[str, str] = GOLD_LABELS) -> list[tuple[int, int, str]]:
-    """Every occurrence of every alias of a gold entity of a type in ``labels`` (type -> span label), as
-    (start, end, label); longest first, no overlaps. Organisations are not projected: the model's
-    predictions teach ORG (the gold organisations projected over them scored lower in cross-validation)."""
+def project_gold(text: str, gold: dict) -> list[tuple[int, int, str]]:
+    """Every occurrence of every alias of a gold drug, condition or target, as (start, end, label); longest
+    first, no overlaps. Organisations are not projected: the model's predictions teach ORG (the gold
+    organisations projected over them scored lower in cross-validation)."""
     found: list[tuple[int, int, str]] = []
     for ent in gold.get("entities", {}).values():
-        label = labels.get(ent.get("type"))
+        label = GOLD_LABELS.get(ent.get("type"))
         if label is None:
             continue
         for alias in ent.get("aliases", []):
@@ -308,22 +308,6 @@ def data_hash(items: list[Labelled], extra: dict) -> str:
 # scoring
 # ---------------------------------------------------------------------------
 
-def score_spans(pred: list[tuple[int, int, str]], gold: list[tuple[int, int, str]],
-                labels: Iterable[str] = NEW_LABELS) -> dict[str, dict[str, float]]:
-    """Exact-match P/R/F per label over two span lists."""
-    out = {}
-    for lab in labels:
-        p = {s for s in pred if s[2] == lab}
-        g = {s for s in gold if s[2] == lab}
-        tp = len(p & g)
-        prec = tp / len(p) if p else 0.0
-        rec = tp / len(g) if g else 0.0
-        out[lab] = {"p": round(prec, 4), "r": round(rec, 4),
-                    "f": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
-                    "predicted": len(p), "gold": len(g)}
-    return out
-
-
 def gold_recall(nlp, items: list[tuple[str, dict]]) -> dict[str, dict[str, float]]:
     """Of the gold entity mentions (aliases projected onto each text), how many does the NER find exactly,
     and how many of its spans of the new labels overlap a gold mention of the same label (a lower bound on
@@ -436,21 +420,12 @@ def train_ner(items: list[Labelled], heldout: list[Labelled], settings: TrainSet
 
 
 def heldout_scores(nlp, examples) -> dict[str, dict[str, float]]:
-    """P/R/F per label of the NER alone (the model's other components, no rules) on ``examples``."""
+    """P/R/F per label of the NER alone (no other component, no rules) on ``examples``, by spaCy's scorer;
+    a label neither predicted nor in the examples scores 0."""
     from ..nlp import KG_NER
 
-    pred: list[tuple[int, int, int, str]] = []
-    gold: list[tuple[int, int, int, str]] = []
-    labels = set(nlp.get_pipe(KG_NER).labels)
     with nlp.select_pipes(enable=[KG_NER]):
-        for i, (doc, ex) in enumerate(zip(nlp.pipe([e.reference.text for e in examples]), examples)):
-            pred += [(i, e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels]
-            gold += [(i, e.start_char, e.end_char, e.label_) for e in ex.reference.ents]
-    out = {}
-    for lab in sorted(labels):
-        p = {x for x in pred if x[3] == lab}
-        g = {x for x in gold if x[3] == lab}
-        tp = len(p & g)
-        prec, rec = (tp / len(p) if p else 0.0), (tp / len(g) if g else 0.0)
-        out[lab] = {"p": round(prec, 4), "r": round(rec, 4), "f": round(2 * prec * rec / (prec + rec), 4) if tp else 0.0}
-    return out
+        per = (nlp.evaluate(examples) if examples else {}).get("ents_per_type") or {}
+    zero = {"p": 0.0, "r": 0.0, "f": 0.0}
+    return {lab: {m: round(per[lab][m], 4) for m in zero} if lab in per else dict(zero)
+            for lab in sorted(nlp.get_pipe(KG_NER).labels)}

@@ -39,7 +39,7 @@ class NLPConfig:
     model: str | None = None            # a package name or path; default: the first of MODEL_PACKAGES installed
     disable: tuple[str, ...] = ("lemmatizer",)
     fast_attribute_ruler: bool = True   # same matches, found faster (kg/nlp/attribute_ruler.py)
-    trained_ner: bool = True            # the project's NER (kg/models/ner, kg.learn.ner) after the model's
+    trained_ner: bool = True            # the project's NER (kg/models/ner, kg.learn.ner) in the model's NER's place
 
 
 def load_model(name: str | None = None, disable: tuple[str, ...] = ()):
