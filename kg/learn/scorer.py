@@ -253,14 +253,23 @@ def rules_only(data: Dataset) -> dict:
     return by_subset(data, probs, 0.5)
 
 
+#: subsets that join others: the dev corpus, and the releases nobody wrote rules against (what a new feed
+#: looks like, where the threshold is chosen)
+UNIONS = {"dev": ("tuned", "unseen"), "untuned": ("unseen", "train")}
+
+
+def releases_of(data: Dataset, *subsets: str) -> set[str]:
+    return {d for d, s in data.subset.items() if s in subsets}
+
+
 def by_subset(data: Dataset, probs: list[float], threshold: float) -> dict:
     out = {}
     for name in ("tuned", "unseen", "train"):
-        docs = {d for d, s in data.subset.items() if s == name}
+        docs = releases_of(data, name)
         if docs:
             out[name] = scores(data, probs, threshold, docs)
-    out["dev"] = scores(data, probs, threshold, {d for d, s in data.subset.items() if s in ("tuned", "unseen")})
-    out["untuned"] = scores(data, probs, threshold, {d for d, s in data.subset.items() if s in ("unseen", "train")})
+    for name, parts in UNIONS.items():
+        out[name] = scores(data, probs, threshold, releases_of(data, *parts))
     out["all"] = scores(data, probs, threshold)
     return out
 
@@ -281,9 +290,7 @@ def evaluate(shared: Path, jobs: int = 2, progress: bool = True, min_precision: 
     corpus = default_corpus(shared)
     data = build_dataset(corpus, corpus.subset("everything"), jobs=jobs, progress=progress)
     probs = cross_validate(data, progress=progress)
-    # chosen on the releases nobody wrote rules against: what a new feed looks like
-    untuned = {d for d, s in data.subset.items() if s in ("unseen", "train")}
-    threshold = choose_threshold(data, probs, min_precision, untuned)
+    threshold = choose_threshold(data, probs, min_precision, releases_of(data, *UNIONS["untuned"]))
     return {"data": data, "probs": probs, "threshold": threshold,
             "cross_validated": by_subset(data, probs, threshold), "rules_only": rules_only(data),
             "reliability": reliability(data, probs), "folds": [sorted(f) for f in folds(data)]}
