@@ -10,6 +10,18 @@ map every character of that text back to the original file.
 
 "Original file's text" means ``open(path, encoding="utf-8", newline="").read()``:
 character (not byte) offsets, line endings as stored.
+
+Only regular files are read (a named pipe, a device or a socket is reported,
+never opened), and none larger than ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`,
+10 MB: a press release is well under 1 MB). The environment variable
+``KG_MAX_BYTES`` sets another default: a number of bytes, with an optional
+``k``/``M``/``G`` suffix (``KG_MAX_BYTES=50M``), or ``none`` for no limit.
+Control characters (C0 but tab and line breaks, DEL, C1) and the code points
+XML cannot carry never reach the clean text, so no entity label or evidence
+sentence holds one: one that separates words (form feed, the information
+separators) becomes a space standing for it, the others are left out
+(``"GTI\\x01-2040"`` reads ``"GTI-2040"``); ``original`` keeps them, and
+the offsets of the clean text still point into it.
 """
 from __future__ import annotations
 
@@ -18,19 +30,37 @@ import functools
 import hashlib
 import html
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from .errors import DocumentError
+from .errors import DocumentError, shown
 from .nlp.resources import phrase_regex
 
 log = logging.getLogger(__name__)
 
 PARA = "\n\n"
+# characters that never reach the clean text: C0 controls but tab and line breaks, DEL, C1 controls, lone
+# surrogates and the two non-characters XML cannot carry (U+FFFE, U+FFFF); vertical tab and form feed are
+# whitespace but not XML characters either
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _replacement(ch: str) -> str:
+    """What stands for a control character in the clean text: a space for one that separates words
+    (form feed, vertical tab, the information separators, NEL), nothing for the others (NUL, a backspace,
+    an escape inside "GTI\\x1b-2040" leave the word whole)."""
+    return " " if ch.isspace() else ""
+
+
+def without_controls(text: str) -> str:
+    """``text`` without :data:`CONTROL_CHARS`: the ones that separate words become spaces, the others go."""
+    return CONTROL_CHARS.sub(lambda m: _replacement(m.group(0)), text)
 
 
 # ---------------------------------------------------------------------------
@@ -102,6 +132,23 @@ class TextBuilder:
         self._add(text, orig_start, max(orig_start, orig_end), False)
 
     def _add(self, text: str, s: int, e: int, verbatim: bool) -> None:
+        if CONTROL_CHARS.search(text):
+            if not verbatim:
+                text = without_controls(text)
+                if not text:
+                    return
+            else:
+                # a control character goes, or becomes a space standing for it; the text around it stays verbatim
+                last = 0
+                for m in CONTROL_CHARS.finditer(text):
+                    if m.start() > last:
+                        self._add(text[last:m.start()], s + last, s + m.start(), True)
+                    if _replacement(m.group(0)):
+                        self._add(" ", s + m.start(), s + m.end(), False)
+                    last = m.end()
+                if last < len(text):
+                    self._add(text[last:], s + last, e, True)
+                return
         self._parts.append(text)
         self._clean.append(self.length)
         self._ostart.append(s)
@@ -196,25 +243,120 @@ def content_id(text: str) -> str:
 # ---------------------------------------------------------------------------
 
 TEXT_SUFFIXES = {".txt", ".htm", ".html", ".xhtml", ".md", ".markdown", ".nc", ".sgml", ""}
+MAX_BYTES_BUILTIN = 10_000_000      # 10 MB: the largest press releases seen are well under 1 MB
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", re.I)
 
 
-def read_text(path: str | Path) -> str:
-    """Read a file as UTF-8 text, or raise :class:`DocumentError` saying why not."""
+def parse_max_bytes(value: str) -> int | None:
+    """A size limit as written on a command line or in ``KG_MAX_BYTES``: bytes, or with a ``k``, ``M`` or
+    ``G`` suffix (``"50M"``); ``"none"`` (or ``"0"``) for no limit. Raises ``ValueError`` on anything else."""
+    if value.strip().lower() in ("none", "0", "unlimited"):
+        return None
+    m = _SIZE.fullmatch(value)
+    if m is None:
+        raise ValueError(f"not a size: {value!r} (write bytes, or a number with k, M or G, or none)")
+    n = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2).lower()]
+    return max(1, int(n))
+
+
+def _default_max_bytes() -> int | None:
+    value = os.environ.get("KG_MAX_BYTES")
+    if not value:
+        return MAX_BYTES_BUILTIN
+    try:
+        return parse_max_bytes(value)
+    except ValueError as e:
+        log.warning("KG_MAX_BYTES: %s; using %s", e, _size(MAX_BYTES_BUILTIN))
+        return MAX_BYTES_BUILTIN
+
+
+def _size(n: int) -> str:
+    """A byte count for a message: "52.4 MB", "10 MB", "800 bytes"."""
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= factor:
+            return f"{n / factor:.1f}".removesuffix(".0") + " " + unit
+    return f"{n} bytes"
+
+
+DEFAULT_MAX_BYTES: int | None = _default_max_bytes()     # ``KG_MAX_BYTES``, else 10 MB
+
+_SPECIAL_FILES = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+                  (stat.S_ISBLK, "block device"))
+
+
+def _not_regular(mode: int) -> str:
+    """Why a file of this mode is not read: "is a directory, not a file", "not a regular file (named pipe)"."""
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "special file")
+    return f"not a regular file ({kind})"
+
+
+def _stat_problem(path: str | Path, e: OSError) -> str:
+    """What a failed ``os.stat`` of ``path`` says about it."""
+    if isinstance(e, (FileNotFoundError, NotADirectoryError)):
+        try:
+            if os.path.islink(path):
+                return f"broken symbolic link (to {shown(os.readlink(path))}, which does not exist)"
+        except OSError:
+            pass
+        return "no such file"
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    return f"cannot be read ({e.strerror or e})"
+
+
+def _too_large(size: int | None, max_bytes: int) -> str:
+    amount = _size(size) if size is not None else f"more than {_size(max_bytes)}"
+    return f"too large: {amount}, over the limit of {_size(max_bytes)} (--max-bytes)"
+
+
+def read_bytes(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular file no larger than ``max_bytes`` (``None``: no limit).
+
+    Anything else raises :class:`DocumentError`, most before the file is
+    opened: a missing file, a broken link, a folder, a named pipe (opening one
+    would wait for a writer), a device, a socket, a file over the limit, a
+    file the user may not read. The file is read no further than the limit,
+    whatever its size said.
+    """
     p = Path(path)
     try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError(p, "no such file") from None
-    except IsADirectoryError:
-        raise DocumentError(p, "is a directory, not a file") from None
-    except PermissionError:
-        raise DocumentError(p, "permission denied") from None
+        st = os.stat(p)                  # follows symbolic links: the file read is the one checked
     except OSError as e:
-        raise DocumentError(p, f"cannot be read ({e.strerror or e})") from None
+        raise DocumentError(p, _stat_problem(p, e)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DocumentError(p, _not_regular(st.st_mode))
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise DocumentError(p, _too_large(st.st_size, max_bytes))
+    try:
+        # O_NONBLOCK: should the path have become a named pipe since the check, opening it does not wait
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise DocumentError(p, _stat_problem(p, e)) from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise DocumentError(p, _not_regular(mode))
+            data = f.read() if max_bytes is None else f.read(max_bytes + 1)
+        except OSError as e:
+            raise DocumentError(p, f"cannot be read ({e.strerror or e})") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DocumentError(p, _too_large(None, max_bytes))      # it grew since it was looked at
+    return data
+
+
+def read_text(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
+    """Read a file as UTF-8 text, or raise :class:`DocumentError` saying why not (:func:`read_bytes`)."""
+    p = Path(path)
+    data = read_bytes(p, max_bytes)
     if not data.strip():
         raise DocumentError(p, "empty file")
+    # a binary file shows itself in its first block: control characters (NUL bytes among them) in more than
+    # 2% of it; a stray one in a text is read (and left out of the clean text, like every control character)
     head = data[:8192]
-    if b"\x00" in head:
+    if b"\x00" in head and sum(1 for c in head if c < 32 and c not in b"\t\n\r\f\v") > 0.02 * len(head):
         raise DocumentError(p, "binary file, not text (contains NUL bytes)")
     try:
         text = data.decode("utf-8")
@@ -227,28 +369,90 @@ def read_text(path: str | Path) -> str:
     return text
 
 
-def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+def iter_paths(paths: Iterable[str | Path],
+               on_error: Callable[[DocumentError], None] | None = None) -> Iterator[Path]:
     """Expand files and folders (recursively, sorted) into the files to read.
 
-    Hidden files and folders are skipped inside folders; a path named
-    explicitly is always yielded, so its problem gets reported.
+    Hidden files and folders are skipped inside folders, and so are links to
+    folders (a link is not followed into another tree); a link to a file is
+    read. A path named explicitly is always yielded, so its problem gets
+    reported when it is read. What a folder holds that cannot be read (a
+    subfolder that cannot be listed, a broken link, a named pipe, a device)
+    goes to ``on_error`` as a :class:`DocumentError`; without ``on_error`` it
+    is yielded like a file, and reading it reports the problem.
     """
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                if f.is_file():
-                    yield f
+        try:
+            is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+        except OSError:
+            is_dir = False              # missing, unreachable: reading it says which
+        if is_dir:
+            yield from _walk(p, on_error)
         else:
             yield p
 
 
-def load_documents(path: str | Path) -> list[Document]:
-    """Read one file and return its documents (several for an EDGAR submission)."""
-    text = read_text(path)
+def _walk(folder: Path, on_error: Callable[[DocumentError], None] | None) -> Iterator[Path]:
+    """The files under ``folder``, depth first, each folder's entries sorted by name (the order of
+    ``sorted(folder.rglob("*"))``); a stack, not recursion, however deep the folders go."""
+    stack: list[tuple[Path, Iterator[os.DirEntry]]] = []
+    problem = _list(folder, stack)
+    if problem:
+        yield from _problem(folder, problem, on_error)
+    while stack:
+        parent, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            continue
+        path = parent / entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                problem = _list(path, stack)
+                if problem:
+                    yield from _problem(path, problem, on_error)
+                continue
+            if entry.is_file(follow_symlinks=False):
+                yield path
+                continue
+            mode = os.stat(path).st_mode           # a link (followed here), a pipe, a device, a socket
+        except OSError as e:
+            yield from _problem(path, _stat_problem(path, e), on_error)
+            continue
+        if stat.S_ISREG(mode):
+            yield path
+        elif not stat.S_ISDIR(mode):
+            yield from _problem(path, _not_regular(mode), on_error)
+
+
+def _list(folder: Path, stack: list) -> str | None:
+    """Push ``folder``'s entries, sorted by name, onto ``stack``; or say why it cannot be listed."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        reason = "permission denied" if isinstance(e, PermissionError) else e.strerror or str(e)
+        return f"folder cannot be listed ({reason})"
+    stack.append((folder, iter(entries)))
+    return None
+
+
+def _problem(path: Path, problem: str, on_error: Callable[[DocumentError], None] | None) -> Iterator[Path]:
+    if on_error is None:
+        yield path
+    else:
+        on_error(DocumentError(path, problem))
+
+
+def load_documents(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Document]:
+    """Read one file and return its documents (several for an EDGAR submission).
+
+    ``max_bytes``: a larger file raises :class:`DocumentError` unread (``None``: no limit).
+    """
+    text = read_text(path, max_bytes)
     docs = list(parse_documents(text, str(path)))
     if not docs:
         raise DocumentError(path, "no text left after removing markup")
@@ -311,6 +515,7 @@ def _make_document(original: str, source: str, start: int, end: int) -> Document
     doc = Document(id=content_id(region), text=text, source=source, original=original,
                    offsets=offsets, format=fmt)
     doc.meta = extract_metadata(doc)
+    html_title = re.sub(r"\s+", " ", without_controls(html_title or "")).strip()
     if html_title:
         doc.meta["title"] = html_title
     return doc
@@ -755,7 +960,7 @@ def extract_metadata(doc: Document) -> dict:
     if doc.format == "markdown":
         m = re.search(r"^\s*#{1,6}\s+(.+)$", doc.original, re.M)
         if m:
-            title = _MD_INLINE.sub(lambda mm: mm.group(1) or "", m.group(1)).strip()
+            title = without_controls(_MD_INLINE.sub(lambda mm: mm.group(1) or "", m.group(1))).strip()
     title = title or _guess_title(paras)
     if title:
         title = re.sub(r"\s+", " ", title)

@@ -1,7 +1,8 @@
 """Documents in, extraction records out: the NLP pipeline and the linker, run over files.
 
 :class:`Extractor` builds the spaCy pipeline once and streams documents
-through ``nlp.pipe``. Unreadable files are reported through ``on_error``
+through ``nlp.pipe``. Unreadable files (and files over ``max_bytes``,
+:data:`kg.documents.DEFAULT_MAX_BYTES`) are reported through ``on_error``
 and skipped; the rest of the run goes on.
 
 With a relevance filter (:class:`kg.relevance.RelevanceFilter`; ``kg extract``
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .documents import Document, iter_paths, load_documents
+from .documents import DEFAULT_MAX_BYTES, Document, iter_paths, load_documents
 from .errors import DocumentError
 from .records import Extraction
 
@@ -110,17 +111,24 @@ class Extractor:
             yield Result(d, screened_extraction(d))
 
     def extract_paths(self, paths: Iterable[str | Path],
-                      on_error: Callable[[DocumentError], None] | None = None) -> Iterator[Result]:
-        yield from self.extract_documents(read_documents(paths, on_error))
+                      on_error: Callable[[DocumentError], None] | None = None,
+                      max_bytes: int | None = DEFAULT_MAX_BYTES) -> Iterator[Result]:
+        yield from self.extract_documents(read_documents(paths, on_error, max_bytes=max_bytes))
 
 
 def read_documents(paths: Iterable[str | Path],
-                   on_error: Callable[[DocumentError], None] | None = None) -> Iterator[Document]:
-    """Documents of every file under ``paths``; a bad file goes to ``on_error`` and is skipped."""
-    for path in iter_paths(paths):
+                   on_error: Callable[[DocumentError], None] | None = None,
+                   max_bytes: int | None = DEFAULT_MAX_BYTES) -> Iterator[Document]:
+    """Documents of every file under ``paths``; a bad file (or folder that cannot be listed, or file
+    over ``max_bytes``; ``None``: no limit) goes to ``on_error`` and is skipped. Without ``on_error``
+    the first one raises its :class:`DocumentError`."""
+    def report(e: DocumentError) -> None:
+        if on_error is None:
+            raise e
+        on_error(e)
+
+    for path in iter_paths(paths, report):
         try:
-            yield from load_documents(path)
+            yield from load_documents(path, max_bytes)
         except DocumentError as e:
-            if on_error is None:
-                raise
-            on_error(e)
+            report(e)

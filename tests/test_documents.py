@@ -215,6 +215,18 @@ def test_text_builder_maps_synthetic_segments_to_their_range():
     assert om.char(3) == 13
 
 
+def test_text_builder_leaves_out_control_characters_and_keeps_offsets():
+    b = TextBuilder()
+    b.keep("GTI\x01-2040\x1fis", 10)          # SOH inside the code goes; the unit separator is a space
+    b.put("\x1b", 30, 31)                       # synthetic text made only of a control character: nothing
+    b.keep(" tested\x00.", 40)
+    text, om = b.build()
+    assert text == "GTI-2040 is tested."
+    assert om.char(3) == 14 and om.span(0, 8) == (10, 19)
+    assert om.span(8, 9) == (19, 20)            # the space stands for the separator
+    assert om.span(12, 19) == (41, 49)          # "tested." across the NUL left out
+
+
 @pytest.mark.parametrize("content, problem", [
     (b"", "empty file"),
     (b"   \n\n ", "empty file"),

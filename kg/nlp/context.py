@@ -11,6 +11,7 @@ The component stores cue matches in ``doc.user_data["kg_context"]`` as
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from pathlib import Path
@@ -79,7 +80,7 @@ def categories(doc: Doc, start: int, end: int) -> dict[str, str]:
     if span is None:
         return out
     sent = span.sent
-    for cs, ce, cat, rule, direction in cues:
+    for cs, ce, cat, rule, direction in cues_from(doc, sent.start_char, sent.end_char):
         if cs < sent.start_char or ce > sent.end_char:
             continue
         lo, hi = clause_bounds(doc_text(doc), sent.start_char, sent.end_char, cs)
@@ -95,6 +96,22 @@ def categories(doc: Doc, start: int, end: int) -> dict[str, str]:
     return out
 
 
+INDEX_KEY = "kg_context_index"     # doc.user_data: the cues by start offset, built once per list of cues
+
+
+def cues_from(doc: Doc, start: int, end: int) -> list[tuple[int, int, str, str, str]]:
+    """The cues of ``doc.user_data["kg_context"]`` that start in ``[start, end]``, in the list's order:
+    a lookup in the cues sorted by offset (asked for every mention, they are not all read each time)."""
+    cues = doc.user_data.get(KEY, [])
+    index = doc.user_data.get(INDEX_KEY)
+    if index is None or index[0] is not cues:
+        order = sorted(range(len(cues)), key=lambda k: cues[k][0])
+        index = doc.user_data[INDEX_KEY] = (cues, [cues[k][0] for k in order], order)
+    _, starts, order = index
+    found = order[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]
+    return [cues[k] for k in sorted(found)]
+
+
 @Language.factory("kg_context", default_config={"rules_path": None})
 def make_context(nlp: Language, name: str, rules_path: str | None):
     return ContextMarker(load_rules(Path(rules_path) if rules_path else None))
@@ -107,4 +124,5 @@ class ContextMarker:
     def __call__(self, doc: Doc) -> Doc:
         sents = [(s.start_char, s.end_char) for s in doc.sents]
         doc.user_data[KEY] = find_cues(doc_text(doc), sents, self.rules)
+        doc.user_data.pop(INDEX_KEY, None)
         return doc

@@ -19,6 +19,7 @@ canonical name. Running the component twice gives the same entities.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -191,6 +192,29 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
     drug_prefixes = {s.text.upper() for s in drugs if not re.search(r"\d", s.text)}
     medical = {i for s in spans if s.label_ in ("CONDITION", "TARGET") or s.id_ in ("drug.lexicon", "drug.inn-stem")
                for i in range(s.start, s.end)}
+    # what the mentions of a word say is the same for each of them: worked out once per word, so a release
+    # naming a code a thousand times costs a thousand looks, not a million
+    weak_uses: dict[str, str] = {}                   # text -> "trial", "drug" or "" (neither): its mentions' use
+    code_uses: dict[str, list[str] | None] = {}      # lower-case code -> its mentions' uses (None: no clinic)
+
+    def weak_use(text: str) -> str:
+        if text not in weak_uses:
+            mentions = _occurrences(doc, text)
+            uses = [_trial_name_use(doc, doc[a:b]) for a, b in mentions]
+            # a trademarked trial name: every mention names a trial, or it is a word in capitals that
+            # names one somewhere ("the HARMONIC(TM) clinical trial ... HARMONIC enrolled ...")
+            if uses and (all(uses) or (any(uses) and text.isupper() and not re.search(r"\d", text))):
+                weak_uses[text] = "trial"
+            else:
+                weak_uses[text] = "drug" if used_as_drug(doc, text) else ""
+        return weak_uses[text]
+
+    def code_use(word: str, same: list[Span]) -> list[str] | None:
+        if word not in code_uses:
+            clinical = any(clinical_context(doc, m, medical) for m in same)
+            code_uses[word] = [_code_use(doc, m) for m in same] if clinical else None
+        return code_uses[word]
+
     out = []
     for s in spans:
         if s.label_ != "DRUG":
@@ -202,19 +226,16 @@ def confirm_drugs(doc: Doc, spans: list[Span]) -> list[Span]:
             continue
         if s.id_ in ("drug.brand-mark", "drug.coinage", "drug.code-letters") and word not in strong_words:
             # the brand word anywhere in the doc (marked or not) used as a drug confirms it
-            mentions = [m for m in _occurrences(doc, s.text)]
-            uses = [_trial_name_use(doc, doc[a:b]) for a, b in mentions]
-            # a trademarked trial name: every mention names a trial, or it is a word in capitals that
-            # names one somewhere ("the HARMONIC(TM) clinical trial ... HARMONIC enrolled ...")
-            if uses and (all(uses) or (any(uses) and s.text.isupper() and not re.search(r"\d", s.text))):
+            use = weak_use(s.text)
+            if use == "trial":
                 out.append(Span(doc, s.start, s.end, label="TRIAL", kb_id=s.text, span_id="trial.name"))
                 continue      # "the HARMONIC(TM) trial": a trademarked trial name
-            if not any(drug_frame_evidence(doc, a, b) for a, b in mentions):
+            if not use:
                 continue
         if s.id_.startswith("drug.code-name"):
-            if not any(clinical_context(doc, m, medical) for m in same):
+            uses = code_use(word, same)
+            if uses is None:
                 continue          # a part number, a standard, a CVE id: no medicine anywhere near
-            uses = [_code_use(doc, m) for m in same]
             if "drug" not in uses and "trial" not in uses:
                 continue          # a cell line, a mutation, a protein ("TDP-43 mis-localization")
             prefix = re.match(r"[A-Za-z]+", s.text)
@@ -240,11 +261,32 @@ def clinical_context(doc: Doc, span: Span, medical: set[int]) -> bool:
     return any(t.lower_ in words or t.i in medical for t in doc[start:end] if t.i not in range(span.start, span.end))
 
 
-def _occurrences(doc: Doc, word: str):
-    for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", doc_text(doc)):
-        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
-        if span is not None:
-            yield span.start, span.end
+# doc.user_data, while the entities are resolved: what is known of each word (its mentions, whether one
+# uses it as a drug), worked out once per word: a release naming one word a thousand times is searched
+# for it once, not a thousand times
+WORDS_KEY = "kg_entity_words"
+
+
+def _occurrences(doc: Doc, word: str) -> list[tuple[int, int]]:
+    """The token ranges where ``word`` stands as a whole word in the document."""
+    known = doc.user_data.setdefault(WORDS_KEY, {})
+    if word not in known:
+        out = []
+        for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", doc_text(doc)):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+            if span is not None:
+                out.append((span.start, span.end))
+        known[word] = out
+    return known[word]
+
+
+def used_as_drug(doc: Doc, word: str) -> bool:
+    """Is ``word`` used as a drug at one of its mentions (:func:`drug_frame_evidence`)?"""
+    known = doc.user_data.setdefault(WORDS_KEY, {})
+    key = ("used-as-drug", word)
+    if key not in known:
+        known[key] = any(drug_frame_evidence(doc, a, b) for a, b in _occurrences(doc, word))
+    return known[key]
 
 
 TRIAL_NAME = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{1,4})*(?:-\d{1,3})?\b")
@@ -303,9 +345,12 @@ def propagate_names(doc: Doc, spans: list[Span]) -> list[Span]:
     for s in out:
         for i in range(s.start, s.end):
             owner[i] = s
-    extra, replaced = [], set()
+    extra, replaced, done = [], set(), set()
     for s in list(out):
         if s.label_ == "DRUG" and s.id_ in ("drug.frame", "drug.brand-mark", "drug.coinage", "drug.code-letters"):
+            if s.text in done:
+                continue        # every mention of the word is held by an entity above the model's now
+            done.add(s.text)
             for a, b in _occurrences(doc, s.text):
                 holders = {id(owner[i]) : owner[i] for i in range(a, b) if owner[i] is not None}
                 # the statistical NER's guess ("NEOTROFIN" as ORG) gives way; our entities do not
@@ -325,20 +370,55 @@ def propagate_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
     if not pairs:
         return spans
     extra = []
+    near = _Nearby(spans)
+    seen = set()
     for s_start, s_end, l_start, l_end in pairs:
-        long_ent = _best_overlap(spans, l_start, l_end)
+        long_ent = _best_overlap(near.around(l_start, l_end), l_start, l_end)
         if long_ent is None:
             continue
         short = doc_text(doc)[s_start:s_end]
+        label, kb_id = long_ent.label_, long_ent.kb_id_ or long_ent.text
+        rule = (long_ent.id_ or "entity") + "+abbreviation"
+        if (short, label, kb_id, rule) in seen:
+            continue            # the same definition again: the same spans again
+        seen.add((short, label, kb_id, rule))
         for a, b in _occurrences(doc, short):
-            extra.append(Span(doc, a, b, label=long_ent.label_, kb_id=long_ent.kb_id_ or long_ent.text,
-                              span_id=(long_ent.id_ or "entity") + "+abbreviation"))
+            extra.append(Span(doc, a, b, label=label, kb_id=kb_id, span_id=rule))
     if not extra:
         return spans
     # an abbreviation use beats whatever the other recognisers made of the same characters
-    keep = [s for s in spans if not any(s.start < e.end and e.start < s.end for e in extra)]
+    covered = [False] * (len(doc) + 1)        # tokens of an abbreviation use
+    inside = [False] * (len(doc) + 1)         # tokens after the first of one (where an empty span overlaps)
+    for e in extra:
+        for i in range(e.start, e.end):
+            covered[i] = True
+            inside[i] = inside[i] or i > e.start
+    empty = {e.start for e in extra if e.end == e.start}
+
+    def overlapped(s: Span) -> bool:       # s.start < e.end and e.start < s.end for an abbreviation use e
+        if s.end == s.start:
+            return inside[s.start]
+        return any(covered[i] for i in range(s.start, s.end)) or any(s.start < p < s.end for p in empty)
+
+    keep = [s for s in spans if not overlapped(s)]
     merged = filter_spans(extra)
     return keep + merged
+
+
+class _Nearby:
+    """The spans that may overlap a character range, in their order: found by their start offsets, not by
+    looking at every span for each range."""
+
+    def __init__(self, spans: list[Span]):
+        self.spans = spans
+        self.by_start = sorted((s.start_char, k) for k, s in enumerate(spans))
+        self.starts = [c for c, _ in self.by_start]
+        self.longest = max((s.end_char - s.start_char for s in spans), default=0)
+
+    def around(self, start: int, end: int) -> list[Span]:
+        lo = bisect.bisect_left(self.starts, start - self.longest)
+        hi = bisect.bisect_left(self.starts, end)
+        return [self.spans[k] for k in sorted(k for _, k in self.by_start[lo:hi])]
 
 
 def _best_overlap(spans: list[Span], start: int, end: int) -> Span | None:
@@ -359,15 +439,26 @@ def _best_overlap(spans: list[Span], start: int, end: int) -> Span | None:
     return best
 
 
-def _substance_in_condition(span: Span, candidates: list[Span]) -> bool:
-    """A dictionary drug named as what a condition lacks or has too much of ("growth hormone deficiency")."""
+def _substance_in_condition(span: Span, conditions: dict[int, list[Span]]) -> bool:
+    """A dictionary drug named as what a condition lacks or has too much of ("growth hormone deficiency").
+
+    ``conditions``: the condition candidates by the tokens they cover (:func:`_by_token`)."""
     if span.label_ != "DRUG" or span.id_ not in ("drug.lexicon", "drug.inn-stem") or span.text != span.text.lower():
         return False
     words = word_set("substance_condition_words.tsv", "word")
     doc = span.doc
-    return any(c.label_ == "CONDITION" and c.start <= span.start and span.end < c.end
+    return any(c.start <= span.start and span.end < c.end
                and any(doc[i].lower_ in words for i in range(span.end, min(c.end, span.end + 3)))
-               for c in candidates)
+               for c in conditions.get(span.start, ()))
+
+
+def _by_token(spans: list[Span]) -> dict[int, list[Span]]:
+    """Each token index -> the spans covering it, in the order of ``spans``."""
+    out: dict[int, list[Span]] = {}
+    for s in spans:
+        for i in range(s.start, s.end):
+            out.setdefault(i, []).append(s)
+    return out
 
 
 def _condition_after(span: Span, used: list[bool]) -> Span | None:
@@ -421,7 +512,7 @@ def _ner_drug_ok(doc: Doc, ent: Span, text: str) -> str | None:
                                                                          ent.start_char) \
             or _in_url_or_email(text, ent.start_char, ent.end_char):
         return None
-    if not any(drug_frame_evidence(doc, a, b) for a, b in _occurrences(doc, ent.text)):
+    if not used_as_drug(doc, ent.text):
         return None
     return ent.text
 
@@ -450,6 +541,14 @@ def _ner_target_ok(doc: Doc, ent: Span, text: str) -> str | None:
 
 
 def resolve(doc: Doc) -> list[Span]:
+    doc.user_data.pop(WORDS_KEY, None)
+    try:
+        return _resolve(doc)
+    finally:
+        doc.user_data.pop(WORDS_KEY, None)     # the doc is saved or pickled without it
+
+
+def _resolve(doc: Doc) -> list[Span]:
     candidates: list[Span] = []
     for key in CANDIDATE_KEYS:
         candidates.extend(doc.spans.get(key, []))
@@ -471,10 +570,10 @@ def resolve(doc: Doc) -> list[Span]:
         if label == "ORG":
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)
-    candidates = [s for s in candidates if not _substance_in_condition(s, candidates)]
+    conditions = _by_token([c for c in candidates if c.label_ == "CONDITION"])
+    candidates = [s for s in candidates if not _substance_in_condition(s, conditions)]
     # letters-only codes ("GEO-MVA") compete for their characters only where the release uses them as a drug
-    candidates = [s for s in candidates if s.id_ != "drug.code-letters"
-                  or any(drug_frame_evidence(doc, a, b) for a, b in _occurrences(doc, s.text))]
+    candidates = [s for s in candidates if s.id_ != "drug.code-letters" or used_as_drug(doc, s.text)]
     taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}
     candidates.extend(frame_drugs(doc, taken))
     drug_words = {s.text.lower() for s in candidates if s.label_ == "DRUG" and s.id_ != "drug.coinage"}

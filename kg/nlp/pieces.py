@@ -14,10 +14,14 @@ entities kept, the text character for character the same), and runs the
 project's *document-level* components (``kg_sections`` onwards: zones,
 abbreviations, entities, context) on the whole document.
 
-A piece always ends after a line break and the next one starts at a
-non-space character, so the tokens at a cut are the tokens the whole text
-would have had there. A text without a line break where a cut is wanted is
-cut at the next one.
+A piece ends after a line break and the next one starts at a non-space
+character, so the tokens at a cut are the tokens the whole text would have
+had there. A text without a line break where a cut is wanted is cut at the
+next one, if that comes within :data:`MAX_LINE_CHARS`; a longer line (a text
+of megabytes without a line break) is cut after the end of a sentence
+(". "), else after a space, right before the next word; only a run of that
+many characters without a space before a word is cut inside it. No piece is longer than
+``nlp.max_length``, so no text is too long for the model.
 """
 from __future__ import annotations
 
@@ -30,34 +34,42 @@ from spacy.tokens import Doc
 log = logging.getLogger(__name__)
 
 MAX_PIECE_CHARS = 10_000        # about 1,500 words: the model's memory for a piece stays in tens of MB
+MAX_LINE_CHARS = 50_000         # a line up to this long is not cut inside
 WHOLE_DOCUMENT_FROM = "kg_sections"     # this component and those after it read the whole document
 
 T = TypeVar("T")
 _CUT = re.compile(r"\n\s*(?=\S)")   # a line break, then the spaces before the next line's text
+# a sentence's end, then spaces; spaces after a word (each run of spaces tried once: no backtracking, however
+# long the run)
+_SENTENCE_CUT = re.compile(r"[.!?][\"')\]\u201d\u2019]*+\s++(?=\S)")
+_SPACE_CUT = re.compile(r"(?<!\s)\s++(?=\S)")
 
 
-def cut_points(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[int]:
+def cut_points(text: str, max_chars: int = MAX_PIECE_CHARS, max_line: int = MAX_LINE_CHARS) -> list[int]:
     """Where the pieces of ``text`` end (the last is ``len(text)``).
 
     Each cut is right before the first non-space character after a line
     break: at the last blank line within ``max_chars`` of the piece's start,
-    else at the last line break, else at the first line break after it.
+    else at the last line break, else at the first line break after it, if
+    the piece stays within ``max_line`` characters. A line longer than that is
+    cut right before a word: after the last sentence end within ``max_chars``,
+    else after the last space, else after the first space; a piece never
+    exceeds ``max(max_chars, max_line)`` characters.
     """
     n = len(text)
+    max_line = max(max_line, max_chars)
     cuts: list[int] = []
     start = 0
     while n - start > max_chars:
         limit = start + max_chars
-        best = blank = None
-        for m in _CUT.finditer(text, start + 1, limit):
-            best = m.end()
-            if "\n" in m.group(0)[1:]:
-                blank = m.end()
-        cut = blank or best
-        if cut is None:
+        cut = _line_cut(text, start, limit)
+        if cut is None and n - start > max_line:
+            m = _CUT.search(text, limit, start + max_line)
+            cut = m.end() if m else _inline_cut(text, start, limit, start + max_line)
+        elif cut is None:
             m = _CUT.search(text, limit)
             if m is None:
-                break
+                break                   # the rest is one line, short enough to read whole
             cut = m.end()
         if cut <= start or cut >= n:
             break
@@ -65,6 +77,29 @@ def cut_points(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[int]:
         start = cut
     cuts.append(n)
     return cuts
+
+
+def _line_cut(text: str, start: int, limit: int) -> int | None:
+    """The cut after the last blank line in ``text[start + 1:limit]``, else after its last line break."""
+    best = blank = None
+    for m in _CUT.finditer(text, start + 1, limit):
+        best = m.end()
+        if "\n" in m.group(0)[1:]:
+            blank = m.end()
+    return blank or best
+
+
+def _inline_cut(text: str, start: int, limit: int, hard: int) -> int:
+    """A cut inside a long line: after the last sentence end before ``limit``, else after its last space,
+    else after the first space up to ``hard``, else at ``hard`` itself."""
+    for rx in (_SENTENCE_CUT, _SPACE_CUT):
+        last = None
+        for m in rx.finditer(text, start + 1, limit):
+            last = m
+        if last is not None:
+            return last.end()
+    m = _SPACE_CUT.search(text, limit, hard)
+    return m.end() if m else hard
 
 
 def local_and_whole(nlp) -> tuple[list[str], list[str]]:
@@ -79,11 +114,13 @@ def pipe(nlp, items: Iterable[tuple[str, T]], batch_size: int = 16,
     """``nlp.pipe(items, as_tuples=True)``, reading long texts in pieces; results in the order of ``items``."""
     local, whole = local_and_whole(nlp)
     whole_pipes = [nlp.get_pipe(name) for name in whole]
+    max_line = min(MAX_LINE_CHARS, nlp.max_length)      # a longer text makes the model raise E088
+    max_chars = min(max_chars, max_line)
 
     def pieces():
         for text, context in items:
             start = 0
-            cuts = cut_points(text, max_chars)
+            cuts = cut_points(text, max_chars, max_line)
             for k, end in enumerate(cuts):
                 yield text[start:end], (context, text, k == len(cuts) - 1)
                 start = end
@@ -107,7 +144,9 @@ def process(nlp, text: str, max_chars: int = MAX_PIECE_CHARS) -> Doc:
 
 def _join(nlp, parts: list[Doc], text: str, local: list[str]) -> Doc:
     doc = Doc.from_docs(parts, ensure_whitespace=False)
-    if doc.text != text:            # cannot happen with cuts after line breaks; never give wrong offsets
+    if doc.text != text:            # cannot happen with cuts before a non-space; never give wrong offsets
+        if len(text) > nlp.max_length:
+            raise RuntimeError(f"pieces of a {len(text)}-character text did not join up")
         log.warning("pieces of a %d-character text did not join up; reading it whole", len(text))
         with nlp.select_pipes(enable=local):
             doc = nlp(text)

@@ -12,6 +12,7 @@ sentence, the dependency path between them, how crowded the sentence is
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
@@ -154,12 +155,14 @@ def _pair_features(f: dict, a: str, b: str, index: FactIndex) -> None:
     sa = defaultdict(list)
     for m in ma:
         sa[index.sid(m)].append(m)
+    a_sents = sorted(sa)
     best = None
     sent_gap = NO_DISTANCE
     both = set()
     for m in mb:
         s = index.sid(m)
-        for s2 in sa:
+        k = bisect.bisect_left(a_sents, s)          # the sentences of ``a`` nearest to this one
+        for s2 in a_sents[max(0, k - 1):k + 1]:
             sent_gap = min(sent_gap, abs(s - s2))
         for m2 in sa.get(s, []):
             both.add(s)
@@ -193,20 +196,21 @@ def _phase_features(f: dict, drug: str, condition: str, phase: str, index: FactI
     f[f"phase={phase}"] = 1.0
     values = {p for _, _, p in index.phases}
     f["doc_phase_values"] = float(len(values))
-    conds = index.by_key.get(condition, [])
-    drugs = index.by_key.get(drug, [])
+    conds = defaultdict(list)           # the condition's mentions by sentence, in their order
+    for c in index.by_key.get(condition, []):
+        conds[index.sid(c)].append(c)
+    drug_sents = {index.sid(d) for d in index.by_key.get(drug, [])}
     best, crowd = NO_DISTANCE, 0.0
     same_drug = 0.0
     for sid, m, p in index.phases:
         if p != phase:
             continue
-        for c in conds:
-            if index.sid(c) == sid:
-                gap = max(c.span.start - m.span.end, m.span.start - c.span.end, 0)
-                if gap < best:
-                    best = gap
-                    crowd = float(sum(1 for x in index.linker.by_sent.get(sid, []) if x.label == "CONDITION"))
-        if any(index.sid(d) == sid for d in drugs):
+        for c in conds.get(sid, []):
+            gap = max(c.span.start - m.span.end, m.span.start - c.span.end, 0)
+            if gap < best:
+                best = gap
+                crowd = float(sum(1 for x in index.linker.by_sent.get(sid, []) if x.label == "CONDITION"))
+        if sid in drug_sents:
             same_drug = 1.0
     f["phase_condition_gap"] = float(min(best, NO_DISTANCE))
     f["phase_sentence_conditions"] = crowd

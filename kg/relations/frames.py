@@ -235,7 +235,7 @@ def status(ctx: dict[str, str]) -> str | None:
 
 def enrollment(ix: DocumentIndex, sent: Span) -> int | None:
     """The number of participants the sentence states ("enrolled 34 patients", "a 120-patient trial")."""
-    for ent in sent.ents:
+    for ent in ix.sentence_ents(sent):
         if ent.label_ in ("CARDINAL", "QUANTITY") and _counts_participants(ix, ent):
             n = parse_count(_unhedged(ent.text))
             if n and 1 <= n <= 100000:

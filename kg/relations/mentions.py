@@ -8,6 +8,7 @@ cues (negation, hypotheticals, status) cover it, and the evidence a fact drawn f
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from ..documents import Document
+from ..nlp.context import cues_from
 from ..nlp.resources import doc_text
 from ..nlp.sections import ZONES_KEY
 from ..records import Evidence
@@ -58,6 +60,9 @@ class DocumentIndex:
         self.mentions: list[Mention] = []                      # entity mentions, in the order found
         self.by_sent: dict[int, list[Mention]] = defaultdict(list)   # sentence -> entity and marker mentions
         self._usable: dict[int, bool] = {}   # sentence start -> usable(sentence), asked by every pass
+        self._ents = list(doc.ents)           # Doc.ents builds every entity on each read: read them once
+        self._ent_starts = [e.start for e in self._ents]
+        self._zone_index: tuple | None = None     # the zones by start, and each sentence's zone, for one group
 
     def add(self, m: Mention, entity: bool = True) -> None:
         """Index a mention under its sentence (and, unless it is a marker, among the entity mentions)."""
@@ -80,9 +85,26 @@ class DocumentIndex:
 
     def zone(self, sent: Span) -> str | None:
         """The zone a sentence lies in: "skip" when most of it is boilerplate, "about", or None."""
+        group = self.doc.spans.get(ZONES_KEY, [])
+        index = self._zone_index
+        if index is None or index[0] is not group or index[1] != len(group):
+            zones = sorted(group, key=lambda z: z.start_char)
+            longest = max((z.end_char - z.start_char for z in zones), default=0)
+            index = self._zone_index = (group, len(group), zones, [z.start_char for z in zones], longest, {})
+        key = (sent.start, sent.end)
+        known = index[5]
+        if key not in known:
+            known[key] = self._zone_now(sent, *index[2:5])
+        return known[key]
+
+    @staticmethod
+    def _zone_now(sent: Span, zones: list[Span], starts: list[int], longest: int) -> str | None:
         label = None
         length = max(1, sent.end_char - sent.start_char)
-        for z in self.doc.spans.get(ZONES_KEY, []):
+        # the zones that can overlap the sentence: from the longest zone's length before it to its end
+        lo = bisect.bisect_left(starts, sent.start_char - longest)
+        hi = bisect.bisect_left(starts, sent.end_char)
+        for z in zones[lo:hi]:
             covered = min(z.end_char, sent.end_char) - max(z.start_char, sent.start_char)
             if covered <= 0:
                 continue
@@ -116,9 +138,19 @@ class DocumentIndex:
     def sentence_context(self, sent: Span) -> dict[str, str]:
         """Context categories cued in the sentence (NEGATED, HYPOTHETICAL, ONGOING ...) -> the cue's rule."""
         out: dict[str, str] = {}
-        for cs, ce, cat, rule, direction in self.doc.user_data.get("kg_context", []):
+        for cs, ce, cat, rule, direction in cues_from(self.doc, sent.start_char, sent.end_char):
             if sent.start_char <= cs < sent.end_char:
                 out.setdefault(cat, rule)
+        return out
+
+    def sentence_ents(self, sent: Span) -> list[Span]:
+        """``sent.ents`` (the entities from the sentence's start up to the first that runs past its end),
+        found without reading every entity of the document."""
+        out = []
+        for ent in self._ents[bisect.bisect_left(self._ent_starts, sent.start):]:
+            if ent.end > sent.end:
+                break
+            out.append(ent)
         return out
 
     def words_between(self, a: int, b: int) -> list[str]:

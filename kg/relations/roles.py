@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.tokens import Span
@@ -96,6 +97,7 @@ def _partner_of(ix: DocumentIndex, sent: Span, principal: Mention, prev: Mention
 
 # -- conditions ----------------------------------------------------------------
 
+@functools.lru_cache(maxsize=65536)
 def generic_name(name: str) -> bool:
     """ "cancer", "tumors", "neurological diseases": a class of diseases, not an indication."""
     name = normalize_name(name)

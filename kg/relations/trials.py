@@ -11,6 +11,8 @@ issuing company the sponsor of trials of its own drugs unless they are investiga
 """
 from __future__ import annotations
 
+import bisect
+
 from ..records import Evidence, Extraction, Trial
 from .frames import Frame
 from .lexicon import confidence, factor
@@ -29,10 +31,12 @@ class TrialBuilder:
         self.focus_drug: str | None = None
         self.trial_drugs: set[str] = set()                 # drugs some trial studies
         self.investigator_sponsored: set[str] = set()      # ids of trials the issuer does not sponsor
+        self._drug_sentences: list[int] = []               # the sentences that move the drug in focus
 
     def build(self, frames: list[Frame], sentence_drug: dict[int, str]) -> list[Trial]:
         """The trials of ``frames`` (``sentence_drug``: the drug in focus from each sentence on)."""
         program: Frame | None = None
+        self._drug_sentences = sorted(sentence_drug)
         for f in frames:
             program = self._follow_focus(f, sentence_drug, program)
             if f.drugs:
@@ -51,9 +55,9 @@ class TrialBuilder:
     def _follow_focus(self, f: Frame, sentence_drug: dict[int, str], program: Frame | None) -> Frame | None:
         """Move the focus to the drug the text now talks about; a programme of another drug ends."""
         sid = self.ix.sidx(f.sent)
-        latest = [k for k in sentence_drug if k <= sid]
-        if latest:
-            drug = sentence_drug[max(latest)]
+        k = bisect.bisect_right(self._drug_sentences, sid)      # the latest sentence up to this one with a drug
+        if k:
+            drug = sentence_drug[self._drug_sentences[k - 1]]
             if drug != self.focus_drug:
                 self.focus_drug = drug
                 # the trial in focus is the latest one of the drug now talked about
@@ -99,10 +103,11 @@ class TrialBuilder:
 
     def _matching_trial(self, f: Frame) -> Trial | None:
         """The latest trial of the frame's drugs that the frame describes again."""
+        drugs, names = set(f.drugs), set(f.names)
         for t in reversed(self.trials):
-            if not set(f.drugs) & set(t.drugs) or (f.names and t.names and not set(f.names) & set(t.names)):
+            if drugs.isdisjoint(t.drugs) or (names and t.names and names.isdisjoint(t.names)):
                 continue
-            if f.names and set(f.names) & set(t.names):
+            if names and not names.isdisjoint(t.names):
                 return t
             if not (_same_phase(f, t) and _same_condition(self.x, f, t)):
                 continue
