@@ -7,6 +7,9 @@ built and each fact's rule, confidence and evidence sentence, and the candidate
 facts the trained scorer turned down, with their probability against its
 threshold (so a missing fact is as easy to trace as a wrong one). As HTML
 (spaCy's displaCy entity view plus tables) or plain text.
+
+The HTML report escapes everything that comes from the release or its file
+name, and its Content-Security-Policy (:data:`CSP`) allows no script at all.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from .schema import TYPES
 COLOURS = {**{t.span_label: t.colour for t in TYPES.values() if t.span_label and t.colour},
            "PHASE": "#CCBB44", "TRIAL": "#66CCEE"}
 LABELS = set(COLOURS)
+#: the HTML report runs no script and loads nothing: inline styles (displaCy's) and data: images only
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 @dataclass
@@ -82,9 +87,14 @@ class Explanation:
         from spacy import displacy
 
         d = self.document
-        marked = displacy.render(self.doc, style="ent", page=False, jupyter=False,
-                                 options={"ents": sorted(LABELS), "colors": COLOURS})
         esc = html.escape
+        # displaCy escapes the text but writes an entity's kb_id (here its canonical name, taken from
+        # the release) as it is: hand it the entities with the names escaped
+        parsed = {"text": self.doc.text, "title": None,
+                  "ents": [{"start": e.start_char, "end": e.end_char, "label": e.label_,
+                            "kb_id": esc(e.kb_id_), "kb_url": "#"} for e in self.doc.ents]}
+        marked = displacy.render(parsed, style="ent", manual=True, page=False, jupyter=False,
+                                 options={"ents": sorted(LABELS), "colors": COLOURS})
         meta = "".join(f"<li><b>{esc(k)}</b>: {esc(str(v))}</li>" for k, v in d.meta.items())
         fact_rows = "".join(
             f"<tr><td>{esc(s)}</td><td>{esc(p)}</td><td>{esc(o)}</td><td><code>{esc(r)}</code></td>"
@@ -103,7 +113,9 @@ class Explanation:
         style = ("body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}"
                  "td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;font-size:90%}"
                  "th{background:#eee}code{font-size:95%}")
-        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>kg explain: {esc(d.source)}</title>"
+        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+                f"<title>kg explain: {esc(d.source)}</title>"
                 f"<style>{style}</style></head><body><h1>{esc(d.source)}</h1><ul>{meta}</ul>"
                 f"<h2>Facts</h2><table><tr><th>subject</th><th>predicate</th><th>object</th><th>rule</th>"
                 f"<th>confidence</th><th>evidence</th></tr>{fact_rows}</table>{dropped}"

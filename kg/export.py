@@ -56,13 +56,16 @@ dynamic GEXF no ``start``: Gephi then shows it over the whole timeline.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import json
 import logging
 import math
+import os
 import re
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -74,7 +77,7 @@ from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from . import schema
-from .errors import ExportError, KGError
+from .errors import ExportError, KGError, shown
 from .schema import Relation, View
 
 log = logging.getLogger(__name__)
@@ -866,13 +869,17 @@ def _check(fmt: str, view: str, layout: str, dynamic: bool, query_file, output) 
         raise ExportError("--query and --view cannot be combined: the query chooses the subgraph")
     if fmt == "png" and output is None:
         raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
+    if output is not None:
+        check_output(output)
 
 
 def _read_query(query_file) -> str:
+    from .query import read_query_file
+
     try:
-        text = Path(query_file).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ExportError(f"{query_file}: cannot read query file ({e.strerror or e})") from None
+        text = read_query_file(query_file)
+    except KGError as e:
+        raise ExportError(str(e)) from None
     form = query_form(text)
     if form not in ("CONSTRUCT", "DESCRIBE"):
         found = f"{'an' if form == 'ASK' else 'a'} {form} query" if form else "no SPARQL query form"
@@ -950,15 +957,79 @@ def _emit(data: str | bytes, output, what: str) -> str | None:
         sys.stdout.write(data)
         sys.stdout.flush()
         return None
-    out = Path(output)
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        if isinstance(data, bytes):
-            tmp.write_bytes(data)
-        else:
-            tmp.write_text(data, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"{output}: cannot write ({e.strerror or e})") from None
+    write_output(output, data)
     return what
+
+
+# ---------------------------------------------------------------------------
+# output files (also those of kg extract and kg explain)
+# ---------------------------------------------------------------------------
+
+def check_output(output) -> None:
+    """Refuse an output path that cannot be written, before any work is done.
+
+    A folder, a missing folder on the way, a file in place of a folder and a
+    folder without write permission each raise :class:`~kg.errors.ExportError`
+    naming the path and the problem. An existing device or pipe
+    (``/dev/stdout``) is fine: :func:`write_output` writes to it as it is.
+    """
+    out = Path(output)
+    name = shown(output)
+    try:
+        if out.is_dir():
+            raise ExportError(f"{name}: is a folder; give a file name (-o FOLDER/FILE)")
+        if out.exists() and not out.is_file():
+            return
+        parent = out.parent
+        if not parent.exists():
+            raise ExportError(f"{name}: cannot write: folder {shown(parent)} does not exist")
+        if not parent.is_dir():
+            raise ExportError(f"{name}: cannot write: {shown(parent)} is not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ExportError(f"{name}: cannot write: no permission to write in {shown(parent)}")
+    except OSError as e:
+        raise ExportError(f"{name}: cannot write ({e.strerror or e})") from None
+
+
+def write_output(output, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8) to the file ``output``, whole or not at all.
+
+    The data goes to a temporary file beside ``output``, renamed over it once
+    complete: an interrupted or failed write leaves the old file (or none)
+    and no temporary file. A device or pipe is written to directly.
+    """
+    check_output(output)
+    out = Path(output)
+    name = shown(output)
+    try:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError:
+        raise ExportError(f"{name}: the output holds text that is not valid Unicode "
+                          f"(from a file name with undecodable bytes?); nothing written") from None
+    tmp = None
+    try:
+        if out.exists() and not out.is_file():
+            with open(out, "wb") as f:
+                f.write(payload)
+            return
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.chmod(tmp, _file_mode(out))
+        os.replace(tmp, out)
+        tmp = None
+    except OSError as e:
+        raise ExportError(f"{name}: cannot write ({e.strerror or e}); nothing written") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions for ``path``: those of the file it replaces, else what the umask allows."""
+    with contextlib.suppress(OSError):
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

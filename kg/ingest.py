@@ -32,15 +32,19 @@ tqdm bar (documents/s and ETA) when stderr is a terminal.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from .documents import DEFAULT_MAX_BYTES
 from .errors import DocumentError, KGError
+from .errors import shown as escaped
 
 log = logging.getLogger(__name__)
 
@@ -212,12 +216,14 @@ _worker_extractor = None
 _worker_error: str | None = None
 
 
-def _init_worker(level: int) -> None:
-    """Build the pipeline once in a worker; remember why if that fails."""
-    import signal
+def _init_worker(level: int, parent: int | None = None) -> None:
+    """Build the pipeline once in a worker; remember why if that fails. The worker dies with its parent."""
+    from .processes import die_with_parent
 
     global _worker_extractor, _worker_error
+    die_with_parent(parent)                           # even a parent killed by SIGKILL leaves no worker behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     logging.basicConfig(level=level, format="kg: %(levelname)s %(name)s: %(message)s")
     try:
         from .pipeline import Extractor
@@ -291,7 +297,7 @@ class _Pool:
         self.slots = jobs
         self.executor = ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(logging.getLogger().getEffectiveLevel(),))
+            initializer=_init_worker, initargs=(logging.getLogger().getEffectiveLevel(), os.getpid()))
 
     def start(self, documents: list):
         return self.executor.submit(_work, documents)
@@ -308,7 +314,38 @@ class _Pool:
         return handle.done() and not handle.cancelled() and handle.exception() is None
 
     def close(self, cancel: bool = False):
+        if cancel:      # the work in flight is abandoned: stop the workers now rather than after their task
+            for process in list(getattr(self.executor, "_processes", {}).values()):
+                process.terminate()
         self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped (Ctrl-C, SIGTERM); ``summary`` says what was stored before it stopped."""
+
+    def __init__(self, summary: IngestSummary, signum: int):
+        super().__init__(summary.line())
+        self.summary = summary
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm():
+    """Within the block, SIGTERM stops the run like Ctrl-C (the pending batch written, the store closed)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ---------------------------------------------------------------------------
@@ -319,6 +356,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
            endpoint: str | None = None, jobs: int = 1, quiet: bool = False, dask: str | None = None, *,
            extractor=None, batch_size: int = DEFAULT_BATCH, task_size: int = TASK_SIZE,
            relevance_filter=True, force: bool = False, prune: bool = False,
+           max_bytes: int | None = DEFAULT_MAX_BYTES,
            on_error: Callable[[str], None] | None = None,
            on_progress: Callable[[int, int], None] | None = None) -> IngestSummary:
     """Add the files and folders ``paths`` to the store; idempotent per document.
@@ -333,10 +371,14 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     the store already holds unchanged (after the rules or the model changed;
     each content once per run). ``prune`` forgets the documents stored from
     files under ``paths`` that no longer exist (a graph left without any
-    source is dropped). Each problem is reported as one line
-    through ``on_error`` (default: stderr); ``on_progress(done, total)`` is
-    called as documents are done. Raises :class:`~kg.errors.StoreError` if
-    the store cannot be opened or written; documents written before stay.
+    source is dropped). Files over ``max_bytes`` (default
+    :data:`kg.documents.DEFAULT_MAX_BYTES`; ``None``: no limit) are skipped.
+    Each problem is reported as one line through ``on_error`` (default:
+    stderr); ``on_progress(done, total)`` is called as documents are done.
+    Raises :class:`~kg.errors.StoreError` if the store cannot be opened or
+    written; documents written before stay. Ctrl-C or SIGTERM stops the run
+    cleanly: the documents extracted so far are written, the store is closed,
+    and :class:`Interrupted` carries the summary of what was stored.
     """
     from .documents import iter_paths
     from .pipeline import read_documents
@@ -370,7 +412,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
 
     def show(source: str) -> str:
         path, sep, part = source.partition("#")
-        return shown.get(path, path) + sep + part
+        return escaped(shown.get(path, path) + sep + part)
 
     def report(message: str) -> None:
         summary.failed += 1
@@ -451,11 +493,12 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         bar.update()
 
     cancelled = False
+    interrupted = None
     try:
         index = _Index(s.find_documents(), screened_documents(s))
-        with s.batch(batch_size):
+        with _stopped_by_sigterm(), s.batch(batch_size):
             try:
-                for document in read_documents(list(shown), on_error=on_document_error):
+                for document in read_documents(list(shown), on_error=on_document_error, max_bytes=max_bytes):
                     iri, h, source = str(document_iri(document.id)), document.sha256, document.source
                     # a document stored screened out is read again when this run would extract it
                     want = wanted(document) if index.is_screened(iri) else None
@@ -496,11 +539,17 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
                         index._detach(source)
                         summary.pruned += 1
             except KeyboardInterrupt:
-                # keep what is already extracted: it is written with the pending batch
+                # keep what is already extracted: it is written with the pending batch. Only the tasks
+                # done in a row from the oldest, so the store holds a prefix of the run (a rerun then
+                # writes the rest in the order a clean run would have)
                 for handle, documents in in_flight:
-                    if runner.done(handle):
-                        finish(handle, documents)
+                    if not runner.done(handle):
+                        break
+                    finish(handle, documents)
                 raise
+    except KeyboardInterrupt as e:     # Ctrl-C or SIGTERM: what is written stays, the store is closed cleanly
+        cancelled = True
+        interrupted = e.args[0] if e.args and isinstance(e.args[0], int) else int(signal.SIGINT)
     except BaseException:
         cancelled = True
         raise
@@ -510,6 +559,8 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         bar.close()
         s.close()
         summary.seconds = time.perf_counter() - started
+    if interrupted is not None:
+        raise Interrupted(summary, interrupted)
     return summary
 
 

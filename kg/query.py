@@ -19,10 +19,12 @@ import csv
 import io
 import json
 import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import QueryError
+from .errors import QueryError, shown
 from .store import PREFIXES, QueryResult, open_store
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,10 @@ FORMATS = ("table", "csv", "tsv", "json")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TABLE_CELL_LIMIT = 100
+MAX_QUERY_BYTES = 1 << 20       # a query file larger than this is refused (1 MiB, the endpoint's body limit too)
 
-__all__ = ["FORMATS", "QueryResult", "run_query", "format_result", "load_query", "standard_queries"]
+__all__ = ["FORMATS", "QueryResult", "run_query", "format_result", "load_query", "read_query_file",
+           "standard_queries"]
 
 
 def run_query(text: str, store: str | None = None, endpoint: str | None = None,
@@ -63,6 +67,51 @@ def load_query(name: str) -> str:
     except OSError:
         known = ", ".join(standard_queries()) or "none"
         raise QueryError(f"no standard query {name!r} (known: {known})") from None
+
+
+def read_query_file(path: str | os.PathLike, limit: int = MAX_QUERY_BYTES) -> str:
+    """The text of the query file ``path``: a regular file of UTF-8 text, at most ``limit`` bytes.
+
+    Checked before a byte is read, so a folder, a pipe or a device is an
+    error rather than a wait; raises :class:`~kg.errors.QueryError` naming
+    the file and the problem.
+    """
+    name = shown(path)
+    try:
+        _check_query_file(name, os.stat(path), limit)      # before opening: opening a device can act on it
+        with open(path, "rb", opener=_open_nonblocking) as f:
+            _check_query_file(name, os.fstat(f.fileno()), limit)      # what was opened, if it changed since
+            data = f.read(limit + 1)
+    except IsADirectoryError:
+        raise QueryError(f"{name}: is a folder, not a query file") from None
+    except OSError as e:
+        raise QueryError(f"{name}: cannot read query file ({e.strerror or e})") from None
+    except ValueError:                  # a NUL in the name
+        raise QueryError(f"{name}: not a valid file name") from None
+    if len(data) > limit:
+        raise QueryError(f"{name}: query file too large (over {limit:,} bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise QueryError(f"{name}: not a UTF-8 text file (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                         f"a SPARQL query is UTF-8 text") from None
+    if "\x00" in text:
+        raise QueryError(f"{name}: binary file (NUL bytes), not a SPARQL query")
+    return text
+
+
+def _check_query_file(name: str, st: os.stat_result, limit: int) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise QueryError(f"{name}: is a folder, not a query file")
+    if not stat.S_ISREG(st.st_mode):
+        raise QueryError(f"{name}: not a regular file (a pipe or a device?); give a query file")
+    if st.st_size > limit:
+        raise QueryError(f"{name}: query file too large ({st.st_size:,} bytes; at most {limit:,})")
+
+
+def _open_nonblocking(path, flags: int) -> int:
+    """``os.open`` that never waits: a FIFO without a writer opens at once (and is then refused)."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def standard_queries() -> list[str]:

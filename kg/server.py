@@ -19,6 +19,12 @@ What it answers (``http://127.0.0.1:7878`` by default):
       ``application/n-triples``, ``application/ld+json``,
       ``application/n-quads``, ``application/rdf+xml``.
 
+    Every body is well-formed in its format whatever the literals hold. The
+    two XML formats cannot carry most control characters (U+0000 to U+001F
+    but tab, line feed and carriage return) nor U+FFFE / U+FFFF, not even
+    escaped: they are written as U+FFFD there; the other formats carry
+    them exactly.
+
     ``GET /sparql`` without a query returns the `service description
     <https://www.w3.org/TR/sparql11-service-description/>`_ (Turtle, or the
     RDF format asked for; a browser asking for HTML is sent to the page).
@@ -39,7 +45,9 @@ methods, 406 no acceptable result format, 411 / 413 / 415 request body
 without length, too large, or of another type, 500 result larger than
 ``max_results`` rows (triples for CONSTRUCT / DESCRIBE) or query failure,
 503 query timeout or every worker busy. Every answer carries
-``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers CORS preflights.
+``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers CORS preflights,
+allowing the request headers the protocol uses (``Accept``,
+``Content-Type``) and no others.
 A result over the limit is refused whole rather than cut: a cut result
 passes for a complete one in every client that ignores an extra header
 (Virtuoso's silent ``ResultSetMaxRows`` is the cautionary example). The
@@ -49,35 +57,68 @@ what to do (LIMIT / OFFSET). Timeouts are 503, as Fuseki answers them.
 
 How a query runs. pyoxigraph cannot cancel a running query, so queries run
 in a pool of worker processes (:class:`WorkerPool`: fresh interpreters,
-two by default, each holding the store open read-only, killed by the
-kernel if the server dies). A request thread borrows an idle worker
-(waiting up to ``max(timeout, 30 s)`` for one), sends it the query and
-waits for the answer at most ``timeout`` seconds; a worker that has not
-answered by then is killed (SIGKILL) and replaced by a fresh process in the
-background, and the request gets 503. The worker checks the query first:
-rdflib's SPARQL 1.1 parser finds ``SERVICE`` anywhere in the parse tree
+each holding the store open read-only, killed by the kernel if the server
+dies). A worker that has not answered by its deadline is killed (SIGKILL)
+and replaced by a fresh process in the background; a query past the
+timeout is answered 503. The worker checks the query first: rdflib's
+SPARQL 1.1 parser finds ``SERVICE`` anywhere in the parse tree
 (sub-queries, ``EXISTS``, ``OPTIONAL``...) and tells an update from a
 malformed query; then pyoxigraph runs it, the worker collects at most
-``max_results`` rows (one more is an error, not a cut) and serializes them.
+``max_results`` rows (one more is an error, not a cut) and serializes
+them.
 
-Read-only and concurrent writers. Workers open the folder with
-``pyoxigraph.Store.read_only`` (RocksDB read-only: no lock is taken, so a
-``kg ingest`` in another process is never blocked). Such a handle is a
-snapshot; before each query a worker compares the folder's file list (names,
-sizes, modification times) with the one it opened and reopens the store when
-it changed, so new documents show up without a restart. pyoxigraph calls
-reading a folder that another process writes "undefined behaviour": a reopen
-that fails while a writer is busy is retried, and the older snapshot is kept
-if it still fails.
+Fair use of the workers. A query's cost is unknown until it runs, so the
+pool has two lanes:
+
+* the general workers (``workers``; by default one a CPU, two to four) run
+  a query for up to ``timeout`` seconds;
+* one more worker is kept for short queries: a request takes it only while
+  every general worker is busy, and runs there for at most
+  ``short_timeout`` seconds (2 s by default, never more than ``timeout``).
+
+So runaway queries can hold every general worker for ``timeout`` seconds,
+but the short lane for no more than ``short_timeout``: a simple query from
+anyone is answered meanwhile (within ``short_timeout`` plus a worker's
+start-up, about a second, when another long query just took and lost the
+short lane). The short lane is a head start, not a refusal: a query that
+overruns it is stopped (its worker killed and replaced like a timed-out
+one) and goes back to waiting for a general worker, in the place it had;
+a request is refused as busy only as before, when no general worker came
+its way within ``max(timeout, 30 s)`` (503, with ``Retry-After``: when the
+first general worker will be free at the latest). ``short_timeout=0`` (or
+``None``) drops the short lane.
+
+Waiting requests are served in fair order, not first come first served:
+the next free worker goes to the waiting request whose client (remote
+address) holds the fewest workers, the earliest among equals, so a client
+that queued many requests does not keep another's waiting behind all of
+them. There is no hard cap of workers per client: a remote address does
+not name a user (every local client, the page and a reverse proxy in front
+of the server are all 127.0.0.1; users behind one NAT share an address;
+one user can use many), so a cap would turn away people sharing an
+address while leaving workers idle, and would not stop a determined
+client; the short lane keeps quick questions answered whoever holds the
+general workers.
+
+Read-only and concurrent writers. Workers never open the store folder
+itself: pyoxigraph calls reading a folder that another process writes
+"undefined behaviour" (RocksDB deletes data files under the reader). They
+read the newest snapshot ``kg ingest`` published (:mod:`kg.snapshots`:
+hard-linked checkpoints in ``STORE/snapshots``, at most a few seconds
+behind the writer), holding a shared lock on it so the writer never removes
+it under them; before each query a worker checks whether a newer one is
+published and opens it, so new documents show up without a restart.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import html
+import itertools
 import json
 import logging
+import math
 import os
-import queue
 import re
 import signal
 import socket
@@ -91,7 +132,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import __version__
+from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
 from .store import union_query_options
 
@@ -100,6 +141,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_SHORT_TIMEOUT = 2.0        # seconds a query may run on the short lane
 DEFAULT_MAX_RESULTS = 10000
 DEFAULT_MAX_BODY = 1 << 20          # bytes of a POST body
 WORKER_START_TIMEOUT = 60.0         # seconds for a worker to import and open the store
@@ -236,11 +278,19 @@ class Choice:
 # Serializers (run in the worker)
 # ---------------------------------------------------------------------------
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML 1.0 cannot carry, not even as a character reference (its ``Char`` production).
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_chars(text: str) -> str:
+    """``text`` (markup or character data) as XML 1.0 can hold it: each character it cannot carry
+    becomes U+FFFD, and CR a character reference (a parser reads a raw CR as a line feed)."""
+    return _XML_BAD.sub("\ufffd", text).replace("\r", "&#13;")
 
 
 def _xml_text(text: str) -> str:
-    return html.escape(_XML_BAD.sub("\ufffd", text), quote=True)
+    """``text`` escaped for XML character data or a quoted attribute value."""
+    return _xml_chars(html.escape(text, quote=True))
 
 
 def _xml_term(t) -> str:
@@ -314,7 +364,12 @@ def serialize_triples(triples: list, mtype: str) -> bytes:
     prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
     if not triples:
         return b"[]\n" if fmt == ox.RdfFormat.JSON_LD else b""
-    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+    data = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    if fmt == ox.RdfFormat.RDF_XML:
+        # pyoxigraph writes a literal's control characters as they are, which no XML parser reads; its
+        # own markup holds neither those nor CR, so every character changed here is a term's
+        return _xml_chars(data.decode("utf-8")).encode("utf-8")
+    return data
 
 
 # ---------------------------------------------------------------------------
@@ -399,62 +454,43 @@ _checked = functools.lru_cache(maxsize=256)(check_query)     # the standard ques
 # The worker process
 # ---------------------------------------------------------------------------
 
-#: Files of a RocksDB folder that change when data is written (its info LOG changes on every open).
-_DATA_FILE = re.compile(r"^(CURRENT|MANIFEST-\d+|\d+\.(sst|log|blob))$")
-
-
 class Snapshot:
-    """The store folder opened read-only, reopened when its data files change."""
+    """The newest snapshot the store's writer published (:mod:`kg.snapshots`), reopened when a newer one is."""
 
-    RETRIES = 3                 # reopen attempts in a row while a writer is busy
-    BACKOFF = 2.0               # seconds to answer from the old snapshot after failed attempts
+    CHECK_EVERY = 2.0       # seconds between attempts to publish a fresh snapshot of a store left unclean
 
     def __init__(self, path: str):
         self.path = path
-        self.store = None
-        self.fingerprint = None
-        self._next_try = 0.0
+        self.opened: snapshots.Opened | None = None
+        self._checked = 0.0
         self.refresh(required=True)
 
-    def _fingerprint(self):
-        try:
-            entries = []
-            with os.scandir(self.path) as it:
-                for e in it:
-                    if _DATA_FILE.match(e.name):
-                        st = e.stat()
-                        entries.append((e.name, st.st_size, st.st_mtime_ns))
-            return tuple(sorted(entries))
-        except OSError:                 # a file went away while we looked: something changed
-            return ("changing", time.monotonic())
-
     def stale(self) -> bool:
-        """Whether the folder changed since the open snapshot was taken."""
-        return self._fingerprint() != self.fingerprint
+        """Whether a newer snapshot is published, or one may be published (a writer died before its last)."""
+        if self.opened is None or snapshots.current(self.path) != self.opened.name:
+            return True
+        return not snapshots.is_clean(self.path) and time.monotonic() - self._checked >= self.CHECK_EVERY
 
     def refresh(self, required: bool = False):
-        """The store, reopened first if the folder changed since it was opened."""
-        import pyoxigraph as ox
-
-        fp = self._fingerprint()
-        if self.store is not None and (fp == self.fingerprint or time.monotonic() < self._next_try):
-            return self.store
-        error = None
-        for attempt in range(self.RETRIES):
-            try:
-                store = ox.Store.read_only(self.path)
-                self.store, self.fingerprint = store, fp
-                return store
-            except (OSError, RuntimeError) as e:    # a writer is busy with the files: try again
-                error = e
-                time.sleep(0.05 * (attempt + 1))
-                fp = self._fingerprint()
-        if required or self.store is None:
-            raise StoreError(f"{self.path}: cannot open the store read-only ({_one_line(error)})")
-        self._next_try = time.monotonic() + self.BACKOFF
-        log.warning("%s changed but cannot be reopened now (%s); answering from the previous snapshot",
-                    self.path, _one_line(error, 200))
-        return self.store
+        """The store: the newest snapshot, opened first if it is not the one held."""
+        if self.opened is not None and not self.stale():
+            return self.opened.store
+        self._checked = time.monotonic()
+        try:
+            opened = snapshots.open_latest(self.path)
+        except OSError as e:
+            if required or self.opened is None:
+                raise StoreError(f"{self.path}: cannot open the store read-only ({_one_line(e)})") from None
+            log.warning("%s: cannot open a newer snapshot now (%s); answering from the one held",
+                        self.path, _one_line(e, 200))
+            return self.opened.store
+        if self.opened is not None:
+            if opened.name == self.opened.name:     # still the newest: keep the handle already warm
+                opened.close()
+                return self.opened.store
+            self.opened.close()                     # its lock goes: the writer may remove it
+        self.opened = opened
+        return opened.store
 
 
 @dataclass
@@ -596,26 +632,12 @@ def _worker_entry(fd: int) -> None:
     _worker_main(conn, conn.recv())
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this worker if the server dies (even by SIGKILL) mid-query.
-
-    Strictly: when the thread that started it ends; :class:`WorkerPool` starts
-    every worker from one thread that lives as long as the pool.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _worker_main(conn, config: WorkerConfig) -> None:
     """A worker process: open the store read-only, then answer jobs until the connection closes."""
+    from .processes import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl+C is the parent's to handle
-    _die_with_parent()
+    die_with_parent()               # even a server killed by SIGKILL leaves no worker behind
     logging.basicConfig(level=config.log_level, format="kg: %(levelname)s %(name)s[worker]: %(message)s")
     try:
         snapshot = Snapshot(config.store)
@@ -646,12 +668,17 @@ def _worker_main(conn, config: WorkerConfig) -> None:
 # The pool
 # ---------------------------------------------------------------------------
 
-class _Worker:
-    """A worker process (:class:`subprocess.Popen`) and the connection to it."""
+GENERAL = "general"     # the lane of the workers that run a query for up to the server's timeout
+SHORT = "short"         # the lane of the worker kept for short queries while every general one is busy
 
-    def __init__(self, process: subprocess.Popen, conn):
+
+class _Worker:
+    """A worker process (:class:`subprocess.Popen`), the connection to it and its lane."""
+
+    def __init__(self, process: subprocess.Popen, conn, lane: str = GENERAL):
         self.process = process
         self.conn = conn
+        self.lane = lane
 
     def kill(self) -> None:
         try:
@@ -664,41 +691,143 @@ class _Worker:
             self.conn.close()
 
 
+@dataclass(eq=False)
+class Ticket:
+    """A request's place among those waiting for a worker."""
+
+    client: str                                  # its remote address
+    arrival: int                                 # earlier first, among clients holding as many workers
+    lanes: tuple[str, ...] = (GENERAL, SHORT)    # the lanes it may take a worker from, preferred first
+
+
+class Scheduler:
+    """Which waiting request gets which idle worker (the module docstring's "Fair use of the workers").
+
+    :meth:`take` hands a request an idle worker of the first of its lanes
+    that has one, else waits. Waiting requests are served in fair order: the
+    request whose client holds the fewest workers first, the earliest among
+    equals; only the first in that order among the requests a lane may
+    serve takes that lane's worker, so no later request overtakes it.
+    Workers are any objects with a ``lane``.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._idle: dict[str, list] = {GENERAL: [], SHORT: []}
+        self._waiting: list[Ticket] = []
+        self._held: collections.Counter[str] = collections.Counter()
+        self._arrivals = itertools.count()
+        self._closed = False
+
+    def ticket(self, client: str) -> Ticket:
+        """A place for a new request of ``client``, behind those that came before it."""
+        return Ticket(client, next(self._arrivals))
+
+    def _first(self, lane: str) -> Ticket | None:
+        return min((t for t in self._waiting if lane in t.lanes),
+                   key=lambda t: (self._held[t.client], t.arrival), default=None)
+
+    def put(self, worker) -> None:
+        """``worker`` is idle: a new one, or one back from a query."""
+        with self._cond:
+            self._idle[worker.lane].append(worker)
+            self._cond.notify_all()
+
+    def take(self, ticket: Ticket, deadline: float):
+        """An idle worker for ``ticket``, held by its client until :meth:`give_back`; ``None`` when
+        none came its way by ``deadline`` (:func:`time.monotonic`) or the scheduler was closed."""
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while not self._closed:
+                    for lane in ticket.lanes:
+                        if self._idle[lane] and self._first(lane) is ticket:
+                            self._held[ticket.client] += 1
+                            return self._idle[lane].pop()
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return None
+                    self._cond.wait(left)
+                return None
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()              # the next in line may take a worker now
+
+    def give_back(self, client: str, worker=None) -> None:
+        """``client``'s request is done with a worker: ``worker`` is idle again (``None``: it was killed)."""
+        with self._cond:
+            self._held[client] -= 1
+            if self._held[client] <= 0:
+                del self._held[client]
+            if worker is not None:
+                self._idle[worker.lane].append(worker)
+            self._cond.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a worker."""
+        with self._cond:
+            return len(self._waiting)
+
+    def close(self) -> None:
+        """Turn every waiting and later request away."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+def _seconds(value: float | None) -> float | None:
+    """A time limit: ``None`` (no limit) for ``None``, zero, a negative number, infinity or NaN."""
+    return float(value) if value is not None and 0 < value < math.inf else None
+
+
 class WorkerPool:
     """Worker processes answering queries, each with its own read-only handle on the store.
 
-    :meth:`run` hands a job to an idle worker and waits for it at most
-    ``timeout`` seconds; a worker that overruns is killed and replaced (in
-    the background, so the next request does not wait for its start-up).
+    ``size`` general workers run a query for at most ``timeout`` seconds
+    (``None``: no limit); with a ``short_timeout``, one more worker takes
+    requests while every general one is busy and runs them for at most
+    ``short_timeout`` seconds (and never longer than ``timeout``).
+    :meth:`run` hands a job to the worker the :class:`Scheduler` picks; a
+    worker that overruns is killed and replaced (in the background, so the
+    next request does not wait for its start-up).
     """
 
-    def __init__(self, config: WorkerConfig, size: int = 2):
+    def __init__(self, config: WorkerConfig, size: int = 2, timeout: float | None = None,
+                 short_timeout: float | None = None):
         from concurrent.futures import ThreadPoolExecutor
 
         self.config = config
         self.size = max(1, int(size))
+        self.timeout = _seconds(timeout)
+        short = _seconds(short_timeout)
+        self.short_timeout = min(short, self.timeout) if short and self.timeout else short
+        self.reserved = 1 if self.short_timeout else 0        # workers of the short lane
         # Every worker is started from this one long-lived thread: a worker asks the kernel to
         # kill it when the thread that started it ends (PR_SET_PDEATHSIG), i.e. when the server does.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-sparql-spawner")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._scheduler = Scheduler()
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
+        self._busy: dict[_Worker, float | None] = {}         # general workers at work: free at the latest then
         self._closed = False
         self.replaced = 0                                   # workers killed and replaced so far
         try:
-            started = [self._start() for _ in range(self.size)]
+            started = [self._start(GENERAL) for _ in range(self.size)]
+            started += [self._start(SHORT) for _ in range(self.reserved)]
             for w in started:
                 self._await_ready(w)
-                self._idle.put(w)
+            for w in started:
+                self._scheduler.put(w)
         except BaseException:
             self.close()
             raise
 
-    def _start(self) -> _Worker:
+    def _start(self, lane: str) -> _Worker:
         """A new worker, started from the spawner thread."""
-        return self._spawner.submit(self._launch).result()
+        return self._spawner.submit(self._launch, lane).result()
 
-    def _launch(self) -> _Worker:
+    def _launch(self, lane: str) -> _Worker:
         """A fresh interpreter running :func:`_worker_entry`, connected by a socket pair.
 
         Not :mod:`multiprocessing`'s spawn, which re-imports the caller's
@@ -709,20 +838,20 @@ class WorkerPool:
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        package_root = str(Path(__file__).resolve().parent.parent)     # this very kg package
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        # this very kg package, ahead of the working folder that ``-c`` puts first (it may hold another kg)
+        package_root = str(Path(__file__).resolve().parent.parent)
         try:
-            p = subprocess.Popen([sys.executable, "-c", "import sys; from kg.server import _worker_entry; "
-                                  "_worker_entry(int(sys.argv[1]))", str(theirs.fileno())],
-                                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True)
+            p = subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[2]); "
+                                  "from kg.server import _worker_entry; _worker_entry(int(sys.argv[1]))",
+                                  str(theirs.fileno()), package_root],
+                                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True)
         except OSError as e:
             ours.close()
             raise ServerError(f"cannot start a query worker ({e.strerror or e})") from None
         finally:
             theirs.close()
         conn = Connection(ours.detach())
-        w = _Worker(p, conn)
+        w = _Worker(p, conn, lane)
         with self._lock:
             self._workers.add(w)
         try:
@@ -748,7 +877,7 @@ class WorkerPool:
         w.kill()
 
     def _replace(self, w: _Worker) -> None:
-        """Kill ``w`` and start another worker in the background."""
+        """Kill ``w`` and start another worker of its lane in the background."""
         self._discard(w)
         self.replaced += 1
 
@@ -756,7 +885,7 @@ class WorkerPool:
             if self._closed:
                 return
             try:
-                fresh = self._start()
+                fresh = self._start(w.lane)
                 self._await_ready(fresh)
             except KGError as e:
                 if not self._closed:
@@ -765,36 +894,85 @@ class WorkerPool:
             if self._closed:
                 self._discard(fresh)
             else:
-                self._idle.put(fresh)
+                self._scheduler.put(fresh)
 
         threading.Thread(target=start, name="kg-sparql-worker-start", daemon=True).start()
 
-    def run(self, job: Job, timeout: float | None) -> Reply:
-        """The reply to ``job``: 503 when the query runs past ``timeout`` seconds (its worker is
-        killed and replaced), or when no worker is free within ``max(timeout, 30 s)``."""
-        wait = max(timeout or 0, QUEUE_TIMEOUT)
-        try:
-            w = self._idle.get(timeout=wait)
-        except queue.Empty:
-            return Reply.error(503, f"the server is busy: no query worker became free within {wait:g} s; "
-                                    f"try again later", **{"Retry-After": "5"})
+    def run(self, job: Job, client: str = "") -> Reply:
+        """The reply to ``job``, sent by ``client`` (its remote address, for the fair order).
+
+        503 when the query runs past the timeout (its worker is killed and
+        replaced), or when no general worker is free for it within
+        ``max(timeout, 30 s)``. A query that overruns the short lane is
+        stopped there and waits for a general worker, keeping its place.
+        """
+        wait = max(self.timeout or 0, QUEUE_TIMEOUT)
+        deadline = time.monotonic() + wait
+        ticket = self._scheduler.ticket(client)
+        while True:
+            w = self._scheduler.take(ticket, deadline)
+            if w is None:
+                retry = self._retry_after()
+                return Reply.error(503, f"the server is busy with long queries: no query worker became free for "
+                                        f"this one within {wait:g} s; try again in {retry} s",
+                                   **{"Retry-After": retry})
+            reply = self._run_on(w, job, client)
+            if reply is not None:
+                return reply
+            ticket.lanes = (GENERAL,)
+
+    def _run_on(self, w: _Worker, job: Job, client: str) -> Reply | None:
+        """``job``'s reply from worker ``w``; ``None`` when it overran the short lane (``w`` is replaced)."""
+        limit = self.timeout if w.lane == GENERAL else self.short_timeout
+        if w.lane == GENERAL:
+            with self._lock:
+                self._busy[w] = time.monotonic() + limit if limit else None
+        kept = None
         try:
             w.conn.send(job)
-            if timeout and not w.conn.poll(timeout):
-                log.warning("query ran past %g s; killing worker %s", timeout, w.process.pid)
+            if limit and not w.conn.poll(limit):
                 self._replace(w)
-                return Reply.error(503, f"query timed out after {timeout:g} s and was stopped "
+                if w.lane == SHORT and (self.timeout is None or limit < self.timeout):
+                    log.info("query ran past %g s on the short lane; killed worker %s, the query waits for a "
+                             "general worker", limit, w.process.pid)
+                    return None
+                log.warning("query ran past %g s; killed worker %s", limit, w.process.pid)
+                return Reply.error(503, f"query timed out after {limit:g} s and was stopped "
                                         f"(the server's --timeout); narrow the query or add a LIMIT")
             reply = w.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as e:
+            kept = w
+            return reply
+        except (EOFError, OSError) as e:
             log.error("query worker %s died (%s); replacing it", w.process.pid, type(e).__name__)
             self._replace(w)
             return Reply.error(500, "query failed: the worker process running it died (out of memory?)")
         except BaseException:
             self._replace(w)
             raise
-        self._idle.put(w)
-        return reply
+        finally:
+            with self._lock:
+                self._busy.pop(w, None)
+            self._scheduler.give_back(client, kept)
+
+    def _retry_after(self) -> str:
+        """Seconds until the first general worker is free at the latest (by its query's deadline), for
+        ``Retry-After``."""
+        with self._lock:
+            ends = [t for t in self._busy.values() if t is not None]
+        if not ends:
+            return "5"
+        return str(max(1, math.ceil(min(ends) - time.monotonic())))
+
+    @property
+    def busy(self) -> int:
+        """General workers running a query now."""
+        with self._lock:
+            return len(self._busy)
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a worker now."""
+        return self._scheduler.waiting
 
     @property
     def pids(self) -> list[int]:
@@ -803,6 +981,7 @@ class WorkerPool:
 
     def close(self) -> None:
         self._closed = True
+        self._scheduler.close()
         with self._lock:
             workers = list(self._workers)
             self._workers.clear()
@@ -830,6 +1009,9 @@ SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
               "Turtle", "N-Triples", "JSON-LD", "N-Quads", "RDF_XML")
 SD_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
 STATIC = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
+#: The request headers a cross-origin page may send: the protocol's (content negotiation and the type of a
+#: POST body), whatever the preflight asks for. Anything else (credentials, custom headers) has no meaning here.
+CORS_HEADERS = "Accept, Content-Type"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -947,8 +1129,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._discard_body()
         headers = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                   "Access-Control-Allow-Headers": self.headers.get("Access-Control-Request-Headers")
-                   or "Accept, Content-Type",
+                   "Access-Control-Allow-Headers": CORS_HEADERS,
                    "Access-Control-Max-Age": "86400", "Allow": "GET, HEAD, POST, OPTIONS"}
         self._respond(204, headers=headers)
 
@@ -1114,7 +1295,7 @@ class Handler(BaseHTTPRequestHandler):
                                         f"offered: {', '.join(RESULTS_TYPES + GRAPH_TYPES)}")
         job = Job(text, choice, params.get("default-graph-uri"), params.get("named-graph-uri"))
         log.debug("query: %s", _one_line(text, 2000))
-        reply = self.app.pool.run(job, self.app.timeout)
+        reply = self.app.pool.run(job, self.client_address[0])
         headers = dict(reply.headers)
         headers.setdefault("Cache-Control", "no-cache")
         if reply.status == 200:
@@ -1132,12 +1313,18 @@ class SparqlServer:
 
     ``port=0`` picks a free port (see :attr:`port`). :meth:`serve_forever`
     blocks; :meth:`start` serves from a background thread (tests);
-    :meth:`close` stops the HTTP server and the workers.
+    :meth:`close` stops the HTTP server and the workers. ``workers``
+    general workers run a query for at most ``timeout`` seconds, one more
+    runs queries for at most ``short_timeout`` seconds while they are all
+    busy (one that overruns it waits for a general worker; ``0`` or
+    ``None``: no such worker); ``None`` or ``0`` for
+    ``timeout``, ``max_results``: no limit.
     """
 
     def __init__(self, store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = DEFAULT_MAX_RESULTS,
-                 allow_service: bool = False, workers: int | None = None, max_body: int = DEFAULT_MAX_BODY):
+                 allow_service: bool = False, workers: int | None = None, max_body: int = DEFAULT_MAX_BODY,
+                 short_timeout: float | None = DEFAULT_SHORT_TIMEOUT):
         from .store import EmbeddedStore, default_location
 
         path = str(store if store is not None else default_location())
@@ -1154,7 +1341,9 @@ class SparqlServer:
         self.host = host
         self._thread: threading.Thread | None = None
         size = workers if workers else min(4, max(2, os.cpu_count() or 2))
-        self.pool = WorkerPool(WorkerConfig(path, max_results, allow_service, log.getEffectiveLevel()), size)
+        self.pool = WorkerPool(WorkerConfig(path, max_results, allow_service, log.getEffectiveLevel()), size,
+                               timeout, short_timeout)
+        self.short_timeout = self.pool.short_timeout
         try:
             server_class = _HTTPServer
             if ":" in host:
@@ -1197,7 +1386,8 @@ class SparqlServer:
 
 def serve(store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = DEFAULT_MAX_RESULTS,
-          allow_service: bool = False, workers: int | None = None) -> None:
+          allow_service: bool = False, workers: int | None = None,
+          short_timeout: float | None = DEFAULT_SHORT_TIMEOUT) -> None:
     """Serve the store until interrupted (Ctrl+C or SIGTERM); what ``kg serve`` runs.
 
     The access log goes to the ``kg.server`` logger at INFO, which this
@@ -1205,14 +1395,16 @@ def serve(store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port
     """
     if log.getEffectiveLevel() > logging.INFO:
         log.setLevel(logging.INFO)
-    server = SparqlServer(store, host, port, timeout, max_results, allow_service, workers)
+    server = SparqlServer(store, host, port, timeout, max_results, allow_service, workers,
+                          short_timeout=short_timeout)
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
-    log.info("serving %s: SPARQL endpoint %s/sparql, query page %s/ (%d workers, timeout %s, max results %s%s)",
+    log.info("serving %s: SPARQL endpoint %s/sparql, query page %s/ (%d workers%s, timeout %s, max results %s%s)",
              server.store, server.url, server.url, server.pool.size,
+             f" + 1 for short queries ({server.short_timeout:g} s)" if server.short_timeout else "",
              f"{server.timeout:g} s" if server.timeout else "none", server.max_results or "none",
              ", SERVICE allowed" if allow_service else "")
     try:

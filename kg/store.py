@@ -43,11 +43,13 @@ import contextlib
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from . import snapshots
 from .errors import QueryError, StoreError
 
 log = logging.getLogger(__name__)
@@ -547,9 +549,11 @@ def _is_lock_error(e: Exception) -> bool:
 class EmbeddedStore(Store):
     """A pyoxigraph store in a folder, or in memory when ``path`` is ``None``.
 
-    ``read_only=True`` opens an existing folder without taking its lock (a
-    snapshot; other processes may keep it open). ``create=False`` refuses to
-    make a new store where there is none.
+    ``read_only=True`` opens the newest published snapshot of an existing
+    folder (:mod:`kg.snapshots`): no lock is taken, a ``kg ingest`` may write
+    the folder meanwhile, and what is read stays consistent. Opened for
+    writing, the store publishes such snapshots as it writes and when it is
+    closed. ``create=False`` refuses to make a new store where there is none.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False, create: bool = True):
@@ -557,6 +561,9 @@ class EmbeddedStore(Store):
         ox = _ox()
         self.read_only = read_only
         self._union: dict = {}          # pyoxigraph's union option, for a store without the merged graph
+        self._snapshot = None           # read-only: the snapshot open (kg.snapshots.Opened)
+        self._dirty = False             # written since the last clean snapshot was published
+        self._published = 0.0           # when this process last published a snapshot (monotonic seconds)
         if path is None:
             self.path = None
             self.location = ":memory:"
@@ -573,15 +580,29 @@ class EmbeddedStore(Store):
         if not is_store and p.is_dir() and any(p.iterdir()):
             raise StoreError(f"{p}: folder is not empty and holds no store; choose a new or empty folder")
         try:
-            self._ox = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
+            if read_only:
+                self._snapshot = snapshots.open_latest(p)
+                self._ox = self._snapshot.store
+            else:
+                self._ox = _open_for_writing(p)
         except OSError as e:
             if _is_lock_error(e):
-                raise StoreError(f"{p}: store is in use by another process (a running `kg ingest` or "
-                                 f"`kg serve`?); wait for it to finish or use another --store") from None
+                raise StoreError(f"{p}: store is in use by another process (a running `kg ingest`?); "
+                                 f"wait for it to finish or use another --store") from None
             raise StoreError(f"{p}: cannot open the store ({_first_line(e)})") from None
+        if not read_only and snapshots.current(p) is None:
+            self._publish(clean=True)   # readers need one: a new store, or one written before snapshots
         self._union = union_query_options(self._ox)
         if self._union and not read_only:
             self._merge_default_graph()
+
+    def _publish(self, clean: bool) -> None:
+        try:
+            snapshots.publish(self._ox, self.path, clean=clean)
+        except OSError as e:
+            raise StoreError(f"{self.location}: cannot publish a snapshot for readers ({_first_line(e)})") from None
+        self._published = time.monotonic()
+        self._dirty = not clean
 
     def _merge_default_graph(self) -> None:
         """Give a store written without it the merged default graph, in one transaction."""
@@ -620,12 +641,17 @@ class EmbeddedStore(Store):
     def _update(self, update: str) -> None:
         if self.read_only:
             raise StoreError(f"{self.location}: store was opened read-only")
+        if self.path is not None and not self._dirty:
+            snapshots.mark_dirty(self.path)     # before the first write: the published snapshot is behind
+            self._dirty = True
         try:
             self._ox.update(update)
         except SyntaxError as e:        # a bug in the update we built, not the user's
             raise StoreError(f"{self.location}: invalid update ({_first_line(e)})") from None
         except (OSError, RuntimeError) as e:
             raise StoreError(f"{self.location}: write failed, nothing written ({_first_line(e)})") from None
+        if self.path is not None and time.monotonic() - self._published >= snapshots.PUBLISH_EVERY:
+            self._publish(clean=False)
 
     # the merged default graph follows every change to a document graph
     def _insert_ops(self, graph, lines: str) -> list[str]:
@@ -666,8 +692,13 @@ class EmbeddedStore(Store):
             super().close()
             if not self.read_only and self.path is not None:
                 self._ox.flush()
+                if self._dirty:
+                    self._publish(clean=True)
         finally:
             self._ox = None             # pyoxigraph releases the folder's lock when the store is freed
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None
 
 
 def _dump_format(format: str):
@@ -734,6 +765,79 @@ def update_url_for(endpoint: str) -> str:
     return endpoint
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without the credentials it may carry (``user:password@``), to show in messages and logs.
+
+    Everything up to the last ``@`` goes when what precedes it looks like
+    credentials (holds a ``:``, or no ``/``): also where an unescaped ``/``,
+    ``?`` or ``#`` in a password makes the URL read otherwise, so no part of a
+    password is ever shown.
+    """
+    url = str(url)
+    m = _SCHEME.match(url)
+    start = m.end() if m else 0
+    at = url.rfind("@", start)
+    if at < 0:
+        return url
+    before = url[start:at]
+    return url[:start] + url[at + 1:] if ":" in before or "/" not in before else url
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``url`` without its credentials, and the credentials (user, password), percent-decoded, or None.
+
+    Raises :class:`~kg.errors.StoreError` for what is not an http(s) URL with
+    a host (the message shows the URL without its credentials).
+    """
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    shown = redact_url(url)            # Python's own messages may quote the credentials: never shown
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise StoreError(f"{shown}: not a valid URL (an IPv6 address needs both brackets: http://[::1]:7878/)") \
+            from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise StoreError(f"{shown}: not an http(s) URL of a SPARQL endpoint")
+    if "@" in parts.path:
+        raise StoreError(f"{shown}: '@' in the path; percent-encode '/', '?', '#' and '@' in credentials "
+                         f"written into the URL (%2F, %3F, %23, %40)")
+    try:
+        parts.port                      # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        raise StoreError(f"{shown}: invalid port (a number from 0 to 65535)") from None
+    if not parts.hostname:
+        raise StoreError(f"{shown}: no host in the URL of the SPARQL endpoint")
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
+
+
+def _header_safe(value: str) -> bool:
+    """Whether ``value`` can go in an HTTP header as it is: visible ASCII characters and spaces."""
+    return value.isascii() and value.isprintable()
+
+
+def _basic_credentials(user: str, password: str) -> tuple:
+    """Basic credentials for requests: ASCII ones as they are, others encoded as UTF-8 (RFC 7617).
+
+    requests encodes text credentials as Latin-1, which cannot carry most of
+    the world's characters; given bytes, it sends them unchanged.
+    """
+    if user.isascii() and password.isascii():
+        return (user, password)
+    try:
+        return (user.encode("utf-8"), password.encode("utf-8"))
+    except UnicodeEncodeError:          # a lone surrogate: bytes the environment could not decode
+        raise StoreError("the endpoint credentials are not valid text (undecodable bytes in "
+                         "KG_ENDPOINT_USER or KG_ENDPOINT_PASSWORD?)") from None
+
+
 class RemoteStore(Store):
     """A SPARQL 1.1 endpoint: queries by the SPARQL Protocol, writes by SPARQL Update.
 
@@ -745,9 +849,11 @@ class RemoteStore(Store):
     graphs holding their own ``cp:Document`` node): other graphs on a shared
     endpoint are neither counted, listed nor dumped.
 
-    Credentials: Basic from the environment (or ``auth``), switched to
-    Digest when the server asks for it (Virtuoso's ``/sparql-auth``); a
-    bearer token. Virtuoso also needs an ``Accept`` header fitting the query
+    Credentials: Basic from the environment (or ``auth``), else from the
+    URL (``http://user:password@host/sparql``, percent-encoded), sent as
+    UTF-8 (RFC 7617) and switched to Digest when the server asks for it
+    (Virtuoso's ``/sparql-auth``); or a bearer token. The URL is kept, and
+    shown in messages, without its credentials. Virtuoso also needs an ``Accept`` header fitting the query
     form, answers ASK with a table, and cuts results at its
     ``ResultSetMaxRows`` (signalled by ``X-SPARQL-MaxRows``): the query form
     is read from the text to choose ``Accept``, the table is read as a
@@ -759,11 +865,10 @@ class RemoteStore(Store):
         super().__init__()
         import requests
 
-        if not endpoint.startswith(("http://", "https://")):
-            raise StoreError(f"{endpoint}: not an http(s) URL of a SPARQL endpoint")
-        self.endpoint = endpoint
-        self.update_endpoint = update_endpoint or update_url_for(endpoint)
-        self.location = endpoint
+        # credentials written into a URL are used, and the URL is kept (and shown) without them
+        self.endpoint, url_auth = split_credentials(endpoint)
+        self.update_endpoint, update_auth = split_credentials(update_endpoint or update_url_for(self.endpoint))
+        self.location = redact_url(self.endpoint)
         self.timeout = timeout
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "clinical-pipeline-kg"
@@ -771,29 +876,40 @@ class RemoteStore(Store):
         user = os.environ.get("KG_ENDPOINT_USER")
         if auth is None and user:
             auth = (user, os.environ.get("KG_ENDPOINT_PASSWORD", ""))
+        if auth is None and not token:
+            auth = url_auth or update_auth
+        self._credentials = auth        # as given: Digest needs the text, not the bytes Basic sends
         if token:
+            token = token.strip()
+            if not _header_safe(token):
+                raise StoreError("KG_ENDPOINT_TOKEN holds characters HTTP headers cannot carry "
+                                 "(a bearer token is ASCII letters, digits and -._~+/=)")
             self._session.headers["Authorization"] = f"Bearer {token}"
         elif auth:
-            self._session.auth = auth
+            self._session.auth = _basic_credentials(*auth)
 
     def _post(self, url: str, *, data, headers: dict, what: str, error=StoreError):
         import requests
 
+        shown = redact_url(url)
         try:
             r = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
             if r.status_code == 401 and self._use_digest(r):
                 r = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
         except requests.RequestException as e:
-            raise StoreError(f"cannot reach SPARQL endpoint {url} ({self._reason(e)})") from None
+            raise StoreError(f"cannot reach SPARQL endpoint {shown} ({self._reason(e)})") from None
+        except UnicodeError:            # Digest sends the user name in a header, which takes Latin-1 only
+            raise StoreError(f"cannot send the credentials to {shown}: the user name holds characters "
+                             f"HTTP headers cannot carry") from None
         if r.status_code in (401, 403):
-            raise StoreError(f"{url} refused the {what} (HTTP {r.status_code}); set KG_ENDPOINT_USER and "
+            raise StoreError(f"{shown} refused the {what} (HTTP {r.status_code}); set KG_ENDPOINT_USER and "
                              f"KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN")
         if r.status_code >= 400:
             detail = _first_line(r.text) if r.text else r.reason
             hint = ""
             if "permission" in detail.lower():      # Virtuoso refuses anonymous updates with a 500
                 hint = " (the endpoint wants credentials: set KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD)"
-            raise error(f"{url} rejected the {what} (HTTP {r.status_code}): {detail}{hint}")
+            raise error(f"{shown} rejected the {what} (HTTP {r.status_code}): {detail}{hint}")
         return r
 
     def _use_digest(self, r) -> bool:
@@ -805,11 +921,10 @@ class RemoteStore(Store):
         """
         from requests.auth import HTTPDigestAuth
 
-        auth = self._session.auth
-        if not isinstance(auth, tuple) or "basic" in r.headers.get("WWW-Authenticate", "").lower():
+        if not isinstance(self._session.auth, tuple) or "basic" in r.headers.get("WWW-Authenticate", "").lower():
             return False
-        log.debug("%s refused Basic credentials; trying Digest", self.endpoint)
-        self._session.auth = HTTPDigestAuth(*auth)
+        log.debug("%s refused Basic credentials; trying Digest", self.location)
+        self._session.auth = HTTPDigestAuth(*self._credentials)
         return True
 
     def _reason(self, e: Exception) -> str:
@@ -842,7 +957,7 @@ class RemoteStore(Store):
             return QueryResult("boolean", boolean=value)
         cap = r.headers.get("X-SPARQL-MaxRows", "").strip()
         if cap.isdigit() and result.kind == "solutions" and len(result.rows) >= int(cap):
-            raise QueryError(f"{self.endpoint} answered at most {cap} rows and may have cut the result "
+            raise QueryError(f"{self.location} answered at most {cap} rows and may have cut the result "
                              f"(X-SPARQL-MaxRows; Virtuoso's ResultSetMaxRows): raise that limit on the server, "
                              f"or page the query with ORDER BY, LIMIT and OFFSET")
         return result
@@ -852,7 +967,7 @@ class RemoteStore(Store):
         ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
         kind = _RESULT_TYPES.get(ctype)
         if kind is None:
-            raise QueryError(f"{self.endpoint} answered with unsupported content type {ctype or 'none'!r}")
+            raise QueryError(f"{self.location} answered with unsupported content type {ctype or 'none'!r}")
         try:
             if kind[0] == "results":
                 return QueryResult.from_oxigraph(
@@ -860,7 +975,7 @@ class RemoteStore(Store):
             quads = ox.parse(r.content, format=getattr(ox.RdfFormat, kind[1]))
             return QueryResult("graph", triples=[q.triple for q in quads])
         except (SyntaxError, ValueError) as e:
-            raise QueryError(f"{self.endpoint} sent a result that does not parse ({_first_line(e)})") from None
+            raise QueryError(f"{self.location} sent a result that does not parse ({_first_line(e)})") from None
 
     def _update(self, update: str) -> None:
         self._post(self.update_endpoint, data=update.encode("utf-8"), what="update",
@@ -915,18 +1030,27 @@ def open_store(store: str | os.PathLike | None = None, endpoint: str | None = No
                read_only: bool = False) -> Store:
     """The store to use: the endpoint if one is given, else the embedded store folder.
 
-    ``read_only=True`` (queries, exports) never creates a store and, when
-    another process holds the folder's lock, falls back to a read-only snapshot.
+    ``read_only=True`` (queries, exports) never creates a store and reads
+    its newest published snapshot (:mod:`kg.snapshots`), taking no lock: a
+    ``kg ingest`` may write the store meanwhile.
     """
     if endpoint:
         return RemoteStore(endpoint)
     path = store if store is not None else default_location()
-    if not read_only:
-        return EmbeddedStore(path)
-    try:
-        return EmbeddedStore(path, create=False)
-    except StoreError as e:
-        if "in use by another process" not in str(e):
-            raise
-        log.info("%s is locked by another process; reading a snapshot of it", path)
-        return EmbeddedStore(path, read_only=True)
+    return EmbeddedStore(path, read_only=read_only)
+
+
+LOCK_WAIT = 5.0         # seconds a writer waits for the store's lock (a reader publishing a snapshot holds it briefly)
+
+
+def _open_for_writing(path: Path):
+    """``pyoxigraph.Store(path)``, waiting a moment if a reader holds the lock to publish a snapshot."""
+    ox = _ox()
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return ox.Store(str(path))
+        except OSError as e:
+            if not _is_lock_error(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

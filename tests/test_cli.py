@@ -119,3 +119,72 @@ def test_bind_without_a_value_is_a_usage_error(small_store, capsys):
     with pytest.raises(SystemExit) as e:
         main(["query", "-f", "drug-targets", "--bind", "drugLabel", "--store", small_store])
     assert e.value.code == 2 and "expected NAME=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given, limit", [(None, "default"), ("0", None), ("none", None), ("2000", 2000),
+                                          ("10MB", 10_000_000), ("512kB", 512_000)])
+def test_max_bytes_reaches_every_reader(tmp_path, monkeypatch, capsys, given, limit):
+    import kg.documents
+    import kg.ingest
+    import kg.pipeline
+
+    if limit == "default":
+        limit = kg.documents.DEFAULT_MAX_BYTES
+    seen = {}
+
+    def read_documents(paths, on_error=None, max_bytes="unset"):
+        seen["extract"] = max_bytes
+        return iter([])
+
+    def load_documents(path, max_bytes="unset"):
+        seen["explain"] = max_bytes
+        raise kg.errors.DocumentError(path, "stop here")
+
+    def ingest(paths, **kw):
+        seen["ingest"] = kw.get("max_bytes", "unset")
+        raise kg.errors.KGError("stop here")
+
+    monkeypatch.setattr(kg.pipeline, "read_documents", read_documents)
+    monkeypatch.setattr(kg.documents, "load_documents", load_documents)
+    monkeypatch.setattr(kg.ingest, "ingest", ingest)
+    option = ["--max-bytes", given] if given is not None else []
+    (tmp_path / "a.txt").write_text(RELEASE)
+    for command in ("extract", "explain", "ingest"):
+        main([command, str(tmp_path / "a.txt"), *option])
+    assert seen == {"extract": limit, "explain": limit, "ingest": limit}
+
+
+def test_a_query_file_and_a_query_text_together_are_a_usage_error(small_store, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["query", "ASK {}", "-f", "drug-targets", "--store", small_store])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "kg query: error: give a SPARQL query or -f FILE.rq, not both" in err
+
+
+def test_bind_refuses_an_iri_that_does_not_parse(small_store, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["query", "SELECT ?t WHERE { ?d ?p ?t }", "--bind", "d=<not an iri>", "--store", small_store])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("kg query: error: --bind 'd=<not an iri>': not a valid IRI")
+
+
+def test_extract_checks_the_output_folder_before_reading_anything(tmp_path, monkeypatch, capsys):
+    import kg.pipeline
+
+    monkeypatch.setattr(kg.pipeline, "read_documents", lambda *a, **k: pytest.fail("read before the check"))
+    (tmp_path / "a.txt").write_text(RELEASE)
+    assert main(["extract", str(tmp_path / "a.txt"), "-o", str(tmp_path / "no" / "out.trig")]) == 1
+    [err] = capsys.readouterr().err.splitlines()
+    assert err == f"kg: error: {tmp_path / 'no' / 'out.trig'}: cannot write: folder {tmp_path / 'no'} does not exist"
+
+
+def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
+    import kg.query
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug\nover two lines")
+
+    monkeypatch.setattr(kg.query, "run_query", broken)
+    assert main(["query", "ASK {}"]) == 1
+    assert capsys.readouterr().err == "kg: error: unexpected TypeError: a bug over two lines (a bug; -vv shows where)\n"

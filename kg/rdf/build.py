@@ -201,8 +201,10 @@ class DrugIdentities:
     A release that says "LOR-2040 (formerly GTI-2040)" gives one drug both names. A later
     release that names only "LOR-2040" would mint its own IRI; this registry maps it onto the
     node that already carries that name (as label or alternative label), in this run or in
-    the store (``lookup``: names -> IRIs of drugs carrying them). When a release's names
-    join two existing nodes, it keeps the first and states ``owl:sameAs`` to the other.
+    the store (``lookup``: names -> the smallest IRI of the drugs carrying them). When a
+    release's names join two existing nodes, it keeps its own if that is one of them, else
+    the smaller, and states ``owl:sameAs`` to the other. A name carried by several nodes maps to the smallest IRI, in this run as
+    in the store, so a run resumed after an interruption resolves names as one clean run does.
     Only distinctive names count: codes, and names of five or more characters; short
     abbreviations ("AZA", "STS") are too ambiguous to join documents.
     """
@@ -231,8 +233,8 @@ class DrugIdentities:
             for other in known:
                 if other != target:
                     g.add((URIRef(target), OWL.sameAs, URIRef(other)))
-            for n in names_of[d]:
-                self.by_name.setdefault(n, target)
+            for n in names_of[d]:       # as the store answers it: the smallest IRI of the nodes carrying the name
+                self.by_name[n] = min(self.by_name.get(n, target), target)
         return g
 
 

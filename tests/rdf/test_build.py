@@ -116,3 +116,43 @@ def test_short_abbreviations_do_not_join_documents():
     from kg.rdf.build import DrugIdentities
     assert not DrugIdentities.distinctive("AZA") and DrugIdentities.distinctive("AB-1") \
         and DrugIdentities.distinctive("valtorimab")
+
+
+def test_names_resolve_in_a_run_as_the_store_resolves_them_in_the_next():
+    """A run resumed after an interruption gives the store of one clean run: a name carried by two drug
+    nodes maps to the same node whether this run saw it or the store answers for it (the smaller IRI)."""
+    from rdflib import Graph
+
+    from kg.rdf.build import DrugIdentities
+
+    def drug(iri, *names):
+        g = Graph()
+        node = URIRef(f"{CP}id/drug/{iri}")
+        g.add((node, RDF.type, CP.Drug))
+        g.add((node, RDFS.label, Literal(names[0])))
+        for n in names[1:]:
+            g.add((node, SKOS.altLabel, Literal(n)))
+        return g
+
+    def releases():
+        return [drug("zz-302", "ZZ-302"), drug("aa-301", "AA-301"), drug("aa-301", "AA-301", "ZZ-302")]
+
+    one_run = DrugIdentities()
+    for g in releases():
+        one_run.resolve(g)
+    in_run = set(one_run.resolve(drug("zz302", "ZZ-302")).subjects(RDF.type, CP.Drug))
+
+    first_run = DrugIdentities()
+    stored = [first_run.resolve(g) for g in releases()]
+
+    def lookup(names):      # what the store answers: the smallest IRI of the drug nodes carrying each name
+        out = {}
+        for g in stored:
+            for s in g.subjects(RDF.type, CP.Drug):
+                for n in (*g.objects(s, RDFS.label), *g.objects(s, SKOS.altLabel)):
+                    if str(n) in names:
+                        out[str(n)] = min(out.get(str(n), str(s)), str(s))
+        return out
+
+    resumed = set(DrugIdentities(lookup).resolve(drug("zz302", "ZZ-302")).subjects(RDF.type, CP.Drug))
+    assert in_run == resumed == {URIRef(f"{CP}id/drug/aa-301")}
