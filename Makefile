@@ -13,7 +13,7 @@ DEV    ?= ../shared/corpus/dev
 MIN_F1 ?= 0.79
 MIN_CV_F1 ?= 0.75
 
-.PHONY: demo test eval train vocab install install-test clean
+.PHONY: demo test test-quick eval train vocab install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ demo: install
 
 test: install-test
 	$(BIN)/python -m pytest -q
+
+test-quick: install-test
+	$(BIN)/python -m pytest -q -m "not slow"
 
 eval: install
 	$(BIN)/python $(DEV)/../../eval/evaluate.py $(DEV) --kg "$(BIN)/kg" --min-f1 $(MIN_F1)

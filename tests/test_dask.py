@@ -5,8 +5,8 @@ one thread, no extra processes), kept light for small machines.
 """
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
+from procs import store_quads
 
 from kg.ingest import ingest
 
@@ -37,14 +37,6 @@ PORTLAND, Maine, July 9, 2024 -- Harbour Bistro will open its second restaurant 
 """
 
 
-def quads(path) -> set[str]:
-    s = ox.Store.read_only(str(path))
-    try:
-        return {str(q) for q in s}
-    finally:
-        del s
-
-
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
@@ -66,7 +58,7 @@ def test_dask_ingest_gives_the_same_store_as_a_local_one(write_files, tmp_path, 
                     task_size=2, on_error=errors.append)
     assert errors == []
     assert (remote.ingested, remote.screened) == (local.ingested, local.screened) == (4, 1)
-    assert quads(tmp_path / "dask") == quads(tmp_path / "local")
+    assert store_quads(tmp_path / "dask") == store_quads(tmp_path / "local")
     # each worker built its pipeline once, and kept it
     from kg.dask import ATTR
 
@@ -78,7 +70,7 @@ def test_dask_ingest_gives_the_same_store_as_a_local_one(write_files, tmp_path, 
 def test_dask_reingest_is_a_no_op(write_files, tmp_path, client):
     folder = write_files({"acme.txt": ACME})
     ingest([str(folder)], store=str(tmp_path / "s"), quiet=True, dask=client)
-    before = quads(tmp_path / "s")
+    before = store_quads(tmp_path / "s")
     again = ingest([str(folder)], store=str(tmp_path / "s"), quiet=True, dask=client)
     assert (again.ingested, again.unchanged) == (0, 1)
-    assert quads(tmp_path / "s") == before
+    assert store_quads(tmp_path / "s") == before

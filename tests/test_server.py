@@ -30,6 +30,7 @@ from kg.rdf.build import add_document
 from kg.rdf.iris import document_iri
 from kg.server import SparqlServer, format_choice, negotiate, parse_accept, RESULTS_TYPES, GRAPH_TYPES
 from kg.store import EmbeddedStore, RemoteStore
+from procs import alive, children
 from test_query import sample_extractions
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -595,26 +596,6 @@ def test_missing_store_is_a_store_error(tmp_path):
         SparqlServer(store=tmp_path / "none", port=0)
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux /proc")
 def test_workers_die_with_a_killed_server_even_mid_query(store_path):
     """``kg serve`` killed by SIGKILL while a worker runs a long query leaves no worker behind."""
@@ -637,7 +618,7 @@ def test_workers_die_with_a_killed_server_even_mid_query(store_path):
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
-        workers = _children(proc.pid)
+        workers = children(proc.pid)
         assert len(workers) >= 1
         def slow():
             try:
@@ -651,7 +632,7 @@ def test_workers_die_with_a_killed_server_even_mid_query(store_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     for _ in range(100):                      # the kernel kills them; give it a moment
-        if not any(_alive(w) for w in workers):
+        if not any(alive(w) for w in workers):
             break
         time.sleep(0.1)
-    assert [w for w in workers if _alive(w)] == []
+    assert [w for w in workers if alive(w)] == []
