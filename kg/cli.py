@@ -44,14 +44,22 @@ _DEFAULT = object()     # an option left out (None means "no limit" for --max-by
 
 
 def _count(text: str) -> int:
-    """A whole number of at least 1 (worker processes)."""
+    """A number of worker processes: at least 1, at most :func:`max_processes`."""
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    if n > max_processes():
+        raise argparse.ArgumentTypeError(f"at most {max_processes()} worker processes here "
+                                         f"(4 per CPU; each holds the model or a store snapshot), not {n}")
     return n
+
+
+def max_processes() -> int:
+    """More worker processes than 4 per CPU only compete for the CPUs and memory."""
+    return 4 * (os.cpu_count() or 1)
 
 
 def _port(text: str) -> int:

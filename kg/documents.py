@@ -342,6 +342,8 @@ def read_bytes(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> b
             data = f.read() if max_bytes is None else f.read(max_bytes + 1)
         except OSError as e:
             raise DocumentError(p, f"cannot be read ({e.strerror or e})") from None
+    if data is None:                     # a file of the kernel's (/proc/kmsg) that has nothing to give yet
+        raise DocumentError(p, "cannot be read now (reading it would wait)")
     if max_bytes is not None and len(data) > max_bytes:
         raise DocumentError(p, _too_large(None, max_bytes))      # it grew since it was looked at
     return data
@@ -447,13 +449,26 @@ def _problem(path: Path, problem: str, on_error: Callable[[DocumentError], None]
         on_error(DocumentError(path, problem))
 
 
+def source_name(path: str | Path) -> str:
+    """The name a document's source is known by: its path, with each byte the file system name could not
+    decode as UTF-8 written ``\\xNN`` (an RDF literal holds Unicode only); :func:`source_path` inverts it."""
+    return re.sub("[\udc80-\udcff]", lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", str(path))
+
+
+def source_path(source: str) -> str:
+    """The file a source names (:func:`source_name` inverted); the name itself when no such file exists."""
+    if "\\x" not in source or os.path.lexists(source):
+        return source
+    return re.sub(r"\\x([89a-f][0-9a-f])", lambda m: chr(0xDC00 + int(m.group(1), 16)), source)
+
+
 def load_documents(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Document]:
     """Read one file and return its documents (several for an EDGAR submission).
 
     ``max_bytes``: a larger file raises :class:`DocumentError` unread (``None``: no limit).
     """
     text = read_text(path, max_bytes)
-    docs = list(parse_documents(text, str(path)))
+    docs = list(parse_documents(text, source_name(path)))
     if not docs:
         raise DocumentError(path, "no text left after removing markup")
     return docs

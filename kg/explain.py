@@ -17,6 +17,7 @@ import html
 from dataclasses import dataclass, field
 
 from .documents import Document
+from .errors import shown
 from .records import Extraction
 from .relations import DEFAULT
 from .schema import TYPES
@@ -67,7 +68,7 @@ class Explanation:
 
     def to_text(self) -> str:
         d = self.document
-        out = [f"# {d.source}", f"format: {d.format}; id: {d.id}; "
+        out = [f"# {shown(d.source)}", f"format: {d.format}; id: {d.id}; "
                + "; ".join(f"{k}: {v}" for k, v in d.meta.items() if k != "format"), "", "## entities"]
         for e in self.doc.ents:
             if e.label_ in LABELS:

@@ -78,6 +78,7 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from . import schema
 from .errors import ExportError, KGError, shown
+from .xmlchars import xml_safe
 from .schema import Relation, View
 
 log = logging.getLogger(__name__)
@@ -127,10 +128,10 @@ def _term(t: Any):
         return URIRef(t.value)
     if kind == "BlankNode":
         return BNode(t.value)
-    if kind == "Literal":
+    if kind == "Literal":       # what a query builds may hold characters no GEXF / GraphML / SVG can carry
         if t.language:
-            return Literal(t.value, lang=t.language)
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
+            return Literal(xml_safe(t.value), lang=t.language)
+        return Literal(xml_safe(t.value), datatype=URIRef(t.datatype.value))
     if kind == "DefaultGraph":
         return None
     if isinstance(t, Graph):

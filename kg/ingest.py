@@ -619,9 +619,11 @@ class _Index:
 
 def _gone_sources(sources: Iterable[str], paths: Iterable[str | os.PathLike]) -> list[str]:
     """The stored sources under ``paths`` (folders, or files named there) whose files no longer exist."""
+    from .documents import source_name, source_path
+
     roots, files = [], set()
     for p in paths:
-        ap = os.path.abspath(p)
+        ap = source_name(os.path.abspath(p))
         if os.path.isdir(ap):
             roots.append(ap.rstrip(os.sep) + os.sep)
         else:
@@ -629,7 +631,7 @@ def _gone_sources(sources: Iterable[str], paths: Iterable[str | os.PathLike]) ->
     out = []
     for source in sources:
         path = source.partition("#")[0]          # "file#EX-99.1": an exhibit of a submission file
-        if (path in files or path.startswith(tuple(roots))) and not os.path.exists(path):
+        if (path in files or path.startswith(tuple(roots))) and not os.path.exists(source_path(path)):
             out.append(source)
     return sorted(out)
 

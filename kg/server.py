@@ -135,6 +135,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
 from .store import union_query_options
+from .xmlchars import xml_safe
 
 log = logging.getLogger(__name__)
 
@@ -278,14 +279,10 @@ class Choice:
 # Serializers (run in the worker)
 # ---------------------------------------------------------------------------
 
-#: Characters XML 1.0 cannot carry, not even as a character reference (its ``Char`` production).
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _xml_chars(text: str) -> str:
     """``text`` (markup or character data) as XML 1.0 can hold it: each character it cannot carry
     becomes U+FFFD, and CR a character reference (a parser reads a raw CR as a line feed)."""
-    return _XML_BAD.sub("\ufffd", text).replace("\r", "&#13;")
+    return xml_safe(text).replace("\r", "&#13;")
 
 
 def _xml_text(text: str) -> str:
@@ -354,6 +351,13 @@ def serialize_boolean(value, mtype: str) -> bytes:
     return value.serialize(format=fmt)
 
 
+EMPTY_RDF_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                 b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n')
+#: RDF/XML writes a predicate as a namespace and an XML name: the IRI must end in one (ASCII letters here:
+#: pyoxigraph's own split does not check the Unicode rules of XML names).
+_RDF_XML_PREDICATE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
 def serialize_triples(triples: list, mtype: str) -> bytes:
     """A CONSTRUCT / DESCRIBE result in one of :data:`GRAPH_TYPES`."""
     import pyoxigraph as ox
@@ -362,6 +366,13 @@ def serialize_triples(triples: list, mtype: str) -> bytes:
 
     fmt = ox.RdfFormat.from_media_type(mtype)
     prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    if fmt == ox.RdfFormat.RDF_XML:
+        if not triples:
+            return EMPTY_RDF_XML
+        bad = next((t.predicate for t in triples if not _RDF_XML_PREDICATE.search(t.predicate.value)), None)
+        if bad is not None:
+            raise Refusal(406, f"the result cannot be written as RDF/XML: the predicate <{_one_line(bad.value, 200)}> "
+                               f"does not end in an XML name; ask for Turtle, N-Triples or JSON-LD")
     if not triples:
         return b"[]\n" if fmt == ox.RdfFormat.JSON_LD else b""
     data = ox.serialize(triples, format=fmt, prefixes=prefixes)
@@ -590,6 +601,8 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
                 return _too_large(limit, "triples")
             triples.append(t.triple if isinstance(t, ox.Quad) else t)
         return Reply(200, _content_type(mtype), serialize_triples(triples, mtype), len(triples), "graph")
+    except Refusal as r:
+        return Reply.error(r.status, r.message)
     except SyntaxError as e:
         return Reply.error(400, f"malformed SPARQL query: {_one_line(e)}")
     except (OSError, RuntimeError, ValueError, TypeError) as e:
@@ -1081,6 +1094,19 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 60                            # seconds an idle keep-alive connection is kept
 
     # -- plumbing -------------------------------------------------------------
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):     # the client went away: nobody to answer
+            self.close_connection = True
+            log.debug("%s closed the connection mid-request", self.client_address[0])
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     @property
     def app(self) -> "SparqlServer":

@@ -254,11 +254,16 @@ def clinical_context(doc: Doc, span: Span, medical: set[int]) -> bool:
 
     ``medical`` holds the token indices of the document's conditions, targets and dictionary drugs.
     """
-    words = word_set("clinical_context.tsv", "word") | drug_nouns()
     sent = span.sent
     start = doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
     end = doc[sent.end].sent.end if sent.end < len(doc) else sent.end
-    return any(t.lower_ in words or t.i in medical for t in doc[start:end] if t.i not in range(span.start, span.end))
+    # the medical words of a window, found once: a sentence naming a thousand codes is read once, not once each
+    known = doc.user_data.setdefault(WORDS_KEY, {})
+    key = ("clinical-window", start, end)
+    if key not in known:
+        words = word_set("clinical_context.tsv", "word") | drug_nouns()
+        known[key] = [t.i for t in doc[start:end] if t.lower_ in words or t.i in medical]
+    return any(i < span.start or i >= span.end for i in known[key])
 
 
 # doc.user_data, while the entities are resolved: what is known of each word (its mentions, whether one

@@ -196,6 +196,8 @@ BAD = [
     (["serve", "--max-results", "-5"], 2, "--max-results: must be at least 1"),
     (["serve", "--max-results", "0"], 2, "--max-results: must be at least 1"),
     (["serve", "--workers", "0"], 2, "--workers: must be at least 1"),
+    (["serve", "--workers", "100000"], 2, "--workers: at most"),
+    (["ingest", "{release}", "--jobs", "100000"], 2, "--jobs: at most"),
     (["serve", "--host", ""], 2, "--host: not a host name"),
     (["serve", "--host", "a b"], 2, "--host: not a host name"),
     (["serve", "--store", "{store}", "--host", "256.1.1.1"], 1, "--host 256.1.1.1: cannot listen there"),
@@ -463,3 +465,17 @@ def test_kg_explain_writes_an_inert_page_for_a_hostile_release(tmp_path, capsys)
     out = tmp_path / "report.html"
     assert main(["explain", str(release), "-o", str(out)]) == 0
     assert_inert(out.read_text(encoding="utf-8"))
+
+
+def test_explain_as_text_shows_an_odd_file_name_on_one_line_without_escape_codes():
+    import spacy
+
+    from kg.documents import parse_documents
+    from kg.explain import Explanation
+    from kg.records import Extraction
+
+    name = "esc\x1b[31mred\x1b[0m\nline.txt"
+    [document] = parse_documents("ZX-4410 is an inhibitor.", name)
+    text = Explanation(document, spacy.blank("en")(document.text), Extraction(document.id, name, {})).to_text()
+    header = text.splitlines()[0]
+    assert header == "# esc\\x1b[31mred\\x1b[0m\\nline.txt" and "\x1b" not in text

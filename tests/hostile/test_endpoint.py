@@ -285,3 +285,36 @@ def test_iri_built_by_a_query_from_control_characters_stays_out_of_the_xml(endpo
     q = 'SELECT ?x WHERE { BIND(IRI(CONCAT("https://example.org/a", "\\u0001")) AS ?x) }'
     root = etree.fromstring(_get(endpoint, q, format="xml").content)
     assert root.findall(".//{http://www.w3.org/2005/sparql-results#}uri") == []
+
+
+@pytest.mark.parametrize("query", ["CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(false) }",
+                                   "DESCRIBE <urn:nothing>"])
+def test_an_empty_rdf_xml_result_is_a_document(endpoint, query):
+    r = _get(endpoint, query, format="rdfxml")
+    assert r.status_code == 200
+    assert etree.fromstring(r.content).tag == "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
+
+
+@pytest.mark.parametrize("predicate", ["http://example.org/", "http://example.org/#", "http://example.org/1",
+                                       "urn:x:"])
+def test_a_predicate_rdf_xml_cannot_write_is_a_406_not_broken_xml(endpoint, predicate):
+    query = f'CONSTRUCT {{ <urn:a> <{predicate}> "x" }} WHERE {{}}'
+    r = requests.get(endpoint, params={"query": query, "format": "rdfxml"}, timeout=60)
+    assert r.status_code == 406 and "RDF/XML" in r.text
+    assert _get(endpoint, query, format="turtle").status_code == 200
+
+
+def test_a_client_that_goes_away_mid_request_leaves_no_traceback(endpoint, capfd):
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(endpoint)
+    for request in (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                    b"Content-Length: 100000\r\n\r\nSELECT",                          # a body cut short
+                    b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"):     # an answer nobody reads
+        for _ in range(20):
+            with socket.create_connection((url.hostname, url.port)) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.sendall(request)                  # then a reset, not a polite close
+    assert _get(endpoint, "ASK {}").status_code == 200
+    assert "Traceback" not in capfd.readouterr().err

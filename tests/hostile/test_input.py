@@ -503,3 +503,45 @@ def test_extraction_time_grows_linearly_with_repeated_mentions(extractor):
 
     ratio = seconds(long) / seconds(short)
     assert ratio < 20, f"ten times the text took {ratio:.1f} times as long"
+
+
+@model
+def test_a_file_name_that_is_not_utf8_is_stored_and_pruned_with_the_rest(extractor, tmp_path):
+    """A name with bytes that do not decode is stored as ``\\xNN`` (an RDF literal holds Unicode only):
+    its release and the others go in, a second run finds it unchanged, and --prune forgets it once gone."""
+    from kg.documents import source_name
+    from kg.ingest import ingest
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.txt").write_text(RELEASE, encoding="utf-8")
+    odd = os.path.join(os.fsencode(folder), b"odd\xff\xfename.txt")
+    with open(odd, "wb") as f:
+        f.write(RELEASE.replace("NWB-1107", "NWB-2208").encode("utf-8"))
+    assert source_name(os.fsdecode(odd)).endswith("odd\\xff\\xfename.txt")
+    store = str(tmp_path / "store")
+    errors: list[str] = []
+    run = lambda **kw: ingest([str(folder)], store=store, quiet=True, extractor=extractor,    # noqa: E731
+                              relevance_filter=False, on_error=errors.append, **kw)
+    assert run().ingested == 2 and errors == []
+    assert run().unchanged == 2
+    os.remove(odd)
+    assert run(prune=True).pruned == 1 and errors == []
+
+
+def test_a_file_that_has_nothing_to_give_yet_is_one_problem(tmp_path, monkeypatch):
+    """Some kernel files (``/proc/kmsg``) are regular files whose non-blocking read returns nothing yet."""
+    import io
+
+    path = tmp_path / "kmsg.txt"
+    path.write_text("text", encoding="utf-8")
+
+    class Waiting(io.FileIO):
+        def readinto(self, b):
+            return None                         # "would block"
+
+    real = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: io.BufferedReader(Waiting(fd, "rb")))
+    with pytest.raises(DocumentError, match="reading it would wait"):
+        read_text(path)
+    monkeypatch.setattr(os, "fdopen", real)
