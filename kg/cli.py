@@ -153,7 +153,7 @@ def cmd_extract(args) -> int:
     from .pipeline import Extractor, read_documents
     from .rdf.build import build_dataset
 
-    out = Path(args.output) if args.output else None
+    out = _output(args.output, args.documents)
     fmt = "trig"
     if out is not None:
         fmt = RDF_FORMATS.get(out.suffix.lower())
@@ -193,12 +193,29 @@ def cmd_extract(args) -> int:
     return 1 if failures else 0
 
 
+def _output(name: str | None, inputs: list[str]) -> Path | None:
+    """The output file of ``-o NAME`` (``None``: standard output, also for ``-o -``); never one of the inputs."""
+    if not name or name == "-":
+        return None
+    if name.endswith(("/", os.sep)):
+        raise KGError(f"{shown(name)}: names a folder; give a file name (-o FOLDER/FILE)")
+    out = Path(name)
+    for given in inputs:
+        try:
+            same = out.exists() and os.path.samefile(out, given)
+        except OSError:
+            same = False
+        if same:
+            raise KGError(f"{shown(name)}: is one of the documents read; write the output elsewhere")
+    return out
+
+
 def cmd_explain(args) -> int:
     from .documents import load_documents
     from .explain import explain_documents
     from .export import check_output, write_output
 
-    out = Path(args.output) if args.output else None
+    out = _output(args.output, [args.document])
     if out is not None:
         check_output(out)               # before the pipeline loads
     documents = load_documents(args.document, max_bytes=_max_bytes(args))
