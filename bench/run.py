@@ -323,7 +323,7 @@ class Child:
             self.cmd.append("--no-filter")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p))
-        self.kind, self.checkpoint = kind, checkpoint
+        self.kind, self.checkpoint, self.rounds = kind, checkpoint, rounds
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
                                      cwd=str(ROOT))
@@ -352,9 +352,10 @@ class Child:
         self.fail()
 
     def turn(self) -> dict:
-        """Let the child run its next round; its round event."""
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
+        """Let the child run its next round; its round event (a child of one round runs it unasked)."""
+        if self.rounds > 1:
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.flush()
         return self.until("round")
 
     def finish(self) -> dict:
