@@ -43,12 +43,17 @@ class UsageError(Exception):
 _DEFAULT = object()     # an option left out (None means "no limit" for --max-bytes)
 
 
+def _number(text: str, convert, what: str):
+    """``convert(text)``, or argparse's usage error saying what was expected."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+
+
 def _count(text: str) -> int:
     """A number of worker processes: at least 1, at most :func:`max_processes`."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    n = _number(text, int, "a whole number")
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
     if n > max_processes():
@@ -64,10 +69,7 @@ def max_processes() -> int:
 
 def _port(text: str) -> int:
     """A TCP port, 0 to 65535 (0: any free port)."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    n = _number(text, int, "a port number")
     if not 0 <= n <= 65535:
         raise argparse.ArgumentTypeError(f"must be 0 to 65535 (0: any free port), not {n}")
     return n
@@ -77,10 +79,7 @@ def _seconds(text: str) -> float | None:
     """A positive number of seconds, or ``none`` for no limit."""
     if text.strip().lower() == "none":
         return None
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    x = _number(text, float, "a number of seconds")
     if not math.isfinite(x) or x <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, or none, not {text}")
     return x
@@ -90,10 +89,7 @@ def _row_limit(text: str) -> int | None:
     """A positive number of rows, or ``none`` for no limit."""
     if text.strip().lower() == "none":
         return None
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    n = _number(text, int, "a whole number")
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, or none, not {n}")
     return n
@@ -159,7 +155,7 @@ def cmd_extract(args) -> int:
         fmt = RDF_FORMATS.get(out.suffix.lower())
         if fmt is None:
             raise UsageError(f"unknown output format {out.suffix!r}: use one of {', '.join(RDF_FORMATS)}")
-        check_output(out)               # before the pipeline loads and the documents are read
+        check_output(args.output)       # before the pipeline loads and the documents are read
     failures: list[DocumentError] = []
     paths = list(iter_paths(args.documents))
     docs = read_documents(paths, on_error=lambda e: _report(e, failures), max_bytes=_max_bytes(args))
@@ -197,8 +193,6 @@ def _output(name: str | None, inputs: list[str]) -> Path | None:
     """The output file of ``-o NAME`` (``None``: standard output, also for ``-o -``); never one of the inputs."""
     if not name or name == "-":
         return None
-    if name.endswith(("/", os.sep)):
-        raise KGError(f"{shown(name)}: names a folder; give a file name (-o FOLDER/FILE)")
     out = Path(name)
     for given in inputs:
         try:
@@ -217,7 +211,7 @@ def cmd_explain(args) -> int:
 
     out = _output(args.output, [args.document])
     if out is not None:
-        check_output(out)               # before the pipeline loads
+        check_output(args.output)       # before the pipeline loads
     documents = load_documents(args.document, max_bytes=_max_bytes(args))
     from .nlp import build_nlp
 

@@ -969,15 +969,16 @@ def _emit(data: str | bytes, output, what: str) -> str | None:
 def check_output(output) -> None:
     """Refuse an output path that cannot be written, before any work is done.
 
-    A folder, a missing folder on the way, a file in place of a folder and a
-    folder without write permission each raise :class:`~kg.errors.ExportError`
-    naming the path and the problem. An existing device or pipe
-    (``/dev/stdout``) is fine: :func:`write_output` writes to it as it is.
+    A folder (or a name ending in a slash), a missing folder on the way, a
+    file in place of a folder and a folder without write permission each raise
+    :class:`~kg.errors.ExportError` naming the path and the problem. An
+    existing device or pipe (``/dev/stdout``) is fine: :func:`write_output`
+    writes to it as it is.
     """
     out = Path(output)
     name = shown(output)
     try:
-        if out.is_dir():
+        if out.is_dir() or str(output).endswith(("/", os.sep)):
             raise ExportError(f"{name}: is a folder; give a file name (-o FOLDER/FILE)")
         if out.exists() and not out.is_file():
             return

@@ -125,7 +125,8 @@ BAD = [
     (["explain", "{big}", "--max-bytes", "1kB"], 1, "too large"),
     (["explain", "{release}", "-o", "{nodir}/x.html"], 1, "does not exist"),
     (["explain", "{release}", "-o", "{release}"], 1, "is one of the documents read"),
-    (["extract", "{release}", "-o", "{dir}/out.trig/"], 1, "names a folder"),
+    (["extract", "{release}", "-o", "{dir}/out.trig/"], 1, "is a folder"),
+    (["export", "--format", "nq", "-o", "{dir}/out.nq/", "--store", "{store}"], 1, "is a folder"),
     (["explain", "{release}", "-o", "{dir}"], 1, "is a folder"),
     (["explain", "{release}", "--max-bytes", "lots"], 2, "--max-bytes: not a size"),
     # ingest
