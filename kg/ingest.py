@@ -32,7 +32,6 @@ tqdm bar (documents/s and ETA) when stderr is a terminal.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
@@ -45,6 +44,7 @@ from typing import Callable, Iterable, Iterator
 from .documents import DEFAULT_MAX_BYTES
 from .errors import DocumentError, KGError
 from .errors import shown as escaped
+from .processes import sigterm_interrupts
 
 log = logging.getLogger(__name__)
 
@@ -329,25 +329,6 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-@contextlib.contextmanager
-def _stopped_by_sigterm():
-    """Within the block, SIGTERM stops the run like Ctrl-C (the pending batch written, the store closed)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt(signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
@@ -496,7 +477,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     interrupted = None
     try:
         index = _Index(s.find_documents(), screened_documents(s))
-        with _stopped_by_sigterm(), s.batch(batch_size):
+        with sigterm_interrupts(), s.batch(batch_size):
             try:
                 for document in read_documents(list(shown), on_error=on_document_error, max_bytes=max_bytes):
                     iri, h, source = str(document_iri(document.id)), document.sha256, document.source

@@ -5,10 +5,12 @@ the parent dies, even by SIGKILL (which it cannot catch), its workers must go
 too: a worker left behind holds hundreds of MB and, for ``kg serve``, a
 snapshot of the store. :func:`die_with_parent` asks the Linux kernel to kill
 the calling process when its parent ends (``PR_SET_PDEATHSIG``) and, where
-that is not available, watches the parent from a thread.
+that is not available, watches the parent from a thread. Within
+:func:`sigterm_interrupts`, SIGTERM stops a run the way Ctrl-C does.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -50,3 +52,22 @@ def _prctl_death_signal() -> bool:
         return ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL) == 0     # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return False
+
+
+@contextlib.contextmanager
+def sigterm_interrupts():
+    """Within the block, SIGTERM raises ``KeyboardInterrupt(SIGTERM)`` in the main thread, as Ctrl-C does,
+    so a run stops cleanly (``kg ingest`` writes what it extracted, ``kg serve`` closes its workers).
+    Elsewhere than in the main thread, where no signal handler can be set, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

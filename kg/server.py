@@ -134,6 +134,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
+from .processes import sigterm_interrupts
 from .store import union_query_options
 from .xmlchars import xml_safe
 
@@ -1424,19 +1425,15 @@ def serve(store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port
     server = SparqlServer(store, host, port, timeout, max_results, allow_service, workers,
                           short_timeout=short_timeout)
 
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
     log.info("serving %s: SPARQL endpoint %s/sparql, query page %s/ (%d workers%s, timeout %s, max results %s%s)",
              server.store, server.url, server.url, server.pool.size,
              f" + 1 for short queries ({server.short_timeout:g} s)" if server.short_timeout else "",
              f"{server.timeout:g} s" if server.timeout else "none", server.max_results or "none",
              ", SERVICE allowed" if allow_service else "")
     try:
-        server.serve_forever()
+        with sigterm_interrupts():
+            server.serve_forever()
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.close()

@@ -204,12 +204,14 @@ def _open_snapshot(path: Path, name: str) -> Opened | None:
             return None
         return Opened(ox.Store.read_only(str(path)), name, fd)
     except BaseException:
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        os.close(fd)
         raise
+
+
+def is_lock_error(e: Exception) -> bool:
+    """Whether pyoxigraph refused to open a store because another process holds its lock."""
+    text = str(e).lower()
+    return "lock" in text and ("temporarily unavailable" in text or "lock file" in text or "locked" in text)
 
 
 def _refresh(store: str | os.PathLike) -> str:
@@ -221,9 +223,9 @@ def _refresh(store: str | os.PathLike) -> str:
     try:
         s = ox.Store(str(store))
     except OSError as e:
-        text = str(e).lower()
-        if "lock" in text:
+        if is_lock_error(e):
             return "busy"
+        text = str(e).lower()
         if "permission" in text or "read-only" in text:
             return "unwritable"
         raise

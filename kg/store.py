@@ -541,11 +541,6 @@ def union_query_options(store) -> dict:
     return {"use_default_graph_as_union": True} if documents and not merged else {}
 
 
-def _is_lock_error(e: Exception) -> bool:
-    text = str(e).lower()
-    return "lock" in text and ("temporarily unavailable" in text or "lock file" in text or "locked" in text)
-
-
 class EmbeddedStore(Store):
     """A pyoxigraph store in a folder, or in memory when ``path`` is ``None``.
 
@@ -586,7 +581,7 @@ class EmbeddedStore(Store):
             else:
                 self._ox = _open_for_writing(p)
         except OSError as e:
-            if _is_lock_error(e):
+            if snapshots.is_lock_error(e):
                 raise StoreError(f"{p}: store is in use by another process (a running `kg ingest`?); "
                                  f"wait for it to finish or use another --store") from None
             raise StoreError(f"{p}: cannot open the store ({_first_line(e)})") from None
@@ -1051,6 +1046,6 @@ def _open_for_writing(path: Path):
         try:
             return ox.Store(str(path))
         except OSError as e:
-            if not _is_lock_error(e) or time.monotonic() > deadline:
+            if not snapshots.is_lock_error(e) or time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
