@@ -43,7 +43,8 @@ TARGET_MS = 50.0
 PARAMETER = {
     "combinations": "drugLabel", "drug-targets": "drugLabel", "pipeline-overview": "drugLabel",
     "sites-by-drug": "drugLabel", "condition-trials": "conditionLabel", "drugs-by-company": "companyLabel",
-    "evidence-for-fact": "subjectLabel",
+    "evidence-for-fact": "subjectLabel", "trial-history": "trialLabel",
+    "same-thing": "label",
 }
 
 

@@ -105,37 +105,6 @@ class BuiltDocument:
         return self.graph if self.graph is not None else Graph().parse(data=self.ntriples, format="nt")
 
 
-def existing_labels(store, iris: list[str], chunk: int = 200) -> dict[str, list[str]]:
-    """The ``rdfs:label`` values the store already holds for these entity IRIs."""
-    from rdflib import URIRef
-
-    out: dict[str, list[str]] = {}
-    for i in range(0, len(iris), chunk):
-        values = " ".join(URIRef(iri).n3() for iri in iris[i:i + chunk])   # our own minted IRIs, serialised
-        result = store.query("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
-                             "?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")
-        for row in result.rows:
-            out.setdefault(row[0].value, []).append(row[1].value)
-    return out
-
-
-def existing_drug_names(store, names: list[str], chunk: int = 200) -> dict[str, str]:
-    """Which drug nodes of the store already carry these names (as label or alternative label)."""
-    from rdflib import Literal
-
-    out: dict[str, str] = {}
-    for i in range(0, len(names), chunk):
-        values = " ".join(Literal(n).n3() for n in names[i:i + chunk])   # serialised, never pasted raw
-        result = store.query(
-            "SELECT ?n (MIN(STR(?e)) AS ?iri) WHERE { VALUES ?n { " + values + " } "
-            "?e a <https://w3id.org/cpkg/Drug> . "
-            "{ ?e <http://www.w3.org/2000/01/rdf-schema#label> ?n } UNION "
-            "{ ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?n } } GROUP BY ?n")
-        for row in result.rows:
-            out[row[0].value] = row[1].value
-    return out
-
-
 def build_document(extractor, document, keep_graph: bool = False) -> BuiltDocument:
     """Extract one document and build its named graph: as N-Triples, or kept as a graph (``keep_graph``)."""
     return _built(document, extractor.extract(document), keep_graph)
@@ -364,6 +333,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     from .documents import iter_paths
     from .pipeline import read_documents
     from .rdf.build import Identities
+    from .rdf.identity import StoreNodes
     from .rdf.iris import document_iri
     from .store import open_store
 
@@ -440,8 +410,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
         for outcome, document in zip(runner.result(handle), documents):
             write(outcome, document)
 
-    identities = Identities(lookup_names=lambda names: existing_drug_names(s, names),
-                            lookup_labels=lambda iris: existing_labels(s, iris))
+    identities = Identities(StoreNodes(s))
 
     def write(outcome, document) -> None:
         kind, value = outcome
@@ -451,7 +420,10 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
             report(f"{show(document.source)}: {value}")
         else:
             graph = identities(value.rdflib_graph())
+            before = identities.place.drugs(value.iri) if index.sources.get(value.iri) else []
             s.replace_document(value.iri, graph, source=value.source, content_hash=value.content_hash)
+            identities.written(graph)
+            identities.recompute(before)        # a drug the old version of the graph joined may split
             index.replaced(value.iri, value.source, value.content_hash)
             wrote(value.iri)
             summary.ingested += 1
@@ -466,7 +438,9 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
 
     def write_screened(document, iri: str) -> None:
         graph = identities(screened_graph(document))
+        before = identities.place.drugs(iri) if index.sources.get(iri) else []
         s.replace_document(iri, graph, source=document.source, content_hash=document.sha256)
+        identities.recompute(before)
         index.replaced(iri, document.source, document.sha256, screened=True)
         wrote(iri)
         summary.ingested += 1
@@ -516,7 +490,10 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
                     finish(*in_flight.popleft())
                 if prune:
                     for source in _gone_sources(index.by_source, paths):
+                        gone = index.by_source[source][0]
+                        before = identities.place.drugs(gone) if index.sources.get(gone) == {source} else []
                         s.remove_source(source)
+                        identities.recompute(before)
                         index._detach(source)
                         summary.pruned += 1
             except KeyboardInterrupt:

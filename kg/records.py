@@ -42,6 +42,9 @@ class Entity:
     ids: set[str] = field(default_factory=set)          # full IRIs for skos:exactMatch
     roles: set[str] = field(default_factory=set)        # company, institution, agency, ...
     rules: set[str] = field(default_factory=set)        # recognition rules that produced its mentions
+    broader: set[str] = field(default_factory=set)      # keys of the conditions it is a kind of (skos:broader)
+    joined: dict[str, "Evidence"] = field(default_factory=dict)   # a name folded into it -> the rule and sentence why
+    part_of: dict[str, str] = field(default_factory=dict)   # the organisations it is part of: key -> name (cp:partOf)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ DEFAULT_STORE = "kg-store"
 
 CP_NS = "https://w3id.org/cpkg/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DCT_SOURCE = "http://purl.org/dc/terms/source"
 CP_DOCUMENT = CP_NS + "Document"
@@ -435,6 +437,42 @@ class Store(abc.ABC):
     def remove_source(self, source: str) -> None:
         """Forget ``source``: its graphs lose it, and a graph left without any source is dropped."""
         self._submit(lambda: self._detach(source, keep=None))
+
+    def rename_node(self, graph: str, old: str, new: str, label: str, keep_label: bool = False) -> None:
+        """In the document graph ``graph``: the node ``old`` becomes ``new`` (as subject and as
+        object), with ``label`` its one ``rdfs:label`` (the cross-document identity of
+        :mod:`kg.rdf.identity`). Its old label becomes an alternative label when ``keep_label`` or when
+        the node has none (a drug's own names are its alternative labels already)."""
+        ox = _ox()
+        g, o, n = ox.NamedNode(graph), ox.NamedNode(old), ox.NamedNode(new)
+        label_p, alt_p = ox.NamedNode(RDFS_LABEL), ox.NamedNode(SKOS_ALT_LABEL)
+
+        def plan():
+            before = {(q.subject, q.predicate, q.object) for q in self._match(o, None, None, g)}
+            before |= {(q.subject, q.predicate, q.object) for q in self._match(None, None, o, g)}
+            before |= {(q.subject, q.predicate, q.object) for q in self._match(n, None, None, g)}
+            after = set()
+            own = not keep_label and any(p_ == alt_p for _, p_, _ in before)
+            for s_, p_, o_ in before:
+                s_, o_ = (n if s_ == o else s_), (n if o_ == o else o_)
+                if s_ == n and p_ == label_p:
+                    if own:
+                        continue          # a label set before is only the drug's name
+                    p_ = alt_p            # a graph written before: its label is its own name
+                after.add((s_, p_, o_))
+            after.add((n, label_p, ox.Literal(label)))
+            ops = [op for t in sorted(before - after, key=str) for op in self._delete_ops(g, f"{ox.Triple(*t)}")]
+            added = "".join(f"{ox.Triple(*t)} .\n" for t in sorted(after - before, key=str))
+            if added:
+                ops.extend(self._insert_ops(g, added))
+            return ops, {("g", graph)}
+
+        self._submit(plan)
+
+    @property
+    def pending(self) -> bool:
+        """Are writes waiting for :meth:`flush` (not yet seen by queries)?"""
+        return bool(self._pending)
 
     def _detach(self, source: str, keep) -> tuple[list[str], set]:
         """Update operations taking ``source`` off every document graph but ``keep``."""

@@ -39,8 +39,8 @@ def iri(key: str) -> str:
 
 
 NCT = str(trial_iri("doc-b", "t1", ["NCT00000001"]))
-TRIAL_A = str(trial_iri("doc-a", "t1"))
-TRIAL_C2 = str(trial_iri("doc-c", "t2"))
+TRIAL_A = str(trial_iri("doc-a", "t1", drugs=[GTI], phase="Phase 2", conditions=[RCC]))      # named by its design
+TRIAL_C2 = str(trial_iri("doc-c", "t2", drugs=[VIR], phase="Phase 3", conditions=[PANC]))
 CAPE = iri(entity_key("Drug", "capecitabine"))
 
 FULL_NODES = {iri(k) for k in (GTI, VIR, R2, RCC, AML, PANC, MEL, LORUS, MDA, NCI, OSU, MAYO)} | {

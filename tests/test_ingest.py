@@ -11,13 +11,12 @@ import shutil
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset
 
 from kg.cli import main
 from kg.documents import load_documents
 from kg.errors import KGError, StoreError
 from kg.ingest import IngestSummary, ingest
-from kg.rdf.build import add_document
+from kg.rdf.build import build_dataset
 from kg.rdf.iris import document_iri
 from kg.store import EmbeddedStore, to_triples
 
@@ -78,7 +77,7 @@ def graphs(path) -> list[str]:
 def expected_graph(extractor, path) -> set[str]:
     """What the builder makes of the file: the graph the store must hold for it."""
     [doc] = load_documents(os.path.abspath(path))
-    g = add_document(Dataset(), extractor.extract(doc), doc.sha256)
+    g = build_dataset([(extractor.extract(doc), doc.sha256)]).graph(document_iri(doc.id))
     return {f"{t} {ox.NamedNode(str(document_iri(doc.id)))}" for t in to_triples(g)}
 
 

@@ -46,4 +46,7 @@ def test_grounding_adds_the_gene_iri_and_symbol_to_a_target():
     other = Entity("Target|r2", "Target", "R2")
     ground_targets({e.key: e, other.key: other})
     assert e.ids == {"https://identifiers.org/hgnc:10452"} and "RRM2" in e.aliases
-    assert other.ids == set()
+    assert other.ids == e.ids            # "R2" alone is ambiguous; beside the name that spells it out, it is RRM2
+    alone = Entity("Target|r2", "Target", "R2")
+    ground_targets({alone.key: alone})
+    assert alone.ids == set()

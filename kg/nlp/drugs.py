@@ -296,6 +296,13 @@ def normalize_code(code: str) -> str:
     return code.strip()
 
 
+def code_aliases(code: str) -> set[str]:
+    """Other names a joint code gives its drug: "ATL/TV1102" (two partners' prefixes on one number)
+    is also "ATL-1102" and "TV-1102", the names each partner's releases use."""
+    m = re.fullmatch(r"([A-Za-z]{2,5})/([A-Za-z]{2,5})[ -]?(\d{2,})", code.strip())
+    return {normalize_code(f"{m.group(1)}-{m.group(3)}"), normalize_code(f"{m.group(2)}-{m.group(3)}")} if m else set()
+
+
 def _in_url_or_email(text: str, start: int, end: int) -> bool:
     left = text[max(0, start - 60):start]
     token_left = re.split(r"\s", left)[-1] if left else ""

@@ -9,6 +9,12 @@
 
 Spans go to ``doc.spans["kg_org"]`` with the canonical name in ``kb_id_``.
 The statistical NER's ORG entities are merged in by the entity resolver.
+
+One name per organisation, for the linker (pure functions of a name and the data files, so every
+release names an organisation alike): :func:`named_by` (a programme of an agency is the agency, the
+``unit`` column of ``organizations.tsv``), :func:`parent_of` (the agency an institute is part of) and
+:func:`institution_name` (a unit is its institution: "Norris Comprehensive Cancer Center, University of
+Southern California", "UC Davis"; ``institutions.tsv``, ``institution_units.tsv``, ``place_prefixes.tsv``).
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from ..errors import DataFileError
 from .resources import check_choice, data_path, load_tsv, phrase_regex, word_set
 
 KEY = "kg_org"
@@ -32,19 +39,46 @@ MAX_TOKENS = 14
 class OrgEntry:
     name: str
     role: str
-    part_of: str
+    part_of: str        # the parent organisation's name ("" for none)
+    unit: bool = False  # a unit of the parent (a programme, division): named by the parent
 
 
 @functools.lru_cache(maxsize=1)
 def org_lexicon() -> dict[str, OrgEntry]:
+    """Every name and alias of ``organizations.tsv`` -> its row. A ``part_of`` must name a row of the
+    file; ``unit`` is "yes" (the row is a unit of its parent) or empty."""
     path = data_path("lexicons", "organizations.tsv")
     out: dict[str, OrgEntry] = {}
-    for row in load_tsv(path, ["name", "aliases", "role", "part_of"]):
+    rows = load_tsv(path, ["name", "aliases", "role", "part_of", "unit"])
+    names = {r["name"] for r in rows}
+    for row in rows:
         role = check_choice(path, row, "role", ROLES)
-        entry = OrgEntry(row["name"], role, row["part_of"])
+        unit = check_choice(path, row, "unit", {"yes", ""}) == "yes"
+        if row["part_of"] and row["part_of"] not in names or unit and not row["part_of"]:
+            raise DataFileError(path, int(row["_line"]), f"part_of {row['part_of']!r} is not the name of a row"
+                                if row["part_of"] else "a unit needs the part_of it is a unit of")
+        entry = OrgEntry(row["name"], role, row["part_of"], unit)
         for alias in [row["name"], *[a for a in row["aliases"].split("|") if a.strip()]]:
             out[alias.strip()] = entry
     return out
+
+
+def named_by(entry: OrgEntry) -> OrgEntry:
+    """The organisation a lexicon entry names: itself, or for a unit the organisation it is a unit of
+    ("CTEP" -> the National Cancer Institute)."""
+    lex = org_lexicon()
+    while entry.unit:
+        entry = lex[entry.part_of]
+    return entry
+
+
+def parent_of(name: str) -> OrgEntry | None:
+    """The organisation the lexicon's ``name`` is an organisation of its own within (cp:partOf): the
+    National Institutes of Health for the National Cancer Institute; None for none."""
+    entry = org_lexicon().get(name)
+    if entry is None or entry.name != name or entry.unit or not entry.part_of:
+        return None
+    return named_by(org_lexicon()[entry.part_of])
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,8 +223,11 @@ def find_institutions(doc: Doc) -> list[Span]:
                     campus = re.fullmatch(r"University of [A-Z][\w-]+(?: [A-Z][\w-]+)?", head) and 1 <= len(tail) <= 2 \
                         and not any(t.text in kw for t in tail) and all(t.pos_ == "PROPN" for t in tail) \
                         and (k >= sent.end or doc[k].is_punct or doc[k].lower_ in ("in", "and"))
-                    if campus or (head.startswith("University of") or tail.text.startswith("University")) and \
-                            any(kw.get(t.text) == "strong" for t in tail) and tail[0].ent_type_ not in ("GPE",):
+                    # "Mayo Clinic, University of Florida, and NYU Langone Health": items of a list
+                    listed = k + 1 < sent.end and doc[k].text == "," and doc[k + 1].lower_ in ("and", "or")
+                    if not listed and (campus or (head.startswith("University of") or tail.text.startswith("University"))
+                                       and any(kw.get(t.text) == "strong" for t in tail)
+                                       and tail[0].ent_type_ not in ("GPE",)):
                         end = k
                         while end > start and doc[end - 1].lower_ in CONNECTORS:
                             end -= 1
@@ -213,23 +250,190 @@ def canonical_org(name: str) -> str:
     return n.strip().rstrip(",")
 
 
+# -- one name per institution ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Institution:
+    name: str
+    system: str         # a campus: the university system it belongs to ("University of California")
+    campus: str         # ... and the place that names it there ("Davis")
+
+
+def _fold(name: str) -> str:
+    """The comparison form of an institution name: case, quotes, commas, "The" and spacing unified."""
+    n = canonical_org(name).replace(",", " ").casefold()
+    return re.sub(r"\s+", " ", n).strip()
+
+
 @functools.lru_cache(maxsize=1)
-def _unit_regex() -> re.Pattern:
-    units = sorted((r["unit"] for r in load_tsv(data_path("lexicons", "institution_units.tsv"), ["unit"])),
-                   key=len, reverse=True)
-    return re.compile(
-        r"^(?P<u>(?:[A-Z][\w.'\u2019-]+ ){1,3}University|University of [A-Z][\w-]+"
-        r"(?:,? (?:Davis|Irvine|Berkeley|San Francisco|San Diego|Los Angeles|Santa Cruz|Riverside|Merced|"
-        r"Santa Barbara|Austin|Houston|San Antonio|Dallas))?)"
-        r",? (?P<rest>" + "|".join(re.escape(u) for u in units) + r")$")
+def institution_lexicon() -> dict[str, Institution]:
+    """Every name of ``institutions.tsv`` (in :func:`_fold` form) -> its institution; a campus is also
+    named "<system> <campus>" and "<system> at <campus>"."""
+    path = data_path("lexicons", "institutions.tsv")
+    out: dict[str, Institution] = {}
+    for row in load_tsv(path, ["name", "aliases", "system", "campus"]):
+        if row["campus"] and not row["system"]:
+            raise DataFileError(path, int(row["_line"]), "a campus needs the system it is a campus of")
+        inst = Institution(row["name"], row["system"], row["campus"])
+        names = [row["name"], *[a for a in row["aliases"].split("|") if a.strip()]]
+        if inst.campus:
+            names += [f"{inst.system} {inst.campus}", f"{inst.system} at {inst.campus}"]
+        for n in names:
+            if out.setdefault(_fold(n), inst) != inst:
+                raise DataFileError(path, int(row["_line"]), f"{n!r} already names {out[_fold(n)].name!r}")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _campuses() -> dict[str, dict[str, Institution]]:
+    """University system -> (folded campus place -> campus)."""
+    out: dict[str, dict[str, Institution]] = {}
+    for inst in set(institution_lexicon().values()):
+        out.setdefault(inst.system, {})
+        if inst.campus:
+            out[inst.system][_fold(inst.campus)] = inst
+    out.pop("", None)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _units() -> dict[str, frozenset[str]]:
+    """``institution_units.tsv``: kind (name, head, of) -> its words."""
+    path = data_path("lexicons", "institution_units.tsv")
+    out: dict[str, set[str]] = {"name": set(), "head": set(), "of": set()}
+    for row in load_tsv(path, ["unit", "kind"]):
+        out[check_choice(path, row, "kind", set(out))].add(row["unit"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _university() -> re.Pattern:
+    """A university's whole name: "Peking University", "Ohio State University", "University of Chicago",
+    "University of Southern California" (a two-word place begins with a word of ``place_prefixes.tsv``)."""
+    prefixes = "|".join(sorted(word_set("place_prefixes.tsv", "word")))
+    word = r"[A-Z][\w.'\u2019&-]*"
+    return re.compile(rf"(?:{word} ){{1,3}}University|University of (?:(?:{prefixes}) )?{word}")
+
+
+def _tokens(name: str) -> list[str]:
+    return re.findall(r",|[^\s,]+", name)
+
+
+def _join(tokens) -> str:
+    return " ".join(tokens).replace(" ,", ",")
+
+
+def _capitalised(tok: str) -> bool:
+    return tok[:1].isupper() or tok[:1].isdigit()
+
+
+def _is_unit(tokens: tuple[str, ...]) -> bool:
+    """Does ``tokens`` name a unit of an institution ("Cancer Research Center", "School of Medicine",
+    "Division of Hematology and Oncology", "People's Hospital")?"""
+    units = _units()
+    if not tokens or "," in tokens or not _capitalised(tokens[0]):
+        return False
+    if len(tokens) >= 2 and tokens[-1] in units["head"] and all(_capitalised(t) or t in ("and", "&") for t in tokens):
+        return True
+    for i in range(len(tokens)):            # a name, then the unit's kind: "Perelman School of Medicine"
+        if not all(_capitalised(t) for t in tokens[:i]):
+            return False
+        rest = tokens[i:]
+        if _join(rest) in units["name"] or len(rest) >= 3 and rest[0] in units["of"] and rest[1] == "of" \
+                and _capitalised(rest[2]):
+            return True
+    return False
+
+
+def _head(tokens: tuple[str, ...]) -> str | None:
+    """The canonical name of the institution ``tokens`` name as a whole (a university, a campus, an
+    institution of ``institutions.tsv``), None if they name none."""
+    if tokens and tokens[0].lower() == "the":
+        tokens = tokens[1:]
+    name = _join(tokens)
+    if re.search(r"['\u2019]s$", name):          # "University of Pennsylvania's": a possessive, not a name
+        return None
+    known = institution_lexicon().get(_fold(name))
+    if known is not None:
+        return known.name
+    return name if _university().fullmatch(name) else None
+
+
+def _of_system(system: str, unit: tuple[str, ...]) -> str | None:
+    """A unit named after a university system: the campus its first words name ("University of
+    California Davis Cancer Center", "Davis Cancer Center, University of California"), else None (the
+    unit of a system is not the system: "University of Texas Health Science Center")."""
+    campuses = _campuses()[system]
+    for n in range(min(3, len(unit)), 0, -1):
+        campus = campuses.get(_fold(_join(unit[:n])))
+        if campus is not None and (n == len(unit) or _is_unit(unit[n:])):
+            return campus.name
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_of(tokens: tuple[str, ...]) -> str | None:
+    """The institution a unit's name names, by the language of releases; None if it names none.
+
+    "<institution> <unit>" ("University of Chicago Cancer Research Center", "City of Hope National
+    Medical Center"), "<unit>, <institution>" ("Norris Comprehensive Cancer Center, University of
+    Southern California"), "<unit> of / at <institution>" ("Winship Cancer Institute of Emory
+    University", "Institute of Hematology at Peking University") and "<institution>'s <unit>".
+    """
+    systems = _campuses()
+
+    def owner(head: str, unit: tuple[str, ...]) -> str | None:
+        return _of_system(head, unit) if head in systems else head
+
+    def institution(tokens: tuple[str, ...]) -> str | None:     # itself an institution, or the unit of one
+        return _head(tokens) or _unit_of(tokens)          # (cached: a name's every tail is tried once)
+
+    for n in range(len(tokens) - 1, 0, -1):             # "<institution> <unit>", the longest institution
+        head = _head(tokens[:n])
+        if head is None:
+            continue
+        rest = tokens[n + 1:] if tokens[n] == "," else tokens[n:]
+        if head in systems:
+            return _of_system(head, rest)
+        if _is_unit(rest):
+            return head
+    if "," in tokens:                                    # "<unit>, <institution>"
+        k = len(tokens) - 1 - tokens[::-1].index(",")
+        head, unit = institution(tokens[k + 1:]), tokens[:k]
+        if head is not None and (_is_unit(unit) or head in systems):
+            return owner(head, unit)
+        if head is None and len(unit) >= 3 and unit[0] in _units()["of"] and unit[1] == "of":
+            inner = institution_name(_join(tokens[k + 1:]))       # "Department of Leukemia, <any institution>"
+            return inner if institution_words().search(inner) else None
+    for k, tok in enumerate(tokens):                     # "<unit> of / at <institution>", "<institution>'s <unit>"
+        if tok in ("of", "at") and 0 < k < len(tokens) - 1:
+            head = institution(tokens[k + 1:])
+            if head is not None and _is_unit(tokens[:k]):
+                return owner(head, tokens[:k])
+        owner_name = re.sub(r"['\u2019]s$", "", tok)
+        if owner_name != tok and k + 1 < len(tokens):
+            head = _head(tokens[:k] + (owner_name,))
+            if head is not None and _is_unit(tokens[k + 1:]):
+                return owner(head, tokens[k + 1:])
+    return None
+
+
+def known_institution(name: str) -> str | None:
+    """The name of the institution ``institutions.tsv`` knows by ``name`` ("UC Davis"), else None."""
+    known = institution_lexicon().get(_fold(name))
+    return known.name if known is not None else None
 
 
 def institution_name(name: str) -> str:
-    """The institution a unit name belongs to: "Ohio State University Medical Center" ->
-    "Ohio State University", "Stanford University School of Medicine" -> "Stanford University".
-    Anything else is returned unchanged."""
-    m = _unit_regex().match(canonical_org(name))
-    return m.group("u") if m else canonical_org(name)
+    """The one name of the institution ``name`` names, so that a unit and its institution are one node:
+    "Ohio State University Medical Center" -> "Ohio State University", "UC Davis" and "Davis Cancer
+    Center, University of California" -> "University of California, Davis", "City of Hope
+    Comprehensive Cancer Center" -> "City of Hope". Anything else is returned canonical but unchanged."""
+    name = canonical_org(name)
+    tokens = tuple(_tokens(name))
+    if len(tokens) > 2 * MAX_TOKENS:                 # a run of text, not a name
+        return name
+    return known_institution(name) or _unit_of(tokens) or name
 
 
 def lexicon_orgs(doc: Doc, matcher: PhraseMatcher, lex: dict[str, OrgEntry]) -> list[Span]:
@@ -262,7 +466,9 @@ class OrganizationFinder:
         self.loose.add("ORG", [nlp.make_doc(a) for a in long])
         _keywords()
         _titles()
-        _unit_regex()
+        institution_lexicon()
+        _units()
+        _university()
 
     def __call__(self, doc: Doc) -> Doc:
         spans = lexicon_orgs(doc, self.exact, self.lex) + lexicon_orgs(doc, self.loose, self.lex)

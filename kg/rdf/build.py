@@ -3,19 +3,23 @@
 One named graph per document, named by the document's IRI, holding the
 document node (title, release date, source, publisher, content hash), the
 entities it mentions (type, one ``rdfs:label``, ``skos:altLabel`` for each
-other surface form, ``skos:exactMatch`` identifiers), its trials, its facts,
-and one ``rdf:Statement`` per fact with the evidence sentence, its character
-offsets in the original file, the rule id and a confidence.
+other surface form, ``skos:exactMatch`` identifiers, ``skos:broader`` for a
+condition's place in MeSH), its trials, its facts, and one ``rdf:Statement``
+per fact with the evidence sentence, its character offsets in the original
+file, the rule id and a confidence. Two names the release joined into one
+entity ("LOR-2040 (formerly GTI-2040)") are a fact too: the ``skos:altLabel``
+is reified with the rule and sentence that joined them.
 """
 from __future__ import annotations
 
 import re
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ..records import Evidence, Extraction, Trial
 from ..schema import ASSERTED_RELATIONS, RELATIONS, TRIAL_RELATIONS, TYPES
+from .identity import DatasetNodes, DrugNodes
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
 from .namespace import CP, ID
 
@@ -86,6 +90,13 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
                 g.add((node, SKOS.altLabel, Literal(alias)))
         for ident in sorted(e.ids):
             g.add((node, SKOS.exactMatch, URIRef(ident)))
+        # the organisation it is part of ("the NCI" cp:partOf "the NIH"), a node even when no fact names it
+        for parent, name in sorted(e.part_of.items()):
+            if parent not in x.entities:
+                for cls in TYPE_CLASSES["Organization"]:
+                    g.add((entity_iri(parent), RDF.type, cls))
+                g.add((entity_iri(parent), RDFS.label, Literal(name)))
+            g.add((node, CP.partOf, entity_iri(parent)))
 
     n = 0
     seen: dict[tuple, URIRef] = {}
@@ -110,10 +121,9 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         g.add((st, CP.rule, Literal(ev.rule)))
         g.add((st, CP.confidence, Literal(decimal_lexical(ev.confidence), datatype=XSD.decimal)))
 
-    for t in x.trials:
-        node = trial_iri(x.doc_id, t.id, t.names)
+    for t, (node, label) in zip(x.trials, trial_nodes(x)):
         g.add((node, RDF.type, TRIAL_CLASS))
-        g.add((node, RDFS.label, Literal(_trial_label(x, t))))
+        g.add((node, RDFS.label, Literal(label)))
         for name in t.names:
             g.add((node, CP.trialName, Literal(name)))
             if re.fullmatch(r"NCT\d{8}", name):
@@ -133,6 +143,14 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         prop, datatype = PREDICATES[a.predicate]
         o = _literal(a.object, datatype) if a.literal else entity_iri(str(a.object))
         state(entity_iri(a.subject), prop, o, a.evidence)
+
+    # why names are one node: the rule and sentence that joined them; where a condition sits in MeSH
+    for key, e in x.entities.items():
+        node = entity_iri(key)
+        for name, ev in sorted(e.joined.items()):
+            state(node, SKOS.altLabel, Literal(name), ev)
+        for broader in sorted(e.broader):
+            g.add((node, SKOS.broader, entity_iri(broader)))
     return g
 
 
@@ -162,107 +180,152 @@ def _trial_label(x: Extraction, t) -> str:
     return " ".join(parts)
 
 
-class LabelRegistry:
-    """One ``rdfs:label`` per entity across documents.
+#: a trial design: its studied drugs (entity keys, sorted), its main phase, its conditions (entity keys, sorted)
+Design = tuple[tuple[str, ...], str, tuple[str, ...]]
+#: the Trial attributes a trial has one value of in a release (status, enrolment)
+SINGLE_ATTRS = tuple(attr for attr, _, _, single in TRIAL_FACTS if single)
+CONTRACT_PHASES = ("Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4")
 
-    Each document graph labels its entities with the canonical name it saw; two
-    documents may spell one entity differently ("solid tumours", "solid tumors").
-    The first label an IRI got wins; a later document's other spelling becomes a
-    ``skos:altLabel``. ``lookup`` answers "which labels do these IRIs already have?"
-    for a store.
+
+def main_phase(phase: str) -> str | None:
+    """The contract value a phase is scored at: "Phase 1b" -> "Phase 1", "Phase 2b/3" -> "Phase 2/3"; None if none."""
+    m = re.fullmatch(r"Phase ([1-4])[ab]?(?:/([1-4])[ab]?)?", phase)
+    if m is None:
+        return None
+    a, b = m.groups()
+    value = f"Phase {a}" if b in (None, a) else f"Phase {a}/{b}"
+    return value if value in CONTRACT_PHASES else None
+
+
+def trial_design(t: Trial) -> Design | None:
+    """What names an unnamed trial across releases: its studied drugs, main phase and conditions.
+
+    All three must be stated, and one main phase ("Phase 1b" and "Phase 1" are one): a release
+    that gives no phase, no condition or two phases says too little to tell its trial from
+    another trial of the same drug. Combination partners, sites and sponsors are left out: releases
+    name them unevenly, and the same trial would split on them.
+    """
+    phases = {p for p in map(main_phase, t.phases) if p}
+    if not (t.drugs and t.conditions and len(phases) == 1):
+        return None
+    return tuple(sorted(t.drugs)), phases.pop(), tuple(sorted(t.conditions))
+
+
+def trial_nodes(x: Extraction) -> list[tuple[URIRef, str]]:
+    """Each trial's node and label: a pure function of the release, so any order of ingestion gives one graph.
+
+    A trial with a registry number or name is named by it (:func:`kg.rdf.iris.trial_iri`); one
+    without is named by its design (:func:`trial_design`), or by the name the release gives a
+    trial of that design elsewhere ("the P288ALS trial" and "the Phase 2 trial of IFB-088 in
+    bulbar-onset ALS" in one release are one trial). Trials of one release that would share a
+    node but differ in a single-valued fact (status, enrolment) are two trials, or cannot be told
+    apart: each unnamed one stays the document's own, and so does one whose design the release
+    gives two names.
+    """
+    designs = [trial_design(t) for t in x.trials]
+    named: dict[Design, set[URIRef]] = {}
+    label_of: dict[URIRef, str] = {}
+    for t, d in zip(x.trials, designs):
+        if t.names:
+            node = trial_iri(x.doc_id, t.id, t.names)
+            label_of.setdefault(node, t.names[0])
+            if d:
+                named.setdefault(d, set()).add(node)
+
+    def shared(t: Trial, d: Design | None) -> URIRef | None:
+        """The node a trial can share with other releases (and other trials of this one); None: none."""
+        if t.names:
+            return trial_iri(x.doc_id, t.id, t.names)
+        if d in named:
+            return next(iter(named[d])) if len(named[d]) == 1 else None
+        return trial_iri(x.doc_id, t.id, None, *d) if d else None
+
+    nodes = [shared(t, d) for t, d in zip(x.trials, designs)]
+    values: dict[tuple[URIRef, str], set] = {}
+    for t, node in zip(x.trials, nodes):
+        for attr in SINGLE_ATTRS if node is not None else ():
+            if (v := getattr(t, attr)) not in (None, ""):
+                values.setdefault((node, attr), set()).add(v)
+    torn = {node for (node, _), vs in values.items() if len(vs) > 1}
+    return [(trial_iri(x.doc_id, t.id), _trial_label(x, t)) if node is None or (node in torn and not t.names)
+            else (node, label_of.get(node) or design_label(d))
+            for t, d, node in zip(x.trials, designs, nodes)]
+
+
+def design_label(design: Design) -> str:
+    """A designed trial's label, from its design alone, so every release gives its node the same one."""
+    drugs, phase, conditions = design
+    name = lambda key: key.split("|", 1)[-1]
+    # drug codes read in capitals ("GTI-2040"); keys are case-folded
+    code = lambda words: " ".join(w.upper() if re.search(r"\d", w) and re.search(r"[a-z]", w) else w
+                                  for w in words.split(" "))
+    return f"{phase} trial of {' + '.join(code(name(k)) for k in drugs)} in {', '.join(name(k) for k in conditions)}"
+
+
+class LabelRegistry:
+    """One ``rdfs:label`` per entity across documents, whatever order they come in.
+
+    Each document graph labels its entities with the canonical name it saw; two documents may
+    spell one entity differently ("Bulbar-Onset ALS", "bulbar-onset ALS"). The entity's label is the
+    smallest of the labels releases give it, its other spellings ``skos:altLabel``: when a release
+    brings a smaller one, the graphs already written are relabelled through ``place`` (which also
+    answers "which labels do these IRIs already have?"). Drugs are not its business:
+    :mod:`kg.rdf.identity` labels them by their best name.
     """
 
-    def __init__(self, lookup=None):
+    def __init__(self, place=None):
         self.known: dict[str, str] = {}
-        self.lookup = lookup
+        self.place = place
 
     def harmonize(self, g: Graph) -> Graph:
-        subjects = sorted({s for s in g.subjects(RDFS.label, None)
-                           if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+        subjects = sorted({s for s in g.subjects(RDFS.label, None) if isinstance(s, URIRef)
+                           and str(s).startswith(str(ID)) and (s, RDF.type, CP.Drug) not in g})
         missing = [str(s) for s in subjects if str(s) not in self.known]
-        if missing and self.lookup is not None:
-            for iri, labels in self.lookup(missing).items():
+        if missing and self.place is not None:
+            for iri, labels in self.place.labels(missing, str(g.identifier)).items():
                 if labels:
                     self.known[iri] = min(labels)
         for s in subjects:
             labels = sorted(str(l) for l in g.objects(s, RDFS.label))
-            known = self.known.setdefault(str(s), labels[0])
+            known = self.known.get(str(s))
+            best = labels[0] if known is None else min(known, labels[0])
+            if known is not None and best != known and self.place is not None:
+                self.place.relabel(s, best, str(g.identifier))
+            self.known[str(s)] = best
             for label in labels:
-                if label != known:
+                if label != best:
                     g.remove((s, RDFS.label, Literal(label)))
                     g.add((s, SKOS.altLabel, Literal(label)))
-            g.add((s, RDFS.label, Literal(known)))
+            g.add((s, RDFS.label, Literal(best)))
         return g
-
-
-class DrugIdentities:
-    """One node per drug across documents, whatever name a release uses.
-
-    A release that says "LOR-2040 (formerly GTI-2040)" gives one drug both names. A later
-    release that names only "LOR-2040" would mint its own IRI; this registry maps it onto the
-    node that already carries that name (as label or alternative label), in this run or in
-    the store (``lookup``: names -> the smallest IRI of the drugs carrying them). When a
-    release's names join two existing nodes, it keeps its own if that is one of them, else
-    the smaller, and states ``owl:sameAs`` to the other. A name carried by several nodes maps to the smallest IRI, in this run as
-    in the store, so a run resumed after an interruption resolves names as one clean run does.
-    Only distinctive names count: codes, and names of five or more characters; short
-    abbreviations ("AZA", "STS") are too ambiguous to join documents.
-    """
-
-    def __init__(self, lookup=None):
-        self.by_name: dict[str, str] = {}
-        self.lookup = lookup
-
-    @staticmethod
-    def distinctive(name: str) -> bool:
-        return bool(re.search(r"\d", name)) or len(name) >= 5
-
-    def resolve(self, g: Graph) -> Graph:
-        drugs = sorted(s for s in g.subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
-        names_of = {d: sorted({str(l) for p in (RDFS.label, SKOS.altLabel) for l in g.objects(d, p)
-                               if self.distinctive(str(l))}) for d in drugs}
-        unknown = sorted({n for names in names_of.values() for n in names if n not in self.by_name})
-        if unknown and self.lookup is not None:
-            for name, iri in self.lookup(unknown).items():
-                self.by_name.setdefault(name, iri)
-        for d in drugs:
-            known = sorted({self.by_name[n] for n in names_of[d] if n in self.by_name})
-            target = str(d) if not known or str(d) in known else known[0]
-            if target != str(d):
-                _rename(g, d, URIRef(target))
-            for other in known:
-                if other != target:
-                    g.add((URIRef(target), OWL.sameAs, URIRef(other)))
-            for n in names_of[d]:       # as the store answers it: the smallest IRI of the nodes carrying the name
-                self.by_name[n] = min(self.by_name.get(n, target), target)
-        return g
-
-
-def _rename(g: Graph, old: URIRef, new: URIRef) -> None:
-    for s, p, o in list(g.triples((old, None, None))):
-        g.remove((s, p, o))
-        g.add((new, p, o))
-    for s, p, o in list(g.triples((None, None, old))):
-        g.remove((s, p, o))
-        g.add((s, p, new))
 
 
 class Identities:
-    """The cross-document steps a document graph goes through before it is stored:
-    drug identity first, then one label per entity."""
+    """The cross-document steps a document graph goes through before it is written to ``place`` (a
+    :class:`~kg.rdf.identity.DatasetNodes` or :class:`~kg.rdf.identity.StoreNodes`): drug identity
+    first (:mod:`kg.rdf.identity`, which may rename nodes already written), then one label per other
+    entity. Call :meth:`written` once the graph is in the place."""
 
-    def __init__(self, lookup_names=None, lookup_labels=None):
-        self.drugs = DrugIdentities(lookup_names)
-        self.labels = LabelRegistry(lookup_labels)
+    def __init__(self, place):
+        self.place = place
+        self.drugs = DrugNodes(place)
+        self.labels = LabelRegistry(place)
 
     def __call__(self, g: Graph) -> Graph:
-        return self.labels.harmonize(self.drugs.resolve(g))
+        return self.labels.harmonize(self.drugs.add(g))
+
+    def written(self, g: Graph) -> None:
+        self.place.register(g)
+
+    def recompute(self, drugs) -> None:
+        """Work out again the drugs of graphs that were replaced or dropped."""
+        self.drugs.recompute(drugs)
 
 
 def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:
     ds = Dataset()
     bind_prefixes(ds)
-    identities = Identities()
+    identities = Identities(DatasetNodes(ds))
     for x, content_hash in items:
-        identities(add_document(ds, x, content_hash))
+        identities.written(identities(add_document(ds, x, content_hash)))
     return ds

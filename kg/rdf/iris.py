@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 
 from rdflib import URIRef
 
@@ -47,13 +48,44 @@ def entity_iri(key: str) -> URIRef:
     return ID[f"{TYPE_PATHS[etype]}/{local}"]
 
 
-def trial_iri(doc_id: str, trial_id: str, names: list[str] | None = None) -> URIRef:
-    """A registry number (NCT...) or trial name names the trial across documents; else it is the document's."""
-    for n in names or []:
-        if re.fullmatch(r"NCT\d{8}", n):
-            return ID[f"{_TRIALS}/{n.lower()}"]
+#: trial registry numbers: ClinicalTrials.gov, EU (EudraCT), ISRCTN, Australian New Zealand (ANZCTR)
+REGISTRY_NUMBER = re.compile(r"NCT\d{8}|\d{4}-\d{6}-\d{2}|ISRCTN\d+|ACTRN\d+")
+
+
+def registry_number(names: list[str] | None) -> str | None:
+    """The first of a trial's names that is a registry number, or None."""
+    return next((n for n in names or [] if REGISTRY_NUMBER.fullmatch(n)), None)
+
+
+def trial_design_key(drugs: Collection[str], phase: str, conditions: Collection[str]) -> str:
+    """What a trial is, as the release says it: main phase, studied drugs, conditions (entity keys).
+
+    Made of the drugs' and conditions' IRIs, sorted, so the spelling a release uses and the
+    order it names them in do not matter.
+    """
+    iris = lambda keys: " ".join(sorted({str(entity_iri(k)) for k in keys}))
+    return f"{phase}|{iris(drugs)}|{iris(conditions)}"
+
+
+def trial_iri(doc_id: str, trial_id: str, names: list[str] | None = None,
+              drugs: Collection[str] = (), phase: str | None = None, conditions: Collection[str] = ()) -> URIRef:
+    """The trial's IRI, from what the release says of it and nothing else, so any order of ingestion gives one graph.
+
+    A registry number (NCT..., EudraCT, ISRCTN, ACTRN) or else a trial name names the trial
+    across documents. Without one, its design does: the same studied drugs (entity keys), main
+    phase and conditions are one trial in every release (:func:`trial_design_key`). A trial the
+    release says less of is the document's own: "a trial of X" alone cannot tell one trial from another.
+    """
+    number = registry_number(names)
+    if number:
+        return ID[f"{_TRIALS}/{slug(number)}"]
     if names:
         return ID[f"{_TRIALS}/{slug(names[0])}-{_digest(normalize_name(names[0]))}"]
+    if drugs and phase and conditions:
+        key = trial_design_key(drugs, phase, conditions)
+        locals_ = lambda keys: sorted({str(entity_iri(k)).rsplit("/", 1)[-1] for k in keys})
+        words = [phase, *locals_(drugs), *locals_(conditions)]
+        return ID[f"{_TRIALS}/{slug(' '.join(words))}-{_digest(key)}"]
     return ID[f"{_TRIALS}/{doc_id}-{trial_id}"]
 
 

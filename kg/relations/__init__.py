@@ -11,6 +11,8 @@ Stages, one module each, data flowing one way:
 ``features``     what the scorer reads of each candidate fact
 ``scoring``      the calibrated probability of each fact (a model built by ``make train``); the facts
                  above the threshold, and the trials they need, make the extraction returned
+``identity``     one key per real thing: entities re-keyed by their identifiers (a target by its HGNC
+                 symbol), broader conditions added; the same release always gives the same keys
 
 :func:`link` runs them all; ``scorer=None`` stops after the rules.
 """
@@ -50,8 +52,9 @@ def link(doc: Doc, document: Document, scorer=DEFAULT) -> Extraction:
 
 def link_many(items: list[tuple[Doc, Document]], scorer=DEFAULT) -> list[Extraction]:
     """:func:`link` over several documents, their candidate facts scored in one call of the model."""
+    from .identity import resolve
     from .scoring import load_scorer, score
 
     linkers = [linked(doc, document) for doc, document in items]
     model = load_scorer() if scorer == DEFAULT else scorer
-    return [linker.x for linker in linkers] if model is None else score(linkers, model)
+    return [resolve(x) for x in ([linker.x for linker in linkers] if model is None else score(linkers, model))]

@@ -10,15 +10,18 @@ other names kept as aliases.
 """
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import fields
 
 from spacy.tokens import Span
 
-from ..nlp.conditions import lookup_condition
-from ..nlp.drugs import drug_lexicon, normalize_code
-from ..nlp.organizations import canonical_org, institution_name, institution_words, org_lexicon
-from ..nlp.resources import company_words
-from ..records import Entity, Extraction, entity_key, normalize_name
+from ..nlp.conditions import ground_condition, mesh_parents, normal_condition_name
+from ..nlp.drugs import code_aliases, drug_lexicon, normalize_code
+from ..nlp.organizations import (canonical_org, institution_name, institution_words, known_institution,
+                                  named_by, org_lexicon, parent_of)
+from ..nlp.resources import company_words, phrase_regex, word_set
+from ..records import Entity, Evidence, Extraction, entity_key, normalize_name
 from .lexicon import Vocabulary, org_roles
 from .mentions import LABEL_TYPES, MARKER_LABELS, DocumentIndex, Mention, surface
 from .roles import generic_name
@@ -32,7 +35,25 @@ ALIAS_CONNECTOR = re.compile(
 POSSESSIVE_END = re.compile(r"['\u2019]s?$")
 ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;|or|, or|also known as|aka)\s*(?:synthetic\s+)?$", re.I)
 FORMERLY = re.compile(r"formerly|previously", re.I)
+
+
+@functools.lru_cache(maxsize=1)
+def product_of() -> re.Pattern:
+    """ "TNX-102 SL, a sublingual formulation of cyclobenzaprine", "FSD202, based on ultra-micronized
+    palmitoylethanolamide": the words between a product (a dosage-form suffix such as "SL" may follow
+    its code) and the drug substance it is made of (``drug_alias_cues.tsv``); the two names are one drug."""
+    cues = sorted(word_set("drug_alias_cues.tsv", "cue"), key=len, reverse=True)
+    alts = "|".join(re.escape(c).replace("\\ ", r"\s+") for c in cues)
+    processed = r"(?:\w+-[\w-]+|\w+(?:ized|ised|ated))\s+"      # "ultra-micronized", "pegylated"
+    return re.compile(rf"^(?:\s+[A-Z]{{2,3}})?\s*,\s*(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){{0,3}}?(?:{alts})\s+"
+                      rf"(?:{processed}){{0,2}}$", re.I)
+
+
 QUOTES = "\"'\u201c\u201d "
+#: a stock symbol ("ONCY", "BRK.B")
+TICKER = re.compile(r"[A-Z][A-Z0-9]{0,5}(?:\.[A-Z])?")
+#: between an organisation and its former name: "Ravenscourt Park Hospital (formerly Stamford Hospital)"
+FORMER_NAME = re.compile(r"\s*\(\s*(?:formerly|previously)(?:\s+(?:known\s+as|called|named))?\s+(?:the\s+)?", re.I)
 
 
 class Clusters:
@@ -40,18 +61,21 @@ class Clusters:
 
     def __init__(self):
         self.parent: dict[str, str] = {}
+        self.why: dict[str, Evidence] = {}      # a key folded into another -> the rule and sentence that joined them
 
     def find(self, key: str) -> str:
         while self.parent.get(key, key) != key:
             key = self.parent[key]
         return key
 
-    def union(self, a: str, b: str, prefer: str | None = None) -> None:
+    def union(self, a: str, b: str, prefer: str | None = None, why: Evidence | None = None) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
         keep, drop = (ra, rb) if (prefer is None or self.find(prefer) == ra) else (rb, ra)
         self.parent[drop] = keep
+        if why is not None:
+            self.why.setdefault(drop, why)
 
 
 def link_entities(ix: DocumentIndex, x: Extraction) -> set[int]:
@@ -60,9 +84,10 @@ def link_entities(ix: DocumentIndex, x: Extraction) -> set[int]:
     clusters = Clusters()
     collect_entities(ix, x)
     alias_connectors(ix, x, clusters)
-    units = units_of_institutions(ix, x)
+    units = units_of_institutions(ix, x, clusters)
     issuing_companies(ix, x, clusters)
     merge_clusters(ix, x, clusters)
+    organisation_parents(x)
     return units
 
 
@@ -86,22 +111,40 @@ def _entity_of(x: Extraction, ent: Span, lex, orgs) -> str | None:
     canon, ids, roles = canonical(ent, etype, lex, orgs)
     if not canon:
         return None
-    key_name = canon
+    key_name, broader = canon, set()
     if etype == "Condition":
-        # MeSH names the condition across releases: "renal cell cancer" = "renal cell carcinoma"
-        rec = lookup_condition(canon, ent.text)
-        if rec is not None and not generic_name(canon):
-            key_name = rec.name
-            ids = ids | {f"http://id.nlm.nih.gov/mesh/{rec.mesh_id}"}
+        key_name, ids, broader = _condition_identity(canon, ent.text)
     key = entity_key(etype, key_name)
     e = x.entities.get(key)
     if e is None:
         e = x.entities[key] = Entity(key, etype, canon)
+    e.broader |= broader
     e.aliases.add(surface(ent.text))
+    if etype == "Drug":
+        e.aliases |= code_aliases(canon)
     e.ids |= ids
     e.roles |= roles
     e.rules.add(ent.id_)
     return key
+
+
+def _condition_identity(canon: str, text: str) -> tuple[str, set[str], set[str]]:
+    """(the name a condition is keyed by, its MeSH identifiers, the keys of its broader conditions).
+
+    MeSH names the condition across releases: "renal cell cancer" = "renal cell carcinoma"; a subtype
+    keeps its own node, linked to the heading above it ("castration-resistant prostate cancer" ->
+    prostatic neoplasms; "bulbar-onset ALS" -> amyotrophic lateral sclerosis). A class of diseases
+    ("cancers") is left as written: the fact scorer reads grounding as a sign of an indication, and the
+    identity stage keys it by its heading after scoring.
+    """
+    if generic_name(canon):      # keyed by its heading ("cancers", "tumors" -> neoplasms) after scoring
+        return canon, set(), set()
+    rec, parent = ground_condition(canon)
+    if rec is None and text != canon:
+        rec, parent = ground_condition(text)
+    if rec is None:
+        return normal_condition_name(canon), set(), {entity_key("Condition", parent.name)} if parent else set()
+    return rec.name, {rec.iri}, {entity_key("Condition", p.name) for p in mesh_parents(rec)}
 
 
 def canonical(ent: Span, etype: str, lex, orgs) -> tuple[str, set[str], set[str]]:
@@ -135,9 +178,10 @@ def _org_name(ent: Span, kb: str, orgs) -> tuple[str, set[str], set[str]]:
         roles.add(rule.split(".")[1].split("+")[0])
     entry = orgs.get(kb) or orgs.get(ent.text)
     if entry:
+        entry = named_by(entry)            # a programme of an agency is the agency ("CTEP": the NCI)
         roles.add(entry.role)
         name = entry.name
-    if rule.startswith("org.institution") or institution_words().search(name):
+    if rule.startswith("org.institution") or known_institution(name) or institution_words().search(name):
         roles.add("institution")
         name = institution_name(name)      # one node per institution, its units as alternative labels
     if not name or name[0].islower() or WORDS.regex(r"\b<<not-org-word>>\b").search(name):
@@ -162,17 +206,20 @@ def alias_connectors(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> No
         drugs = [m for m in ms if m.label == "DRUG"]
         for a, b in zip(drugs, drugs[1:]):
             between = text[a.end:b.start]
-            if ALIAS_CONNECTOR.match(between) or (
+            if ALIAS_CONNECTOR.match(between) or product_of().match(between) or (
                     ALIAS_IN_LIST.match(between) and "(" in text[max(0, a.start - 60):a.start]
                     and ")" not in text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
                 older = b.key if FORMERLY.search(between) else None
-                clusters.union(a.key, b.key, prefer=older or _preferred_drug(x, a.key, b.key))
+                rule = "alias.former-name" if older else "alias.product-of" if product_of().match(between) \
+                    else "alias.other-name"
+                clusters.union(a.key, b.key, prefer=older or _preferred_drug(x, a.key, b.key),
+                               why=ix.evidence(a.span.sent, rule, 1.0))
         # a condition written "X (Y)" where Y is another condition name
         conds = [m for m in ms if m.label in ("CONDITION", "TARGET", "ORG")]
         for a, b in zip(conds, conds[1:]):
             if a.label == b.label and re.fullmatch(r"\s*\(\s*", text[a.end:b.start]) \
                     and text[b.end:b.end + 2].lstrip().startswith(")"):
-                clusters.union(a.key, b.key, prefer=a.key)
+                clusters.union(a.key, b.key, prefer=a.key, why=ix.evidence(a.span.sent, "alias.bracketed-name", 1.0))
 
 
 def _preferred_drug(x: Extraction, a: str, b: str) -> str:
@@ -183,8 +230,10 @@ def _preferred_drug(x: Extraction, a: str, b: str) -> str:
     return a
 
 
-def units_of_institutions(ix: DocumentIndex, x: Extraction) -> set[int]:
-    """ "the Myeloma Center at the University Hospital Heidelberg": the site is the institution.
+def units_of_institutions(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> set[int]:
+    """ "the Myeloma Center at the University Hospital Heidelberg": the unit is the institution (one node,
+    the unit's names kept as alternative labels); "Ravenscourt Park Hospital (formerly Stamford
+    Hospital)": an organisation's former name is the organisation.
 
     Returns the ids of the second mentions (not sites of their own)."""
     units: set[int] = set()
@@ -192,11 +241,40 @@ def units_of_institutions(ix: DocumentIndex, x: Extraction) -> set[int]:
         orgs = [m for m in sorted(ms, key=lambda m: m.start) if m.label == "ORG"]
         for a, b in zip(orgs, orgs[1:]):
             ea, eb = x.entities[a.key], x.entities[b.key]
-            if "institution" in ea.roles and "institution" in eb.roles and a.key != b.key and \
-                    re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", ix.text[a.end:b.start]):
+            if a.key == b.key:
+                continue
+            between = ix.text[a.end:b.start]
+            if "institution" in ea.roles and "institution" in eb.roles and \
+                    re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", between):
                 ea.aliases.add(surface(ix.text[a.start:b.end]))
+                clusters.union(a.key, b.key, prefer=b.key)
+                units.add(id(b))
+            elif FORMER_NAME.fullmatch(between) and ix.text[b.end:b.end + 2].lstrip().startswith(")"):
+                clusters.union(a.key, b.key, prefer=a.key)
                 units.add(id(b))
     return units
+
+
+def organisation_parents(x: Extraction) -> None:
+    """An organisation of its own within a larger one ("the National Cancer Institute", an institute of
+    the NIH): the larger one, by ``organizations.tsv``, is stated as its parent (cp:partOf)."""
+    for e in x.entities.values():
+        parent = parent_of(e.name) if e.type in ("Organization", "Company") else None
+        if parent is not None:
+            e.part_of[entity_key("Organization", parent.name)] = parent.name
+
+
+def fold(dst: Entity, src: Entity) -> None:
+    """``src``'s names, identifiers, roles, rules and links added to ``dst`` (one entity, two records)."""
+    for f in fields(Entity):
+        value, more = getattr(dst, f.name), getattr(src, f.name)
+        if isinstance(value, set):
+            value |= more
+        elif isinstance(value, dict):
+            value.update({k: v for k, v in more.items() if k not in value})
+    dst.aliases.add(src.name)
+    if src.type == "Company":
+        dst.type = "Company"
 
 
 def merge_clusters(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None:
@@ -208,12 +286,9 @@ def merge_clusters(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None
         if root == key:
             continue
         src, dst = x.entities.pop(key), x.entities[root]
-        dst.aliases |= src.aliases | {src.name}
-        dst.ids |= src.ids
-        dst.roles |= src.roles
-        dst.rules |= src.rules
-        if src.type == "Company":
-            dst.type = "Company"
+        fold(dst, src)
+        if key in clusters.why and src.name != dst.name:
+            dst.joined.setdefault(src.name, clusters.why[key])
     for m in ix.mentions:
         m.key = clusters.find(m.key)
     x.companies = list(dict.fromkeys(clusters.find(k) for k in x.companies))
@@ -237,6 +312,7 @@ def issuing_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> N
     x.companies = companies
     if companies:
         _issuer_names(ix, x, clusters, companies)
+    _ticker_names(ix, x, clusters, companies)
 
 
 def _dateline_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> list[str]:
@@ -358,6 +434,33 @@ def short_names(x: Extraction, companies: list[str]) -> dict[str, str]:
         if len(w) >= 4 and w[0].isupper():
             shorts[w] = key
     return shorts
+
+
+@functools.lru_cache(maxsize=1)
+def listed_as() -> re.Pattern:
+    """Between a company's name and the bracket of its listing: a legal form of ``company_words.tsv``
+    ("GenSpera, Inc. (OTCBB:GNSZ)")."""
+    legal = phrase_regex("company_words.tsv", "word", kind="legal").pattern
+    return re.compile(rf"\s*,?\s*(?:{legal})?\s*[\u00ae\u2122]?\s*,?\s*")
+
+
+def _ticker_names(ix: DocumentIndex, x: Extraction, clusters: Clusters, issuers: list[str]) -> None:
+    """ "Oncolytics Biotech Inc. (NASDAQ: ONCY)": a stock symbol is a name of the company listed just
+    before it (its alternative label), not an organisation of its own; of the issuer when no company is
+    named before it and it is the first symbol the release lists. A symbol after anything else ("Merck's
+    Keytruda (NYSE: MRK)") names no company this release names."""
+    orgs = sorted((m for m in ix.mentions if m.label == "ORG"), key=lambda m: m.start)
+    first = next(iter(ix.document.meta.get("tickers", [])), "").split(":")[-1]
+    for i, m in enumerate(orgs):
+        if not TICKER.fullmatch(m.text) or not is_ticker(ix.text, m):
+            continue
+        bracket = ix.text.rfind("(", max(0, m.start - 40), m.start)
+        company = next((p.key for p in reversed(orgs[:i]) if bracket >= 0 and p.end <= bracket
+                        and listed_as().fullmatch(ix.text[p.end:bracket]) and p.key != m.key), None)
+        if company is None and len(issuers) == 1 and m.text == first:
+            company = issuers[0]
+        if company is not None and clusters.find(company) != clusters.find(m.key):
+            clusters.union(m.key, company, prefer=company)
 
 
 def _unlabeled_short_names(ix: DocumentIndex, x: Extraction, shorts: dict[str, str]) -> None:

@@ -89,70 +89,29 @@ def test_label_registry_keeps_one_label_per_entity_across_documents():
     assert Literal("solid tumours") in set(ds.graph(document_iri("d2")).objects(cond, SKOS.altLabel))
 
 
-def test_label_registry_asks_the_store_first():
-    from rdflib import Graph
-    g = Graph()
-    iri = "https://w3id.org/cpkg/id/drug/ab-101"
-    g.add((URIRef(iri), RDFS.label, Literal("Ab-101")))
-    reg = LabelRegistry(lookup=lambda iris: {iri: ["AB-101"]} if iri in iris else {})
-    reg.harmonize(g)
-    assert set(g.objects(URIRef(iri), RDFS.label)) == {Literal("AB-101")}
-    assert set(g.objects(URIRef(iri), SKOS.altLabel)) == {Literal("Ab-101")}
-
-
-def test_a_drug_renamed_in_one_release_is_one_node_in_later_ones():
-    # release 1: "LOR-2040 (formerly GTI-2040)" -> one drug with both names; release 2 names only LOR-2040
-    x1 = extraction("d1", drug_name="GTI-2040")
-    x1.entities[entity_key("Drug", "GTI-2040")].aliases.add("LOR-2040")
-    x2 = extraction("d2", drug_name="LOR-2040")
-    ds = build_dataset([(x1, "h1"), (x2, "h2")])
-    drugs = {s for s, _, _, _ in ds.quads((None, RDF.type, CP.Drug, None))}
-    assert drugs == {entity_iri(entity_key("Drug", "GTI-2040"))}
-    g2 = ds.graph(document_iri("d2"))
-    assert (entity_iri(entity_key("Drug", "GTI-2040")), CP.targets, entity_iri(entity_key("Target", "XO-1"))) in g2
-
-
-def test_short_abbreviations_do_not_join_documents():
-    from kg.rdf.build import DrugIdentities
-    assert not DrugIdentities.distinctive("AZA") and DrugIdentities.distinctive("AB-1") \
-        and DrugIdentities.distinctive("valtorimab")
-
-
-def test_names_resolve_in_a_run_as_the_store_resolves_them_in_the_next():
-    """A run resumed after an interruption gives the store of one clean run: a name carried by two drug
-    nodes maps to the same node whether this run saw it or the store answers for it (the smaller IRI)."""
+def test_label_registry_asks_the_store_first_and_relabels_it_for_a_smaller_label():
     from rdflib import Graph
 
-    from kg.rdf.build import DrugIdentities
+    iri = "https://w3id.org/cpkg/id/condition/ab"
 
-    def drug(iri, *names):
-        g = Graph()
-        node = URIRef(f"{CP}id/drug/{iri}")
-        g.add((node, RDF.type, CP.Drug))
-        g.add((node, RDFS.label, Literal(names[0])))
-        for n in names[1:]:
-            g.add((node, SKOS.altLabel, Literal(n)))
+    class Place:                    # what a store answers, and what it is asked to change
+        relabelled: list = []
+
+        def labels(self, iris, skip):
+            return {iri: ["Bb disease"]} if iri in iris else {}
+
+        def relabel(self, node, label, skip):
+            self.relabelled.append((str(node), label))
+
+    def graph(label):
+        g = Graph(identifier=URIRef("https://w3id.org/cpkg/doc/x"))
+        g.add((URIRef(iri), RDFS.label, Literal(label)))
         return g
 
-    def releases():
-        return [drug("zz-302", "ZZ-302"), drug("aa-301", "AA-301"), drug("aa-301", "AA-301", "ZZ-302")]
-
-    one_run = DrugIdentities()
-    for g in releases():
-        one_run.resolve(g)
-    in_run = set(one_run.resolve(drug("zz302", "ZZ-302")).subjects(RDF.type, CP.Drug))
-
-    first_run = DrugIdentities()
-    stored = [first_run.resolve(g) for g in releases()]
-
-    def lookup(names):      # what the store answers: the smallest IRI of the drug nodes carrying each name
-        out = {}
-        for g in stored:
-            for s in g.subjects(RDF.type, CP.Drug):
-                for n in (*g.objects(s, RDFS.label), *g.objects(s, SKOS.altLabel)):
-                    if str(n) in names:
-                        out[str(n)] = min(out.get(str(n), str(s)), str(s))
-        return out
-
-    resumed = set(DrugIdentities(lookup).resolve(drug("zz302", "ZZ-302")).subjects(RDF.type, CP.Drug))
-    assert in_run == resumed == {URIRef(f"{CP}id/drug/aa-301")}
+    place = Place()
+    g = LabelRegistry(place).harmonize(graph("bb disease"))          # the store's label is smaller
+    assert set(g.objects(URIRef(iri), RDFS.label)) == {Literal("Bb disease")}
+    assert set(g.objects(URIRef(iri), SKOS.altLabel)) == {Literal("bb disease")} and place.relabelled == []
+    g = LabelRegistry(place).harmonize(graph("Ab disease"))          # smaller than the store's: it is relabelled
+    assert set(g.objects(URIRef(iri), RDFS.label)) == {Literal("Ab disease")}
+    assert place.relabelled == [(iri, "Ab disease")]

@@ -54,6 +54,31 @@ def test_trial_and_document_iris():
     assert str(document_iri("abc")) == "https://w3id.org/cpkg/doc/abc"
 
 
+@pytest.mark.parametrize("number", ["NCT01234567", "2004-000123-45", "ISRCTN12345678", "ACTRN12610000123456"])
+def test_a_registry_number_names_the_trial_before_its_other_names(number):
+    assert trial_iri("abc", "t1", ["GLORA-4", number]) == trial_iri("def", "t7", [number])
+    assert str(trial_iri("abc", "t1", ["GLORA-4", number])).endswith("/trial/" + number.lower())
+
+
+DRUGS = [entity_key("Drug", "GTI-2040"), entity_key("Drug", "capecitabine")]
+RCC = [entity_key("Condition", "renal cell carcinoma")]
+
+
+def test_a_design_names_the_trial_across_documents_in_any_order_and_spelling():
+    design = trial_iri("abc", "t1", [], DRUGS, "Phase 2", RCC)
+    assert design == trial_iri("def", "t7", None, [entity_key("Drug", "Capecitabine"), entity_key("Drug", "GTI 2040")],
+                               "Phase 2", RCC)
+    assert re.fullmatch(r"https://w3id\.org/cpkg/id/trial/phase-2-capecitabine-gti-2040-renal-cell-carcinoma-[0-9a-f]{8}",
+                        str(design)), design
+    assert design != trial_iri("abc", "t1", [], DRUGS, "Phase 3", RCC)
+    assert trial_iri("abc", "t1", ["GLORA-4"], DRUGS, "Phase 2", RCC) == trial_iri("x", "t2", ["GLORA-4"])
+
+
+@pytest.mark.parametrize("drugs, phase, conditions", [([], "Phase 2", RCC), (DRUGS, None, RCC), (DRUGS, "Phase 2", [])])
+def test_a_design_missing_a_part_leaves_the_trial_to_its_document(drugs, phase, conditions):
+    assert trial_iri("abc", "t1", [], drugs, phase, conditions) == trial_iri("abc", "t1")
+
+
 def test_slug():
     assert slug("  Hello, World!  ") == "hello-world"
     assert slug("\u4e2d\u6587") == "x"

@@ -1,0 +1,311 @@
+"""One node per drug across releases, whatever name each release uses, in any order of ingestion.
+
+A release that says "LOR-2040 (formerly GTI-2040)" gives one drug node both names; another that
+names only "LOR-2040" must land on the same node, and so must one that names only "GTI-2040". The
+drug nodes that share a distinctive name (as ``rdfs:label`` or ``skos:altLabel``, in any document
+graph) are one drug. Its IRI and label are a function of its names alone (:func:`best_name`): the
+dictionary's generic name first, then a brand, a code, any other name, each by the IRI it mints. So the graph
+depends on which releases are stored, never on the order they came in: when a release joins two
+nodes, or brings a better name, the nodes already stored are renamed in every graph that holds
+them; when a release is replaced or removed, the nodes it held are worked out again from the
+graphs that remain (a drug its names no longer join is split back).
+
+Only distinctive names join releases: codes, and names of five or more characters; short
+abbreviations ("AZA", "STS") name too many things.
+
+:class:`DrugNodes` runs this over a place that holds document graphs: an rdflib
+:class:`~rdflib.Dataset` (:class:`DatasetNodes`, ``kg extract``) or a store (:class:`StoreNodes`,
+``kg ingest``).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from ..records import entity_key
+from .iris import entity_iri
+from .namespace import CP
+
+NAME_PROPERTIES = (RDFS.label, SKOS.altLabel)
+
+
+def distinctive(name: str) -> bool:
+    return bool(re.search(r"\d", name)) or len(name) >= 5
+
+
+def best_name(names: set[str]) -> str:
+    """The name a drug is known by: its name in the drug dictionary (the generic name), then another
+    name the dictionary knows (a brand), then a code, then any other; among them the one minting the
+    smallest IRI, and of the names minting it the one written as the rules write it (a code in its one
+    spelling, "AB-101" not "AB 101"; a dictionary name in lower case), else the smallest string."""
+    from ..nlp.drugs import drug_lexicon, normalize_code
+
+    lex = drug_lexicon()
+
+    def rank(n: str):
+        rec = lex.lookup(n)
+        kind = (0 if mint(n) == mint(rec.name) else 1) if rec is not None else 2 if re.search(r"\d", n) else 3
+        written = normalize_code(n) if re.search(r"\d", n) else n.lower() if rec is not None else n
+        return kind, str(mint(n)), n != written, n       # "AB-101" before "AB 101", "zoratinib" before "Zoratinib"
+
+    return min(names, key=rank)
+
+
+def mint(name: str) -> URIRef:
+    return entity_iri(entity_key("Drug", name))
+
+
+class Union:
+    def __init__(self):
+        self.up: dict = {}
+
+    def find(self, x):
+        self.up.setdefault(x, x)
+        while self.up[x] != x:
+            self.up[x] = self.up[self.up[x]]
+            x = self.up[x]
+        return x
+
+    def join(self, a, b) -> None:
+        self.up[self.find(a)] = self.find(b)
+
+
+class DrugNodes:
+    """The drug identity of a place that holds document graphs (see the module docstring).
+
+    A place answers ``holders(names, skip)`` (name -> the drug IRIs carrying it), ``nodes(iris, skip)``
+    ((graph, IRI) -> (its names there, its label there)), ``rename(graph, old, new, label)`` and
+    ``drugs(graph)``; ``skip`` is the graph being added, which the place may already hold.
+    """
+
+    def __init__(self, place):
+        self.place = place
+
+    def add(self, g: Graph) -> Graph:
+        """Fit a new document graph into the place: its drug nodes renamed to the drugs they are, and
+        the stored nodes renamed where this graph joins them or names them better. Returns ``g``."""
+        skip = str(g.identifier)
+        drugs = sorted(s for s in g.subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
+        own = {("", d): ({str(n) for p in NAME_PROPERTIES for n in g.objects(d, p)}, None) for d in drugs}   # all new
+        names = sorted({n for names, _ in own.values() for n in names if distinctive(n)})
+        holders = sorted({iri for iris in self.place.holders(names, skip).values() for iri in iris})
+        stored = self.place.nodes(holders, skip) if holders else {}
+        for (graph, iri), (new, label) in self._resolve({**stored, **own}).items():
+            if graph == "":
+                for n in list(g.objects(iri, RDFS.label)):        # the release's own names, all kept
+                    g.add((iri, SKOS.altLabel, n))
+                if new != iri:
+                    _rename(g, iri, new)
+                _relabel(g, new, label)
+            elif new != iri or stored[(graph, iri)][1] != label:
+                self.place.rename(graph, iri, new, label)
+        return g
+
+    def recompute(self, iris) -> None:
+        """Work the drugs ``iris`` out again from the graphs that hold them now (after a graph left)."""
+        nodes = self.place.nodes(sorted(set(iris)), None) if iris else {}
+        for (graph, iri), (new, label) in self._resolve(nodes).items():
+            if new != iri or nodes[(graph, iri)][1] != label:
+                self.place.rename(graph, iri, new, label)
+
+    @staticmethod
+    def _resolve(nodes: dict) -> dict[tuple[str, URIRef], tuple[URIRef, str]]:
+        """(graph, node) -> (the drug's IRI, its label): nodes sharing a distinctive name are one drug."""
+        u = Union()
+        first: dict[str, tuple] = {}
+        for node in sorted(nodes):
+            u.find(node)
+            for n in sorted(nodes[node][0]):
+                if distinctive(n):
+                    if n in first:
+                        u.join(node, first[n])
+                    else:
+                        first[n] = node
+        groups: dict = defaultdict(list)
+        for node in nodes:
+            groups[u.find(node)].append(node)
+        out = {}
+        for members in groups.values():
+            names = {n for m in members for n in nodes[m][0]}
+            best = best_name({n for n in names if distinctive(n)} or names)
+            for m in members:
+                out[m] = (mint(best), best)
+        return out
+
+
+def _rename(g: Graph, old: URIRef, new: URIRef) -> None:
+    for s, p, o in list(g.triples((old, None, None))):
+        g.remove((s, p, o))
+        g.add((new, p, o))
+    for s, p, o in list(g.triples((None, None, old))):
+        g.remove((s, p, o))
+        g.add((s, p, new))
+
+
+def _relabel(g: Graph, node: URIRef, label: str) -> None:
+    """``label`` the one ``rdfs:label`` of ``node`` in ``g``. The names the release gave the node are
+    its alternative labels (its own label included, moved there the first time), so they can be read
+    again (:func:`_names`); a label set here before is only the drug's name and is dropped."""
+    own = bool(set(g.objects(node, SKOS.altLabel)))
+    for old in list(g.objects(node, RDFS.label)):
+        g.remove((node, RDFS.label, old))
+        if not own:
+            g.add((node, SKOS.altLabel, old))
+    g.add((node, RDFS.label, Literal(label)))
+
+
+def _names(g: Graph, node: URIRef) -> set[str]:
+    """The names a release gave a drug node: its alternative labels (its label is the drug's best name,
+    perhaps from another release), or its label in a graph not written this way."""
+    alt = {str(n) for n in g.objects(node, SKOS.altLabel)}
+    return alt or {str(n) for n in g.objects(node, RDFS.label)}
+
+
+class DatasetNodes:
+    """The document graphs of an rdflib Dataset (``kg extract``), indexed as they are added
+    (:meth:`register` after each :meth:`DrugNodes.add`)."""
+
+    def __init__(self, ds: Dataset):
+        self.ds = ds
+        self.by_name: dict[str, set[tuple[str, URIRef]]] = defaultdict(set)
+        self.by_iri: dict[URIRef, set[str]] = defaultdict(set)
+
+    def register(self, g: Graph) -> None:
+        for d in g.subjects(RDF.type, CP.Drug):
+            self._index(str(g.identifier), d)
+
+    def _index(self, graph: str, iri: URIRef) -> None:
+        self.by_iri[iri].add(graph)
+        for n in _names(self.ds.graph(URIRef(graph)), iri):
+            self.by_name[n].add((graph, iri))
+
+    def holders(self, names: list[str], skip: str | None) -> dict[str, set[URIRef]]:
+        return {n: {iri for graph, iri in self.by_name.get(n, ()) if graph != skip and graph in self.by_iri[iri]}
+                for n in names}
+
+    def nodes(self, iris: list, skip: str | None) -> dict[tuple[str, URIRef], tuple[set[str], str | None]]:
+        out = {}
+        for iri in map(URIRef, iris):
+            for graph in sorted(self.by_iri.get(iri, ())):
+                if graph != skip:
+                    g = self.ds.graph(URIRef(graph))
+                    out[(graph, iri)] = (_names(g, iri), next((str(x) for x in g.objects(iri, RDFS.label)), None))
+        return out
+
+    def drugs(self, graph: str) -> list[URIRef]:
+        return sorted(s for s in self.ds.graph(URIRef(graph)).subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
+
+    def labels(self, iris: list[str], skip: str | None) -> dict[str, list[str]]:
+        """The ``rdfs:label`` values the other graphs give these IRIs."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for iri in iris:
+            for _, _, label, g in self.ds.quads((URIRef(iri), RDFS.label, None, None)):
+                if str(getattr(g, "identifier", g)) != skip:
+                    out[iri].append(str(label))
+        return out
+
+    def relabel(self, iri: URIRef, label: str, skip: str | None) -> None:
+        """``label`` the one label of ``iri`` in every other graph, their labels kept as alternative labels."""
+        for _, _, old, g in list(self.ds.quads((iri, RDFS.label, None, None))):
+            graph = self.ds.graph(getattr(g, "identifier", g))
+            if str(graph.identifier) != skip and str(old) != label:
+                graph.remove((iri, RDFS.label, old))
+                graph.add((iri, SKOS.altLabel, old))
+                graph.add((iri, RDFS.label, Literal(label)))
+
+    def rename(self, graph: str, old: URIRef, new: URIRef, label: str) -> None:
+        g = self.ds.graph(URIRef(graph))
+        if new != old:
+            _rename(g, old, new)
+            self.by_iri[old].discard(graph)
+        _relabel(g, new, label)
+        self._index(graph, new)
+
+
+class StoreNodes:
+    """The document graphs of a store (``kg ingest``). Writes still waiting in the store's batch are
+    not seen by its queries: a graph that names a drug they hold is fitted after a flush."""
+
+    def __init__(self, store):
+        self.store = store
+        self.waiting: set[str] = set()       # names and IRIs of drug nodes in graphs not yet flushed
+
+    def register(self, g: Graph) -> None:
+        """Note the drug nodes of a graph just given to the store."""
+        if not self.store.pending:
+            self.waiting.clear()
+        for d in g.subjects(RDF.type, CP.Drug):
+            self.waiting.update(str(n) for p in NAME_PROPERTIES for n in g.objects(d, p))
+        self.waiting.update(str(s) for s in g.subjects(RDFS.label, None))
+
+    def _flushed(self, keys) -> None:
+        if not self.store.pending:
+            self.waiting.clear()
+        elif self.waiting & set(keys):
+            self.store.flush()
+            self.waiting.clear()
+
+    def holders(self, names: list[str], skip: str | None) -> dict[str, set[URIRef]]:
+        self._flushed(names)
+        out: dict[str, set[URIRef]] = defaultdict(set)
+        for i in range(0, len(names), 200):
+            values = " ".join(Literal(n).n3() for n in names[i:i + 200])    # serialised, never pasted raw
+            rows = self.store.query(
+                "SELECT DISTINCT ?n ?e ?g WHERE { VALUES ?n { " + values + " } GRAPH ?g { ?e a <" + str(CP.Drug)
+                + "> . { ?e <" + str(RDFS.label) + "> ?n } UNION { ?e <" + str(SKOS.altLabel) + "> ?n } } }").rows
+            for n, e, g in rows:
+                if g.value != skip:
+                    out[n.value].add(URIRef(e.value))
+        return out
+
+    def nodes(self, iris: list, skip: str | None) -> dict[tuple[str, URIRef], tuple[set[str], str | None]]:
+        self._flushed(map(str, iris))
+        names: dict[tuple[str, URIRef], set[str]] = defaultdict(set)
+        labels: dict[tuple[str, URIRef], str] = {}
+        for i in range(0, len(iris), 200):
+            values = " ".join(URIRef(x).n3() for x in iris[i:i + 200])
+            rows = self.store.query(
+                "SELECT ?g ?e ?p ?n WHERE { VALUES ?e { " + values + " } GRAPH ?g { ?e a <" + str(CP.Drug)
+                + "> ; ?p ?n . FILTER (?p = <" + str(RDFS.label) + "> || ?p = <" + str(SKOS.altLabel) + ">) } }").rows
+            for g, e, p, n in rows:
+                if g.value == skip:
+                    continue
+                key = (g.value, URIRef(e.value))
+                if p.value == str(RDFS.label):
+                    labels[key] = min(labels.get(key, n.value), n.value)
+                else:
+                    names[key].add(n.value)
+        # as _names reads a graph: the alternative labels, else the label
+        return {k: (names.get(k) or {labels[k]}, labels.get(k)) for k in set(names) | set(labels)}
+
+    def drugs(self, graph: str) -> list[URIRef]:
+        self.store.flush()
+        rows = self.store.query("SELECT DISTINCT ?e WHERE { GRAPH " + URIRef(graph).n3() + " { ?e a <" + str(CP.Drug) + "> } }").rows
+        return sorted(URIRef(r[0].value) for r in rows)
+
+    def labels(self, iris: list[str], skip: str | None) -> dict[str, list[str]]:
+        """The ``rdfs:label`` values the store's graphs give these IRIs."""
+        self._flushed(iris)
+        out: dict[str, list[str]] = defaultdict(list)
+        for i in range(0, len(iris), 200):
+            values = " ".join(URIRef(iri).n3() for iri in iris[i:i + 200])   # our own minted IRIs, serialised
+            rows = self.store.query("SELECT ?g ?s ?l WHERE { VALUES ?s { " + values + " } GRAPH ?g { ?s <"
+                                    + str(RDFS.label) + "> ?l } }").rows
+            for g, s, label in rows:
+                if g.value != skip:
+                    out[s.value].append(label.value)
+        return out
+
+    def relabel(self, iri: URIRef, label: str, skip: str | None) -> None:
+        """``label`` the one label of ``iri`` in every stored graph, their labels kept as alternative labels."""
+        self._flushed([str(iri)])
+        rows = self.store.query("SELECT ?g ?l WHERE { GRAPH ?g { " + URIRef(iri).n3() + " <" + str(RDFS.label)
+                                + "> ?l } }").rows
+        for graph in sorted({g.value for g, old in rows if old.value != label and g.value != skip}):
+            self.store.rename_node(graph, str(iri), str(iri), label, keep_label=True)
+
+    def rename(self, graph: str, old: URIRef, new: URIRef, label: str) -> None:
+        self.store.rename_node(graph, str(old), str(new), label)
