@@ -100,9 +100,11 @@ class BuiltDocument:
     graph: object = field(default=None, compare=False, repr=False)
 
     def rdflib_graph(self):
-        from rdflib import Graph
+        from rdflib import Graph, URIRef
 
-        return self.graph if self.graph is not None else Graph().parse(data=self.ntriples, format="nt")
+        if self.graph is not None:
+            return self.graph
+        return Graph(identifier=URIRef(self.iri)).parse(data=self.ntriples, format="nt")   # named as in the store
 
 
 def build_document(extractor, document, keep_graph: bool = False) -> BuiltDocument:

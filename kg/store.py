@@ -271,7 +271,8 @@ DEFAULT_PREFIXES = {
 def with_default_prefixes(sparql: str) -> str:
     """Declare the project's usual prefixes a query uses without declaring (``rdfs:label``, ``cp:targets``)."""
     declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w-]*)\s*:", sparql)}
-    used = set(re.findall(r"(?<![\w<#/.-])([A-Za-z][\w-]*):[A-Za-z_]", sparql))
+    # a prefix after "/" too: the next step of a property path ("dcterms:publisher/rdfs:label")
+    used = set(re.findall(r"(?<![\w<#.-])([A-Za-z][\w-]*):[A-Za-z_]", sparql))
     missing = [p for p in DEFAULT_PREFIXES if p in used and p.lower() not in declared]
     if not missing:
         return sparql

@@ -359,3 +359,34 @@ def test_worker_processes_build_the_same_graphs(corpus, tmp_path, extractor):
     parallel, errors = run([corpus], tmp_path / "parallel", None, jobs=2)
     assert errors == [] and serial.ingested == parallel.ingested == 3
     assert quads(tmp_path / "parallel") == quads(tmp_path / "serial")
+
+
+RENAMED = {      # one drug under two codes: a release that names both joins the two others
+    "a.txt": "LORUS STARTS TRIAL\n\nTORONTO, May 4, 2004 -- Lorus Therapeutics Inc. (TSX: LOR) today "
+             "announced that the first patient has been dosed in a Phase 2 clinical trial of GTI-2040 in "
+             "patients with renal cell cancer.\n",
+    "b.txt": "LORUS PRESENTS DATA\n\nTORONTO, June 1, 2009 -- Lorus Therapeutics Inc. (TSX: LOR) today "
+             "announced new data for LOR-2040 (formerly GTI-2040), an antisense drug that targets the R2 "
+             "component of ribonucleotide reductase, in patients with acute myeloid leukemia.\n",
+    "c.txt": "LORUS STARTS STUDY\n\nTORONTO, March 2, 2010 -- Lorus Therapeutics Inc. (TSX: LOR) today "
+             "announced that the first patient has been dosed in a Phase 1 clinical trial of LOR-2040 in "
+             "patients with prostate cancer.\n",
+}
+
+
+@model
+def test_a_renamed_drug_is_one_node_in_any_order_and_with_two_workers(write_files, tmp_path, extractor):
+    folder = write_files(RENAMED)
+    files = {name: folder / name for name in RENAMED}
+    run([files["a.txt"], files["b.txt"], files["c.txt"]], tmp_path / "abc", extractor)
+    run([files["c.txt"], files["a.txt"]], tmp_path / "late", extractor)         # apart until b joins them
+    run([files["b.txt"]], tmp_path / "late", extractor)
+    run([files["c.txt"], files["b.txt"], files["a.txt"]], tmp_path / "jobs2", None, jobs=2)
+    clean = quads(tmp_path / "abc")
+    assert quads(tmp_path / "late") == clean == quads(tmp_path / "jobs2")
+    drugs = {q.split()[0] for q in clean if "> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/cpkg/Drug>" in q}
+    assert drugs == {"<https://w3id.org/cpkg/id/drug/gti-2040>"}
+    (folder / "b.txt").unlink()                   # the release that joined them is gone: they are two again
+    run([folder], tmp_path / "late", extractor, prune=True)
+    run([files["a.txt"], files["c.txt"]], tmp_path / "ac", extractor)
+    assert quads(tmp_path / "late") == quads(tmp_path / "ac")

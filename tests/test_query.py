@@ -421,6 +421,8 @@ def test_usual_prefixes_need_no_declaration():
     declared = "PREFIX cp: <http://example.org/>\nSELECT * WHERE { ?s cp:p ?o }"
     assert with_default_prefixes(declared) == declared
     assert with_default_prefixes("SELECT * WHERE { <http://x/a> ?p ?o }") == "SELECT * WHERE { <http://x/a> ?p ?o }"
+    path = "SELECT ?pub WHERE { ?doc dcterms:publisher/rdfs:label ?pub }"     # a prefix after a path's "/"
+    assert "PREFIX rdfs:" in with_default_prefixes(path) and "PREFIX dcterms:" in with_default_prefixes(path)
 
 
 def test_query_benchmark_runs_every_question_both_ways_on_both_engines(store_path, tmp_path):

@@ -77,8 +77,10 @@ class DrugNodes:
     """The drug identity of a place that holds document graphs (see the module docstring).
 
     A place answers ``holders(names, skip)`` (name -> the drug IRIs carrying it), ``nodes(iris, skip)``
-    ((graph, IRI) -> (its names there, its label there)), ``rename(graph, old, new, label)`` and
-    ``drugs(graph)``; ``skip`` is the graph being added, which the place may already hold.
+    ((graph, IRI) -> (its names there, its label there)), ``rename(graph, old, new, label)``,
+    ``drugs(graph)``, ``settle()`` (make every write visible to its answers), and, for
+    :class:`~kg.rdf.build.LabelRegistry`, ``labels(iris, skip)`` and ``relabel(iri, label, skip)``;
+    ``skip`` is the graph being added, which the place may already hold.
     """
 
     def __init__(self, place):
@@ -106,7 +108,10 @@ class DrugNodes:
 
     def recompute(self, iris) -> None:
         """Work the drugs ``iris`` out again from the graphs that hold them now (after a graph left)."""
-        nodes = self.place.nodes(sorted(set(iris)), None) if iris else {}
+        if not iris:
+            return
+        self.place.settle()              # the graph that left must be gone from what the place answers
+        nodes = self.place.nodes(sorted(set(iris)), None)
         for (graph, iri), (new, label) in self._resolve(nodes).items():
             if new != iri or nodes[(graph, iri)][1] != label:
                 self.place.rename(graph, iri, new, label)
@@ -198,6 +203,9 @@ class DatasetNodes:
     def drugs(self, graph: str) -> list[URIRef]:
         return sorted(s for s in self.ds.graph(URIRef(graph)).subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
 
+    def settle(self) -> None:
+        """Nothing waits in a Dataset."""
+
     def labels(self, iris: list[str], skip: str | None) -> dict[str, list[str]]:
         """The ``rdfs:label`` values the other graphs give these IRIs."""
         out: dict[str, list[str]] = defaultdict(list)
@@ -226,30 +234,33 @@ class DatasetNodes:
 
 
 class StoreNodes:
-    """The document graphs of a store (``kg ingest``). Writes still waiting in the store's batch are
-    not seen by its queries: a graph that names a drug they hold is fitted after a flush."""
+    """The document graphs of a store (``kg ingest``).
+
+    Writes still waiting in the store's batch are not seen by its queries, so the drug nodes of the
+    graphs given since the last flush are kept here too and answered from memory (the batch stays a
+    batch); a rename or relabel, which must see everything, flushes first and after.
+    """
 
     def __init__(self, store):
         self.store = store
-        self.waiting: set[str] = set()       # names and IRIs of drug nodes in graphs not yet flushed
+        self.waiting: dict[tuple[str, URIRef], tuple[set[str], str | None]] = {}   # drug nodes not yet flushed
+
+    def _waiting(self) -> dict[tuple[str, URIRef], tuple[set[str], str | None]]:
+        if not self.store.pending:
+            self.waiting.clear()
+        return self.waiting
 
     def register(self, g: Graph) -> None:
         """Note the drug nodes of a graph just given to the store."""
-        if not self.store.pending:
-            self.waiting.clear()
+        waiting, graph = self._waiting(), str(g.identifier)
+        for key in [k for k in waiting if k[0] == graph]:
+            del waiting[key]
         for d in g.subjects(RDF.type, CP.Drug):
-            self.waiting.update(str(n) for p in NAME_PROPERTIES for n in g.objects(d, p))
-        self.waiting.update(str(s) for s in g.subjects(RDFS.label, None))
-
-    def _flushed(self, keys) -> None:
-        if not self.store.pending:
-            self.waiting.clear()
-        elif self.waiting & set(keys):
-            self.store.flush()
-            self.waiting.clear()
+            waiting[(graph, d)] = (_names(g, d), next((str(x) for x in g.objects(d, RDFS.label)), None))
 
     def holders(self, names: list[str], skip: str | None) -> dict[str, set[URIRef]]:
-        self._flushed(names)
+        waiting = self._waiting()
+        fresh = {graph for graph, _ in waiting}
         out: dict[str, set[URIRef]] = defaultdict(set)
         for i in range(0, len(names), 200):
             values = " ".join(Literal(n).n3() for n in names[i:i + 200])    # serialised, never pasted raw
@@ -257,12 +268,18 @@ class StoreNodes:
                 "SELECT DISTINCT ?n ?e ?g WHERE { VALUES ?n { " + values + " } GRAPH ?g { ?e a <" + str(CP.Drug)
                 + "> . { ?e <" + str(RDFS.label) + "> ?n } UNION { ?e <" + str(SKOS.altLabel) + "> ?n } } }").rows
             for n, e, g in rows:
-                if g.value != skip:
+                if g.value != skip and g.value not in fresh:
                     out[n.value].add(URIRef(e.value))
+        wanted = set(names)
+        for (graph, iri), (own, label) in waiting.items():
+            if graph != skip:
+                for n in (own | {label}) & wanted:
+                    out[n].add(iri)
         return out
 
     def nodes(self, iris: list, skip: str | None) -> dict[tuple[str, URIRef], tuple[set[str], str | None]]:
-        self._flushed(map(str, iris))
+        waiting = self._waiting()
+        fresh = {graph for graph, _ in waiting}
         names: dict[tuple[str, URIRef], set[str]] = defaultdict(set)
         labels: dict[tuple[str, URIRef], str] = {}
         for i in range(0, len(iris), 200):
@@ -271,7 +288,7 @@ class StoreNodes:
                 "SELECT ?g ?e ?p ?n WHERE { VALUES ?e { " + values + " } GRAPH ?g { ?e a <" + str(CP.Drug)
                 + "> ; ?p ?n . FILTER (?p = <" + str(RDFS.label) + "> || ?p = <" + str(SKOS.altLabel) + ">) } }").rows
             for g, e, p, n in rows:
-                if g.value == skip:
+                if g.value == skip or g.value in fresh:
                     continue
                 key = (g.value, URIRef(e.value))
                 if p.value == str(RDFS.label):
@@ -279,7 +296,15 @@ class StoreNodes:
                 else:
                     names[key].add(n.value)
         # as _names reads a graph: the alternative labels, else the label
-        return {k: (names.get(k) or {labels[k]}, labels.get(k)) for k in set(names) | set(labels)}
+        out = {k: (names.get(k) or {labels[k]}, labels.get(k)) for k in set(names) | set(labels)}
+        wanted = {URIRef(x) for x in iris}
+        out.update({k: v for k, v in waiting.items() if k[1] in wanted and k[0] != skip})
+        return out
+
+    def settle(self) -> None:
+        """Write what waits in the store's batch, so its queries see every change."""
+        self.store.flush()
+        self.waiting.clear()
 
     def drugs(self, graph: str) -> list[URIRef]:
         self.store.flush()
@@ -287,8 +312,8 @@ class StoreNodes:
         return sorted(URIRef(r[0].value) for r in rows)
 
     def labels(self, iris: list[str], skip: str | None) -> dict[str, list[str]]:
-        """The ``rdfs:label`` values the store's graphs give these IRIs."""
-        self._flushed(iris)
+        """The ``rdfs:label`` values the store's graphs give these IRIs (asked for IRIs no graph of this
+        run has labelled, so nothing waiting in the batch holds them)."""
         out: dict[str, list[str]] = defaultdict(list)
         for i in range(0, len(iris), 200):
             values = " ".join(URIRef(iri).n3() for iri in iris[i:i + 200])   # our own minted IRIs, serialised
@@ -301,11 +326,14 @@ class StoreNodes:
 
     def relabel(self, iri: URIRef, label: str, skip: str | None) -> None:
         """``label`` the one label of ``iri`` in every stored graph, their labels kept as alternative labels."""
-        self._flushed([str(iri)])
+        self.store.flush()
         rows = self.store.query("SELECT ?g ?l WHERE { GRAPH ?g { " + URIRef(iri).n3() + " <" + str(RDFS.label)
                                 + "> ?l } }").rows
         for graph in sorted({g.value for g, old in rows if old.value != label and g.value != skip}):
             self.store.rename_node(graph, str(iri), str(iri), label, keep_label=True)
+        self.store.flush()
 
     def rename(self, graph: str, old: URIRef, new: URIRef, label: str) -> None:
-        self.store.rename_node(graph, str(old), str(new), label)
+        self.store.rename_node(graph, str(old), str(new), label)    # flushes first when the graph is waiting
+        self.store.flush()
+        self.waiting.clear()

@@ -49,6 +49,19 @@ def product_of() -> re.Pattern:
                       rf"(?:{processed}){{0,2}}$", re.I)
 
 
+def made_of(between: str, after: str) -> bool:
+    """ "NRX-100 (preservative-free intravenous ketamine)", "JOTROL, an enhanced orally administered
+    resveratrol formulation": a product, then the substance it is made of behind words of how it is
+    made or given (``drug_form_words.tsv``) in brackets, or in "a ... <substance> formulation"."""
+    forms = word_set("drug_form_words.tsv", "word")
+    m = re.fullmatch(r"(?:\s+[A-Z]{2,3})?\s*(\(|,\s*(?:a|an)\s)\s*((?:[\w-]+\s+){0,4})", between)
+    if m is None or not all(w.lower() in forms for w in m.group(2).split()):
+        return False
+    if m.group(1) == "(":
+        return bool(m.group(2)) and after.lstrip().startswith(")")
+    return bool(re.match(r"\s*formulation\b", after))
+
+
 QUOTES = "\"'\u201c\u201d "
 #: a stock symbol ("ONCY", "BRK.B")
 TICKER = re.compile(r"[A-Z][A-Z0-9]{0,5}(?:\.[A-Z])?")
@@ -206,12 +219,12 @@ def alias_connectors(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> No
         drugs = [m for m in ms if m.label == "DRUG"]
         for a, b in zip(drugs, drugs[1:]):
             between = text[a.end:b.start]
-            if ALIAS_CONNECTOR.match(between) or product_of().match(between) or (
+            if ALIAS_CONNECTOR.match(between) or product_of().match(between) or made_of(between, text[b.end:]) or (
                     ALIAS_IN_LIST.match(between) and "(" in text[max(0, a.start - 60):a.start]
                     and ")" not in text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
                 older = b.key if FORMERLY.search(between) else None
-                rule = "alias.former-name" if older else "alias.product-of" if product_of().match(between) \
-                    else "alias.other-name"
+                rule = "alias.former-name" if older else "alias.product-of" if (
+                    product_of().match(between) or made_of(between, text[b.end:])) else "alias.other-name"
                 clusters.union(a.key, b.key, prefer=older or _preferred_drug(x, a.key, b.key),
                                why=ix.evidence(a.span.sent, rule, 1.0))
         # a condition written "X (Y)" where Y is another condition name

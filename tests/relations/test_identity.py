@@ -143,3 +143,16 @@ def test_a_joint_code_is_also_each_partners_code():
 ])
 def test_a_product_and_the_substance_it_is_made_of_are_one_drug(between, one):
     assert bool(product_of().match(between)) is one
+
+
+@pytest.mark.parametrize("between, after, one", [
+    (" (preservative-free intravenous ", ") and NRX-101", True),         # "NRX-100 (preservative-free intravenous ketamine)"
+    (" (IV ", ")", True),
+    (", an enhanced orally administered ", " formulation known for", True),   # "JOTROL, an enhanced ... resveratrol formulation"
+    (" (", ")", False),                                                   # a bracketed other name is another rule's
+    (" (in combination with ", ")", False),
+    (", an enhanced orally administered ", " and", False),
+])
+def test_a_product_and_the_substance_in_it_behind_words_of_its_form_are_one_drug(between, after, one):
+    from kg.relations.entities import made_of
+    assert made_of(between, after) is one
