@@ -135,7 +135,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
 from .processes import sigterm_interrupts
-from .store import union_query_options
+from .store import union_query_options, with_default_prefixes
 from .xmlchars import xml_safe
 
 log = logging.getLogger(__name__)
@@ -1320,6 +1320,7 @@ class Handler(BaseHTTPRequestHandler):
             if choice.results is None and choice.graph is None:
                 return self._error(406, f"no acceptable result format in Accept: {self.headers.get('Accept')!r}; "
                                         f"offered: {', '.join(RESULTS_TYPES + GRAPH_TYPES)}")
+        text = with_default_prefixes(text)      # the usual prefixes need no declaration, as with kg query
         job = Job(text, choice, params.get("default-graph-uri"), params.get("named-graph-uri"))
         log.debug("query: %s", _one_line(text, 2000))
         reply = self.app.pool.run(job, self.client_address[0])

@@ -636,3 +636,11 @@ def test_workers_die_with_a_killed_server_even_mid_query(store_path):
             break
         time.sleep(0.1)
     assert [w for w in workers if alive(w)] == []
+
+
+def test_the_usual_prefixes_need_no_declaration_over_http_either(endpoint):
+    from SPARQLWrapper import JSON
+
+    undeclared = "SELECT DISTINCT ?label WHERE { ?drug a cp:Drug ; rdfs:label ?label } ORDER BY ?label"
+    res = wrapper(endpoint, undeclared, JSON).convert()
+    assert [b["label"]["value"] for b in res["results"]["bindings"]] == DRUG_LABELS
