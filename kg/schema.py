@@ -14,6 +14,7 @@ this module misspells is an error, not a new IRI).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,6 +134,26 @@ LITERAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if
 #: relations a trial carries (records.Trial attributes), and drug-level assertions (records.Assertion)
 TRIAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if r.trial_attr)
 ASSERTED_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if not r.trial_attr)
+
+#: the Trial attributes whose values are entity keys (drugs, partners, conditions, sites, sponsors)
+TRIAL_ENTITY_ATTRS: tuple[str, ...] = tuple(r.trial_attr for r in TRIAL_RELATIONS if not r.literal)
+
+#: the contract's values of ``cp:phase`` (CONTRACT.md); a stated sub-phase ("Phase 2a") is stated beside its value
+PHASES: tuple[str, ...] = ("Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4")
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+
+
+def main_phase(value: str) -> str:
+    """ "Phase IIa" -> "Phase 2", "Phase 1b/2" -> "Phase 1/2": the contract's value of a stated phase
+    (a value outside :data:`PHASES`, "Phase 0", stays as it is)."""
+    s = re.sub(r"^(phase|ph\.?)\s*", "", str(value).strip().casefold())
+    out = []
+    for p in re.split(r"\s*[/-]\s*|\s+and\s+", s):
+        m = re.fullmatch(r"(i{1,3}|iv)([ab]?)", p.strip())
+        p = ROMAN[m.group(1)] + m.group(2) if m else p.strip()
+        out.append(re.sub(r"(?<=\d)[ab]$", "", p))
+    return "Phase " + "/".join(dict.fromkeys(out))
+
 
 #: the entity type of each spaCy entity label of the pipeline ("DRUG" -> "Drug")
 SPAN_TYPES: dict[str, str] = {t.span_label: t.name for t in TYPES.values() if t.span_label}

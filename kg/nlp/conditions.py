@@ -438,10 +438,15 @@ def _sep(text: str) -> str:
     return re.sub(r"[-\s]+", " ", text)
 
 
+@functools.lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, str]:
+    return {a.lower(): c.lower() for a, c in lexicon()[2].items()}
+
+
 def _spellings(name: str, kind_of: bool = False) -> list[str]:
     """``name`` (lower case) and its other spellings: abbreviations of ``condition_abbreviations.tsv``
     written out, words of ``condition_variants.tsv`` replaced (with ``kind_of``, by broader words too)."""
-    abbr = {a.lower(): c.lower() for a, c in lexicon()[2].items()}
+    abbr = _abbreviations()
     text = re.sub(r"\s+", " ", name.lower().replace("\u2019", "'")).strip()
     out = [text, " ".join(abbr.get(w, w) for w in text.split())]
     for (pattern, table), use in zip(_variants(), (True, kind_of)):
@@ -460,6 +465,7 @@ def _lookup_any(names: list[str]) -> ConditionRecord | None:
     return next(filter(None, (lookup_condition(n) for n in names)), None)
 
 
+@functools.lru_cache(maxsize=4096)       # asked for every condition mention, and again by the identity stage
 def ground_condition(name: str) -> tuple[ConditionRecord | None, ConditionRecord | None]:
     """(the MeSH heading ``name`` names, the heading of the broader condition it is a kind of).
 

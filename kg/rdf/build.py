@@ -18,7 +18,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ..records import Evidence, Extraction, Trial
-from ..schema import ASSERTED_RELATIONS, RELATIONS, TRIAL_RELATIONS, TYPES
+from ..schema import ASSERTED_RELATIONS, PHASES, RELATIONS, TRIAL_RELATIONS, TYPES, main_phase
 from .identity import DatasetNodes, DrugNodes
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
 from .namespace import CP, ID
@@ -184,17 +184,6 @@ def _trial_label(x: Extraction, t) -> str:
 Design = tuple[tuple[str, ...], str, tuple[str, ...]]
 #: the Trial attributes a trial has one value of in a release (status, enrolment)
 SINGLE_ATTRS = tuple(attr for attr, _, _, single in TRIAL_FACTS if single)
-CONTRACT_PHASES = ("Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4")
-
-
-def main_phase(phase: str) -> str | None:
-    """The contract value a phase is scored at: "Phase 1b" -> "Phase 1", "Phase 2b/3" -> "Phase 2/3"; None if none."""
-    m = re.fullmatch(r"Phase ([1-4])[ab]?(?:/([1-4])[ab]?)?", phase)
-    if m is None:
-        return None
-    a, b = m.groups()
-    value = f"Phase {a}" if b in (None, a) else f"Phase {a}/{b}"
-    return value if value in CONTRACT_PHASES else None
 
 
 def trial_design(t: Trial) -> Design | None:
@@ -205,7 +194,7 @@ def trial_design(t: Trial) -> Design | None:
     another trial of the same drug. Combination partners, sites and sponsors are left out: releases
     name them unevenly, and the same trial would split on them.
     """
-    phases = {p for p in map(main_phase, t.phases) if p}
+    phases = {p for p in map(main_phase, t.phases) if p in PHASES}
     if not (t.drugs and t.conditions and len(phases) == 1):
         return None
     return tuple(sorted(t.drugs)), phases.pop(), tuple(sorted(t.conditions))

@@ -23,27 +23,15 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span
 
 from ..records import Extraction
-from ..schema import ASSERTED_RELATIONS
+from ..schema import ASSERTED_RELATIONS, main_phase
 from .values import normalize_phase
 
 Fact = tuple                     # (relation, a, b) or ("phase", drug, condition, "Phase N")
 SYMMETRIC = {"combination"}
-ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 # the drug-level relations of the graph (kg.schema) by their name in the gold annotations and the evaluator
 GOLD_NAMES = {"developedBy": "developer"}
 DRUG_PREDICATES = {r.name: GOLD_NAMES.get(r.name, r.name) for r in ASSERTED_RELATIONS if not r.literal}
 PAIR_RELATIONS = {("DRUG", "CONDITION"): "investigatedFor", ("DRUG", "TARGET"): "targets", ("DRUG", "ORG"): "developer"}
-
-
-def main_phase(value: str) -> str:
-    """ "Phase IIa" -> "Phase 2", "Phase 1b/2" -> "Phase 1/2": the contract's value of a stated phase."""
-    s = re.sub(r"^(phase|ph\.?)\s*", "", str(value).strip().casefold())
-    out = []
-    for p in re.split(r"\s*[/-]\s*|\s+and\s+", s):
-        m = re.fullmatch(r"(i{1,3}|iv)([ab]?)", p.strip())
-        p = ROMAN[m.group(1)] + m.group(2) if m else p.strip()
-        out.append(re.sub(r"(?<=\d)[ab]$", "", p))
-    return "Phase " + "/".join(dict.fromkeys(out))
 
 
 def canon(fact: Fact) -> Fact:

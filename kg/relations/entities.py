@@ -219,12 +219,12 @@ def alias_connectors(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> No
         drugs = [m for m in ms if m.label == "DRUG"]
         for a, b in zip(drugs, drugs[1:]):
             between = text[a.end:b.start]
-            if ALIAS_CONNECTOR.match(between) or product_of().match(between) or made_of(between, text[b.end:]) or (
+            product = product_of().match(between) or made_of(between, text[b.end:b.end + 200])
+            if product or ALIAS_CONNECTOR.match(between) or (
                     ALIAS_IN_LIST.match(between) and "(" in text[max(0, a.start - 60):a.start]
                     and ")" not in text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
                 older = b.key if FORMERLY.search(between) else None
-                rule = "alias.former-name" if older else "alias.product-of" if (
-                    product_of().match(between) or made_of(between, text[b.end:])) else "alias.other-name"
+                rule = "alias.former-name" if older else "alias.product-of" if product else "alias.other-name"
                 clusters.union(a.key, b.key, prefer=older or _preferred_drug(x, a.key, b.key),
                                why=ix.evidence(a.span.sent, rule, 1.0))
         # a condition written "X (Y)" where Y is another condition name

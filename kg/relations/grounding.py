@@ -59,14 +59,22 @@ def _gene_of(names: list[str]) -> Gene | None:
     return None
 
 
-def reduced(name: str) -> list[str]:
-    """Shorter forms of a target name: without a generic head word ("GD2 molecule" -> "GD2"), and the
-    symbol-like word it ends with once generic words are dropped ("anti-apoptotic protein Bcl-2" -> "Bcl-2")."""
+def without_generic_head(name: str) -> str:
+    """A target name without the generic head words it ends with ("GD2 molecule" -> "GD2",
+    ``target_generic_words.tsv``); the name itself when it has none."""
     generic = word_set("target_generic_words.tsv", "word")
     words = name.split()
     while len(words) > 1 and words[-1].lower() in generic:
         words = words[:-1]
-    out = [" ".join(words)] if len(words) < len(name.split()) else []
+    return " ".join(words) if len(words) < len(name.split()) else name
+
+
+def reduced(name: str) -> list[str]:
+    """Shorter forms of a target name: without a generic head word ("GD2 molecule" -> "GD2"), and the
+    symbol-like word it ends with once generic words are dropped ("anti-apoptotic protein Bcl-2" -> "Bcl-2")."""
+    head = without_generic_head(name)
+    words = head.split()
+    out = [head] if head != name else []
     if len(words) > 1 and SYMBOL_LIKE.fullmatch(words[-1]):
         out.append(words[-1])
     return out

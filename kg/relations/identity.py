@@ -24,11 +24,12 @@ import copy
 
 from ..nlp.conditions import display_name, ground_condition, mesh_record
 from ..records import Assertion, Entity, Extraction, entity_key
+from ..schema import TRIAL_ENTITY_ATTRS
 from ..rdf.identity import best_name, distinctive
 from ..vocab import genes
 from .entities import fold
 from .roles import generic_name
-from .grounding import reduced
+from .grounding import without_generic_head
 
 HGNC_PREFIX = "https://identifiers.org/hgnc:"
 MESH_PREFIX = "http://id.nlm.nih.gov/mesh/"
@@ -83,9 +84,7 @@ def _name_of(e: Entity) -> str:
         if heading is not None:
             return display_name(heading)      # keyed by its MeSH heading: labelled by it in every release
     if e.type == "Target":
-        shorter = reduced(e.name)
-        if shorter and len(shorter[0].split()) < len(e.name.split()) and shorter[0] == " ".join(e.name.split()[:len(shorter[0].split())]):
-            return shorter[0]
+        return without_generic_head(e.name)
     return e.name
 
 
@@ -114,7 +113,7 @@ def _rewrite(x: Extraction, new: dict[str, str]) -> None:
     x.companies = list(dict.fromkeys(k(c) for c in x.companies))
     for t in x.trials:
         evidence = {}
-        for attr in ("drugs", "partners", "conditions", "sites", "sponsors"):
+        for attr in TRIAL_ENTITY_ATTRS:
             values = list(dict.fromkeys(k(v) for v in getattr(t, attr)))
             setattr(t, attr, values)
         for label, ev in t.evidence.items():

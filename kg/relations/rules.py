@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span
 
 from ..documents import Document
 from ..records import Entity, Evidence, Extraction
+from ..schema import TRIAL_ENTITY_ATTRS
 from .drug_facts import developer_facts, indication_facts, target_facts
 from .entities import link_entities
 from .frames import sentence_frames
@@ -112,5 +113,5 @@ class Linker:
             if not a.literal:
                 used.add(a.object)
         for t in self.x.trials:
-            used.update(t.drugs, t.partners, t.conditions, t.sites, t.sponsors)
+            used.update(*(getattr(t, attr) for attr in TRIAL_ENTITY_ATTRS))
         self.x.entities = {k: e for k, e in self.x.entities.items() if k in used}

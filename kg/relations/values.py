@@ -6,10 +6,10 @@ import re
 
 from ..errors import DataFileError
 from ..nlp.resources import data_path, load_tsv
+from ..schema import ROMAN
 
 PHASE_RE = re.compile(r"(?:phase|phases|ph\.?)\s*((?:I{1,3}|IV|[1-4])[abAB]?)(?:\s*(?:/|-|\u2013|and|&)\s*(?:phase\s*)?"
                       r"((?:I{1,3}|IV|[1-4])[abAB]?))?", re.I)
-ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 
 
 @functools.lru_cache(maxsize=1)
