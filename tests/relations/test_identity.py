@@ -122,7 +122,7 @@ def test_a_heading_is_linked_to_the_headings_above_it_and_labelled_plainly():
 def test_ungrounded_names_are_keyed_in_one_spelling():
     assert normal_condition_name("solid tumours") == normal_condition_name("solid tumors")
     assert normal_condition_name("cancers") == normal_condition_name("cancer")
-    assert normal_condition_name("bulbar ALS") == normal_condition_name("bulbar-onset amyotrophic lateral sclerosis")
+    assert normal_condition_name("bulbar-onset ALS") == normal_condition_name("bulbar-onset amyotrophic lateral sclerosis")
     assert ground_condition("an unknown syndrome of nothing") == (None, None)
 
 
