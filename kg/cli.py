@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DocumentError, KGError, shown
+from .processes import max_processes
 from .schema import VIEWS
 
 log = logging.getLogger("kg")
@@ -60,11 +61,6 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"at most {max_processes()} worker processes here "
                                          f"(4 per CPU; each holds the model or a store snapshot), not {n}")
     return n
-
-
-def max_processes() -> int:
-    """More worker processes than 4 per CPU only compete for the CPUs and memory."""
-    return 4 * (os.cpu_count() or 1)
 
 
 def _port(text: str) -> int:

@@ -20,6 +20,11 @@ import time
 WATCH_EVERY = 1.0       # seconds between looks at the parent where the kernel cannot be asked
 
 
+def max_processes() -> int:
+    """More worker processes than 4 per CPU only compete for the CPUs and memory."""
+    return 4 * (os.cpu_count() or 1)
+
+
 def die_with_parent(parent: int | None = None) -> None:
     """End this process when its parent process ends.
 

@@ -72,17 +72,22 @@ pool has two lanes:
 
 * the general workers (``workers``; by default one a CPU, two to four) run
   a query for up to ``timeout`` seconds;
-* one more worker is kept for short queries: a request takes it only while
-  every general worker is busy, and runs there for at most
-  ``short_timeout`` seconds (2 s by default, never more than ``timeout``).
+* the short lane answers while every general worker is busy, running a
+  query for at most ``short_timeout`` seconds (2 s by default, never more
+  than ``timeout``). It keeps one spare worker idle: when a request takes
+  it, the next spare starts in the background, so the lane grows while
+  requests keep arriving (up to 4 worker processes per CPU in all) and
+  shrinks back to one spare when they stop.
 
 So runaway queries can hold every general worker for ``timeout`` seconds,
-but the short lane for no more than ``short_timeout``: a simple query from
-anyone is answered meanwhile (within ``short_timeout`` plus a worker's
-start-up, about a second, when another long query just took and lost the
-short lane). The short lane is a head start, not a refusal: a query that
-overruns it is stopped (its worker killed and replaced like a timed-out
-one) and goes back to waiting for a general worker, in the place it had;
+and a burst of them each holds a short-lane worker for no more than
+``short_timeout``; a simple query arriving behind them, from any client or
+the same one, finds the spare and is answered at once (within a worker's
+start-up, well under a second, when the burst used the last spare a moment
+before; only a burst beyond the process budget makes it wait for the
+first short-lane slot to end). The short lane is a head start, not a refusal: a query that
+overruns it is stopped (its worker killed, the lane keeping its spare) and
+goes back to waiting for a general worker, in the place it had;
 a request is refused as busy only as before, when no general worker came
 its way within ``max(timeout, 30 s)`` (503, with ``Retry-After``: when the
 first general worker will be free at the latest). ``short_timeout=0`` (or
@@ -112,6 +117,7 @@ published and opens it, so new documents show up without a restart.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import html
 import itertools
@@ -134,7 +140,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
-from .processes import sigterm_interrupts
+from .processes import max_processes, sigterm_interrupts
 from .store import union_query_options, with_default_prefixes
 from .xmlchars import xml_safe
 
@@ -639,11 +645,59 @@ def _warm_up(allow_service: bool) -> None:
 
 
 def _worker_entry(fd: int) -> None:
-    """Where a worker process starts (``python -c``): the socket ``fd`` leads to the pool."""
+    """Where a worker process starts (forked by the factory, or ``python -c``): the socket ``fd`` leads to
+    the pool."""
     from multiprocessing.connection import Connection
 
     conn = Connection(fd)
     _worker_main(conn, conn.recv())
+
+
+def _factory_entry(fd: int) -> None:
+    """Where the worker factory starts (``python -c``): the socket ``fd`` leads to the pool.
+
+    The factory imports and prepares once what every worker needs (the
+    SPARQL parser, the standard questions), then forks a worker for each
+    socket the pool sends it: a worker is ready in tens of milliseconds
+    instead of the second a fresh interpreter takes, which is what lets the
+    short lane grow during a burst of queries. The factory runs one thread,
+    so forking it is safe (forking the threaded server is not).
+    """
+    from multiprocessing.connection import Connection
+    from multiprocessing.reduction import recv_handle
+
+    from .processes import die_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl+C is the server's to handle
+    die_with_parent()               # and its workers die with it in turn (each asks the same of the factory)
+    conn = Connection(fd)
+    config: WorkerConfig = conn.recv()
+    logging.basicConfig(level=config.log_level, format="kg: %(levelname)s %(name)s[worker]: %(message)s")
+    _warm_up(config.allow_service)
+    import pyoxigraph  # noqa: F401 - imported once here rather than in every worker
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # the kernel reaps the workers
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            if conn.recv() is None:
+                return
+            worker_fd = recv_handle(conn)
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        pid = os.fork()
+        if pid == 0:                                      # the worker
+            try:
+                conn.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _worker_entry(worker_fd)
+            finally:
+                os._exit(0)
+        os.close(worker_fd)
+        try:
+            conn.send(pid)
+        except OSError:
+            return
 
 
 def _worker_main(conn, config: WorkerConfig) -> None:
@@ -683,11 +737,58 @@ def _worker_main(conn, config: WorkerConfig) -> None:
 # ---------------------------------------------------------------------------
 
 GENERAL = "general"     # the lane of the workers that run a query for up to the server's timeout
-SHORT = "short"         # the lane of the worker kept for short queries while every general one is busy
+SHORT = "short"         # the lane of the workers kept for short queries while every general one is busy
+
+
+def _interpreter(entry: str, theirs: socket.socket) -> subprocess.Popen:
+    """A fresh interpreter running ``kg.server.<entry>(fd)`` on its end ``theirs`` of a socket pair.
+
+    Not :mod:`multiprocessing`'s spawn or forkserver, which re-import the
+    caller's ``__main__`` (a script without the ``if __name__ == "__main__"``
+    guard would start a server in every worker), nor fork, unsafe in a
+    threaded server.
+    """
+    # this very kg package, ahead of the working folder that ``-c`` puts first (it may hold another kg)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    try:
+        return subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[3]); "
+                                 f"from kg.server import {entry}; {entry}(int(sys.argv[1]))",
+                                 str(theirs.fileno()), entry, package_root],
+                                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True)
+    except OSError as e:
+        raise ServerError(f"cannot start a query worker ({e.strerror or e})") from None
+
+
+class _Forked:
+    """A worker the factory forked: the part of :class:`subprocess.Popen` the pool uses, by pid (the
+    factory's kernel reaps it, so a pid that is gone has ended)."""
+
+    returncode = None               # the factory, not the server, learns how it ended
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return -1
+        return None
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> None:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+            time.sleep(0.01)
 
 
 class _Worker:
-    """A worker process (:class:`subprocess.Popen`), the connection to it and its lane."""
+    """A worker process (:class:`subprocess.Popen` or :class:`_Forked`), the connection to it and its lane."""
 
     def __init__(self, process: subprocess.Popen, conn, lane: str = GENERAL):
         self.process = process
@@ -783,6 +884,16 @@ class Scheduler:
         with self._cond:
             return len(self._waiting)
 
+    def idle(self, lane: str) -> int:
+        """Idle workers of ``lane``."""
+        with self._cond:
+            return len(self._idle[lane])
+
+    def spare(self, lane: str) -> bool:
+        """Whether ``lane`` has an idle worker that no waiting request may take."""
+        with self._cond:
+            return bool(self._idle[lane]) and not any(lane in t.lanes for t in self._waiting)
+
     def close(self) -> None:
         """Turn every waiting and later request away."""
         with self._cond:
@@ -799,9 +910,12 @@ class WorkerPool:
     """Worker processes answering queries, each with its own read-only handle on the store.
 
     ``size`` general workers run a query for at most ``timeout`` seconds
-    (``None``: no limit); with a ``short_timeout``, one more worker takes
-    requests while every general one is busy and runs them for at most
-    ``short_timeout`` seconds (and never longer than ``timeout``).
+    (``None``: no limit); with a ``short_timeout``, the short lane takes
+    requests while every general worker is busy and runs them for at most
+    ``short_timeout`` seconds (and never longer than ``timeout``). The lane
+    keeps one spare worker idle: when a request takes it, another starts in
+    the background, up to ``short_max`` (the machine's process budget less
+    the general workers); when the rush is over the lane shrinks back to one.
     :meth:`run` hands a job to the worker the :class:`Scheduler` picks; a
     worker that overruns is killed and replaced (in the background, so the
     next request does not wait for its start-up).
@@ -816,17 +930,23 @@ class WorkerPool:
         self.timeout = _seconds(timeout)
         short = _seconds(short_timeout)
         self.short_timeout = min(short, self.timeout) if short and self.timeout else short
-        self.reserved = 1 if self.short_timeout else 0        # workers of the short lane
+        self.reserved = 1 if self.short_timeout else 0        # short-lane workers kept idle: the spare
+        # the short lane grows while requests keep every worker busy, up to the machine's process budget
+        self.short_max = max(1, max_processes() - self.size) if self.short_timeout else 0
+        self._short_slots = self.reserved                   # short-lane workers alive or on their way up
+        self._short_starting = 0                            # ... of which on their way up
         # Every worker is started from this one long-lived thread: a worker asks the kernel to
         # kill it when the thread that started it ends (PR_SET_PDEATHSIG), i.e. when the server does.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-sparql-spawner")
         self._scheduler = Scheduler()
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
-        self._busy: dict[_Worker, float | None] = {}         # general workers at work: free at the latest then
+        self._busy: dict[_Worker, float | None] = {}         # workers at work: free at the latest then
         self._closed = False
         self.replaced = 0                                   # workers killed and replaced so far
+        self._factory: _Worker | None = None
         try:
+            self._spawner.submit(self._start_factory).result()
             started = [self._start(GENERAL) for _ in range(self.size)]
             started += [self._start(SHORT) for _ in range(self.reserved)]
             for w in started:
@@ -842,26 +962,16 @@ class WorkerPool:
         return self._spawner.submit(self._launch, lane).result()
 
     def _launch(self, lane: str) -> _Worker:
-        """A fresh interpreter running :func:`_worker_entry`, connected by a socket pair.
-
-        Not :mod:`multiprocessing`'s spawn, which re-imports the caller's
-        ``__main__`` (a script without the ``if __name__ == "__main__"``
-        guard would start a server in every worker), nor fork, unsafe in a
-        threaded server.
-        """
+        """A worker forked by the factory, or (without one) a fresh interpreter running
+        :func:`_worker_entry`; connected by a socket pair, sent its configuration."""
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
-        # this very kg package, ahead of the working folder that ``-c`` puts first (it may hold another kg)
-        package_root = str(Path(__file__).resolve().parent.parent)
         try:
-            p = subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[2]); "
-                                  "from kg.server import _worker_entry; _worker_entry(int(sys.argv[1]))",
-                                  str(theirs.fileno()), package_root],
-                                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True)
-        except OSError as e:
+            p = self._fork(theirs) if self._factory is not None else _interpreter("_worker_entry", theirs)
+        except BaseException:
             ours.close()
-            raise ServerError(f"cannot start a query worker ({e.strerror or e})") from None
+            raise
         finally:
             theirs.close()
         conn = Connection(ours.detach())
@@ -874,39 +984,111 @@ class WorkerPool:
             pass                        # the worker died at once: _await_ready reports it
         return w
 
+    def _start_factory(self) -> None:
+        """Start the worker factory (from the spawner thread); without one, workers start as fresh
+        interpreters."""
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        try:
+            p = _interpreter("_factory_entry", theirs)
+        except KGError as e:
+            ours.close()
+            log.warning("no worker factory (%s); workers start as fresh interpreters", e)
+            return
+        finally:
+            theirs.close()
+        factory = _Worker(p, Connection(ours.detach()), "factory")
+        try:
+            factory.conn.send(self.config)
+            if factory.conn.poll(WORKER_START_TIMEOUT) and factory.conn.recv()[0] == "ready":
+                self._factory = factory
+                return
+        except (EOFError, OSError):
+            pass
+        log.warning("the worker factory did not start; workers start as fresh interpreters")
+        factory.kill()
+
+    def _fork(self, theirs: socket.socket) -> _Forked:
+        """A worker forked by the factory, its end of the socket pair ``theirs`` (spawner thread only)."""
+        from multiprocessing.reduction import send_handle
+
+        factory = self._factory
+        try:
+            factory.conn.send("fork")
+            send_handle(factory.conn, theirs.fileno(), factory.process.pid)
+            if not factory.conn.poll(WORKER_START_TIMEOUT):
+                raise EOFError
+            return _Forked(factory.conn.recv())
+        except (EOFError, OSError):
+            log.warning("the worker factory is gone; workers start as fresh interpreters")
+            self._factory = None
+            factory.kill()
+            return _interpreter("_worker_entry", theirs)
+
     def _await_ready(self, w: _Worker) -> None:
         try:
             if not w.conn.poll(WORKER_START_TIMEOUT):
                 raise ServerError(f"a query worker did not start within {WORKER_START_TIMEOUT:g} s")
             status, detail = w.conn.recv()
         except (EOFError, OSError):
-            status, detail = "failed", f"the worker process exited (status {w.process.wait(10)})"
+            code = w.process.wait(10)
+            status, detail = "failed", "the worker process exited" + (f" (status {code})" if code is not None else "")
         if status != "ready":
             self._discard(w)
             raise StoreError(detail) if "store" in detail else ServerError(f"query worker failed to start: {detail}")
 
     def _discard(self, w: _Worker) -> None:
         with self._lock:
+            if w in self._workers and w.lane == SHORT:
+                self._short_slots -= 1
             self._workers.discard(w)
         w.kill()
 
     def _replace(self, w: _Worker) -> None:
-        """Kill ``w`` and start another worker of its lane in the background."""
+        """Kill ``w`` and start another worker of its lane in the background (for the short lane:
+        when it has no spare left)."""
         self._discard(w)
         self.replaced += 1
+        if w.lane == SHORT:
+            self._top_up()
+        else:
+            self._start_later(GENERAL)
+
+    def _top_up(self) -> None:
+        """Keep a spare short-lane worker idle (or on its way up) while the lane may grow: a request
+        that finds every worker busy then starts at once, however many requests came before it."""
+        with self._lock:
+            if (self._closed or self._short_slots >= self.short_max
+                    or self._short_starting + self._scheduler.idle(SHORT) >= self.reserved):
+                return
+            self._short_slots += 1
+            self._short_starting += 1
+        self._start_later(SHORT)
+
+    def _start_later(self, lane: str) -> None:
+        """Start a worker of ``lane`` in the background and hand it to the scheduler when it is ready."""
 
         def start():
-            if self._closed:
-                return
+            fresh, ready = None, False
             try:
-                fresh = self._start(w.lane)
-                self._await_ready(fresh)
+                if not self._closed:
+                    fresh = self._start(lane)
+                    self._await_ready(fresh)            # one that fails is discarded, with its slot
+                    ready = True
             except KGError as e:
                 if not self._closed:
-                    log.error("could not replace a query worker: %s", e)
+                    log.error("could not start a query worker: %s", e)
+            finally:
+                if lane == SHORT:
+                    with self._lock:
+                        self._short_starting -= 1
+                        if fresh is None:
+                            self._short_slots -= 1      # no process came of this slot
+            if not ready:
                 return
-            if self._closed:
-                self._discard(fresh)
+            if self._closed or (lane == SHORT and self._scheduler.spare(SHORT)):
+                self._discard(fresh)            # closed, or the lane has its spare already
             else:
                 self._scheduler.put(fresh)
 
@@ -930,6 +1112,8 @@ class WorkerPool:
                 return Reply.error(503, f"the server is busy with long queries: no query worker became free for "
                                         f"this one within {wait:g} s; try again in {retry} s",
                                    **{"Retry-After": retry})
+            if w.lane == SHORT:
+                self._top_up()                  # the next request finding every worker busy has a spare
             reply = self._run_on(w, job, client)
             if reply is not None:
                 return reply
@@ -938,9 +1122,8 @@ class WorkerPool:
     def _run_on(self, w: _Worker, job: Job, client: str) -> Reply | None:
         """``job``'s reply from worker ``w``; ``None`` when it overran the short lane (``w`` is replaced)."""
         limit = self.timeout if w.lane == GENERAL else self.short_timeout
-        if w.lane == GENERAL:
-            with self._lock:
-                self._busy[w] = time.monotonic() + limit if limit else None
+        with self._lock:
+            self._busy[w] = time.monotonic() + limit if limit else None
         kept = None
         try:
             w.conn.send(job)
@@ -966,13 +1149,16 @@ class WorkerPool:
         finally:
             with self._lock:
                 self._busy.pop(w, None)
+            if kept is not None and kept.lane == SHORT and self._scheduler.spare(SHORT):
+                kept = None                     # the lane shrinks back: another short-lane worker is idle
+                self._discard(w)
             self._scheduler.give_back(client, kept)
 
     def _retry_after(self) -> str:
         """Seconds until the first general worker is free at the latest (by its query's deadline), for
         ``Retry-After``."""
         with self._lock:
-            ends = [t for t in self._busy.values() if t is not None]
+            ends = [t for w, t in self._busy.items() if t is not None and w.lane == GENERAL]
         if not ends:
             return "5"
         return str(max(1, math.ceil(min(ends) - time.monotonic())))
@@ -980,8 +1166,21 @@ class WorkerPool:
     @property
     def busy(self) -> int:
         """General workers running a query now."""
+        return self._running(GENERAL)
+
+    @property
+    def short_busy(self) -> int:
+        """Short-lane workers running a query now."""
+        return self._running(SHORT)
+
+    @property
+    def short_idle(self) -> int:
+        """Short-lane workers ready for a query now (the spare)."""
+        return self._scheduler.idle(SHORT)
+
+    def _running(self, lane: str) -> int:
         with self._lock:
-            return len(self._busy)
+            return sum(w.lane == lane for w in self._busy)
 
     @property
     def waiting(self) -> int:
@@ -1011,6 +1210,9 @@ class WorkerPool:
                 pass
             w.kill()
         self._spawner.shutdown(wait=False, cancel_futures=True)
+        factory, self._factory = self._factory, None
+        if factory is not None:
+            factory.kill()                # it holds no store, and a worker it forked dies with it
 
 
 # ---------------------------------------------------------------------------
@@ -1428,7 +1630,8 @@ def serve(store: str | os.PathLike | None = None, host: str = DEFAULT_HOST, port
 
     log.info("serving %s: SPARQL endpoint %s/sparql, query page %s/ (%d workers%s, timeout %s, max results %s%s)",
              server.store, server.url, server.url, server.pool.size,
-             f" + 1 for short queries ({server.short_timeout:g} s)" if server.short_timeout else "",
+             f" + 1 to {server.pool.short_max} for short queries ({server.short_timeout:g} s)"
+             if server.short_timeout else "",
              f"{server.timeout:g} s" if server.timeout else "none", server.max_results or "none",
              ", SERVICE allowed" if allow_service else "")
     try:

@@ -123,6 +123,29 @@ def test_query_overrunning_the_short_lane_waits_for_a_general_worker_and_the_lan
         assert srv.pool.replaced == 4
 
 
+def test_simple_query_answers_behind_a_burst_of_runaways_from_its_own_address(store_path):
+    # every local client is 127.0.0.1: the fair order cannot tell the simple query from the runaways
+    with SparqlServer(store=store_path, port=0, timeout=3, workers=2, short_timeout=2) as srv:
+        srv.start()
+        url = srv.url + "/sparql"
+        runaways: dict = {}
+        threads = [_fire(url, RUNAWAY, runaways, i) for i in range(6)]
+        _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == 4 and srv.pool.short_idle == 1)
+        t0 = time.perf_counter()
+        r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
+        latency = time.perf_counter() - t0
+        assert r.status_code == 200 and r.json()["boolean"] is True
+        assert runaways == {}                                # none had ended: it did not wait for them
+        assert latency < 1.0                                 # the old wait: four short-lane turns, ~8 s
+        for t in threads:
+            t.join(60)
+        assert sorted(v[0] for v in runaways.values()) == [503] * 6
+        # the lane shrinks back to its one spare once the killed workers' replacements are up
+        _until(lambda: srv.pool.short_busy == 0 and srv.pool.short_idle == 1 and len(srv.pool.pids) == 2 + 1)
+        time.sleep(1)
+        assert srv.pool.short_idle == 1 and len(srv.pool.pids) == 2 + 1
+
+
 def test_without_a_short_lane_every_worker_is_general(store_path):
     with SparqlServer(store=store_path, port=0, timeout=4, workers=1, short_timeout=0) as srv:
         assert srv.pool.reserved == 0 and len(srv.pool.pids) == 1
