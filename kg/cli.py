@@ -465,10 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # before the parser: building it reads settings ($KG_MAX_BYTES) whose warnings must look like ours
+    logging.basicConfig(level=logging.WARNING, format="kg: %(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="kg: %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.WARNING - 10 * min(args.verbose, 2))
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

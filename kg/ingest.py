@@ -258,6 +258,29 @@ class _Serial:
         pass
 
 
+def _quiet_resource_tracker() -> None:
+    """Start :mod:`multiprocessing`'s resource tracker unable to warn of "leaked semaphore objects".
+
+    The pool's queues hold semaphores the tracker removes should this process die without closing
+    them: after a SIGKILL it does, then warns on the terminal of a user who only stopped a run (the
+    stop is reported by the run itself, and rerunning finishes the work). The cleanup stays; the
+    tracker is started with that one warning turned off (its environment), and every other warning
+    and error of it still shows.
+    """
+    from multiprocessing import resource_tracker
+
+    quiet = "ignore:resource_tracker:UserWarning"
+    before = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = f"{before},{quiet}" if before else quiet
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["PYTHONWARNINGS"]
+        else:
+            os.environ["PYTHONWARNINGS"] = before
+
+
 class _Pool:
     """``jobs`` worker processes (spawned), each building the pipeline once."""
 
@@ -266,6 +289,7 @@ class _Pool:
         from concurrent.futures import ProcessPoolExecutor
 
         self.slots = jobs
+        _quiet_resource_tracker()
         self.executor = ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker, initargs=(logging.getLogger().getEffectiveLevel(), os.getpid()))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections import defaultdict
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -272,13 +273,35 @@ def clinical_context(doc: Doc, span: Span, medical: set[int]) -> bool:
 WORDS_KEY = "kg_entity_words"
 
 
+WORD_RUN = re.compile(r"[\w-]+")
+
+
 def _occurrences(doc: Doc, word: str) -> list[tuple[int, int]]:
-    """The token ranges where ``word`` stands as a whole word in the document."""
+    """The token ranges where ``word`` stands as a whole word in the document.
+
+    A whole-word match starts where a run of word characters (``[\\w-]+``) starts and its first run
+    is that run whole, so the runs of the text are indexed once per document and each word is looked
+    up there: the time does not grow with the number of distinct words times the length of the text.
+    """
     known = doc.user_data.setdefault(WORDS_KEY, {})
     if word not in known:
+        text = doc_text(doc)
+        first = WORD_RUN.match(word)
+        if first is None:                        # a word that does not start with a word character
+            starts = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(word), text)]
+        else:
+            runs = known.get(("runs",))
+            if runs is None:
+                runs = known[("runs",)] = defaultdict(list)
+                for m in WORD_RUN.finditer(text):
+                    runs[m.group()].append(m.start())
+            starts = [i for i in runs.get(first.group(), ()) if text.startswith(word, i)]
         out = []
-        for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", doc_text(doc)):
-            span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+        for i in starts:
+            end = i + len(word)
+            if end < len(text) and WORD_RUN.match(text, end, end + 1):
+                continue                         # the word runs on
+            span = doc.char_span(i, end, alignment_mode="strict")
             if span is not None:
                 out.append((span.start, span.end))
         known[word] = out

@@ -44,6 +44,9 @@ class FactIndex:
             if id(m) not in self.sent_of:
                 self.sent_of[id(m)] = linker.sidx(m.span)
         self._sentence: dict[int, dict[str, float]] = {}
+        self._sentences: dict[str, tuple[list[int], dict[int, list]]] = {}
+        self._entity: dict[str, tuple[int, bool, int]] = {}
+        self._phase_condition: dict[tuple[str, str], tuple[int, float]] = {}
         self.phases: list[tuple[int, object, str]] = []      # (sentence, mention, main phase)
         for sid, ms in linker.by_sent.items():
             for m in ms:
@@ -51,6 +54,14 @@ class FactIndex:
                     from .values import normalize_phase
                     for p in normalize_phase(m.text):
                         self.phases.append((sid, m, main_phase(p)))
+        self.phase_values = {p for _, _, p in self.phases}
+        #: main phase -> sentence -> its mentions there, each with its place in ``phases``
+        self.phase_sentences: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+        for i, (sid, m, p) in enumerate(self.phases):
+            self.phase_sentences[p][sid].append((i, m))
+        self.trials_by_id: dict[str, list] = defaultdict(list)
+        for t in self.x.trials:
+            self.trials_by_id[t.id].append(t)
         self.n_chars = max(1, len(linker.text))
         self.title_end = linker.sents[0].end_char if linker.sents else 0
         counts = Counter(m.key for m in linker.mentions if m.label == "DRUG")
@@ -62,6 +73,47 @@ class FactIndex:
     def sid(self, m) -> int:
         sid = self.sent_of.get(id(m))
         return self.linker.sidx(m.span) if sid is None else sid
+
+    def sentences(self, key: str) -> tuple[list[int], dict[int, list]]:
+        """The sentences naming ``key``, in order, and its mentions in each, each with its place in
+        ``by_key[key]`` (computed once per entity: a pair looks up the entity with fewer sentences in the
+        other's, so its cost does not grow with how often the other is named)."""
+        got = self._sentences.get(key)
+        if got is None:
+            at: dict[int, list] = defaultdict(list)
+            for i, m in enumerate(self.by_key.get(key, [])):
+                at[self.sid(m)].append((i, m))
+            got = self._sentences[key] = (sorted(at), at)
+        return got
+
+    def phase_near_condition(self, phase: str, condition: str) -> tuple[int, float]:
+        """The fewest characters between a mention of ``phase`` and one of ``condition`` in a sentence,
+        and how many conditions that sentence names (once per phase and condition, whatever the drug;
+        among equals the first mention of the phase, then of the condition)."""
+        got = self._phase_condition.get((phase, condition))
+        if got is None:
+            stated = self.phase_sentences.get(phase, {})
+            cond_sents, conds = self.sentences(condition)
+            shared = [s for s in cond_sents if s in stated] if len(cond_sents) < len(stated) else \
+                [s for s in stated if s in conds]
+            best, crowd = NO_DISTANCE, 0.0
+            for _, m, sid in sorted((i, m, sid) for sid in shared for i, m in stated[sid]):
+                for _, c in conds[sid]:
+                    gap = max(c.span.start - m.span.end, m.span.start - c.span.end, 0)
+                    if gap < best:
+                        best = gap
+                        crowd = float(sum(1 for x in self.linker.by_sent.get(sid, []) if x.label == "CONDITION"))
+            got = self._phase_condition[(phase, condition)] = (best, crowd)
+        return got
+
+    def entity_stats(self, key: str) -> tuple[int, bool, int]:
+        """``key``'s mentions, whether one is in the title, and where the first starts (once per entity)."""
+        got = self._entity.get(key)
+        if got is None:
+            ms = self.by_key.get(key, [])
+            got = self._entity[key] = (len(ms), any(m.start < self.title_end for m in ms),
+                                       min((m.start for m in ms), default=self.n_chars))
+        return got
 
     def sentence_features(self, sid: int) -> dict[str, float]:
         """What a sentence says whatever pair it holds (computed once per sentence): cue words present,
@@ -126,10 +178,10 @@ def dependency_distance(a: Span, b: Span) -> int:
 def _entity_features(f: dict, role: str, key: str, index: FactIndex) -> None:
     x = index.x
     e = index.linker.all_entities.get(key)
-    ms = index.by_key.get(key, [])
-    f[f"{role}_mentions"] = math.log1p(len(ms))
-    f[f"{role}_in_title"] = float(any(m.start < index.title_end for m in ms))
-    f[f"{role}_first"] = min((m.start for m in ms), default=index.n_chars) / index.n_chars
+    n, in_title, first = index.entity_stats(key)
+    f[f"{role}_mentions"] = math.log1p(n)
+    f[f"{role}_in_title"] = float(in_title)
+    f[f"{role}_first"] = first / index.n_chars
     if e is None:
         return
     f[f"{role}_type={e.type}"] = 1.0
@@ -151,21 +203,21 @@ def _entity_features(f: dict, role: str, key: str, index: FactIndex) -> None:
 def _pair_features(f: dict, a: str, b: str, index: FactIndex) -> None:
     """Co-occurrence of two entities: sentences, distance, what stands between, the sentence's shape."""
     linker = index.linker
-    ma, mb = index.by_key.get(a, []), index.by_key.get(b, [])
-    sa = defaultdict(list)
-    for m in ma:
-        sa[index.sid(m)].append(m)
-    a_sents = sorted(sa)
-    best = None
+    a_sents, sa = index.sentences(a)
+    b_sents, sb = index.sentences(b)
+    few, many, at = (a_sents, b_sents, sb) if len(a_sents) < len(b_sents) else (b_sents, a_sents, sa)
     sent_gap = NO_DISTANCE
-    both = set()
-    for m in mb:
-        s = index.sid(m)
-        k = bisect.bisect_left(a_sents, s)          # the sentences of ``a`` nearest to this one
-        for s2 in a_sents[max(0, k - 1):k + 1]:
+    both = []
+    for s in few:
+        k = bisect.bisect_left(many, s)             # the other's sentences nearest to this one
+        for s2 in many[max(0, k - 1):k + 1]:
             sent_gap = min(sent_gap, abs(s - s2))
-        for m2 in sa.get(s, []):
-            both.add(s)
+        if s in at:
+            both.append(s)
+    best = None
+    # the nearest pair in a shared sentence; among equals the first in ``b``'s then ``a``'s order
+    for _, m, s in sorted((i, m, s) for s in both for i, m in sb[s]):
+        for _, m2 in sa[s]:
             gap = max(m.span.start - m2.span.end, m2.span.start - m.span.end, 0)
             if best is None or gap < best[0]:
                 best = (gap, m2, m, s)
@@ -194,24 +246,12 @@ def _pair_features(f: dict, a: str, b: str, index: FactIndex) -> None:
 
 def _phase_features(f: dict, drug: str, condition: str, phase: str, index: FactIndex) -> None:
     f[f"phase={phase}"] = 1.0
-    values = {p for _, _, p in index.phases}
-    f["doc_phase_values"] = float(len(values))
-    conds = defaultdict(list)           # the condition's mentions by sentence, in their order
-    for c in index.by_key.get(condition, []):
-        conds[index.sid(c)].append(c)
-    drug_sents = {index.sid(d) for d in index.by_key.get(drug, [])}
-    best, crowd = NO_DISTANCE, 0.0
-    same_drug = 0.0
-    for sid, m, p in index.phases:
-        if p != phase:
-            continue
-        for c in conds.get(sid, []):
-            gap = max(c.span.start - m.span.end, m.span.start - c.span.end, 0)
-            if gap < best:
-                best = gap
-                crowd = float(sum(1 for x in index.linker.by_sent.get(sid, []) if x.label == "CONDITION"))
-        if sid in drug_sents:
-            same_drug = 1.0
+    f["doc_phase_values"] = float(len(index.phase_values))
+    stated = index.phase_sentences.get(phase, {})       # sentence -> this phase's mentions there
+    best, crowd = index.phase_near_condition(phase, condition)
+    drug_sents, drug_at = index.sentences(drug)
+    same_drug = float(any(s in stated for s in drug_sents) if len(drug_sents) < len(stated) else
+                      any(s in drug_at for s in stated))
     f["phase_condition_gap"] = float(min(best, NO_DISTANCE))
     f["phase_sentence_conditions"] = crowd
     f["phase_with_drug"] = same_drug
@@ -232,7 +272,7 @@ def features(c: Candidate, index: FactIndex) -> dict[str, float]:
         _phase_features(f, a, b, c.fact[3], index)
     trials = {tid for tid, _, _ in c.parts}
     if trials:
-        ts = [t for t in index.x.trials if t.id in trials]
+        ts = [t for tid in trials for t in index.trials_by_id.get(tid, ())]
         f["trial_conditions"] = float(max(len(t.conditions) for t in ts))
         f["trial_phases"] = float(max(len({main_phase(p) for p in t.phases}) for t in ts))
         f["trial_drugs"] = float(max(len(t.drugs) for t in ts))

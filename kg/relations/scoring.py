@@ -149,7 +149,8 @@ def keep(linker, cands: list[Candidate], threshold: float) -> Extraction:
         if c.relation in PREDICATES:
             assertions.append(Assertion(c.fact[1], PREDICATES[c.relation], c.fact[2], _pair_evidence(linker, c)))
     x.assertions = assertions
-    x.trials = [part for t in x.trials for part in restructure(t, accepted)]
+    parts = _parts_by_trial(accepted)
+    x.trials = [part for t in x.trials for part in _restructure(t, parts.get(t.id, []))]
     add_pair_trials(linker, x.trials, [c for c in pairs if c.relation not in PREDICATES])
     x.entities = dict(linker.all_entities)
     linker._prune_entities()
@@ -225,8 +226,21 @@ def restructure(t: Trial, accepted: list[Candidate]) -> list[Trial]:
     (a list of drugs the rules read as one trial's becomes one trial per drug, each with its own
     accepted facts); within each, conditions that do not share their accepted phases are split.
     """
-    mine = [(c, [(a, v) for tid, a, v in c.parts if tid == t.id]) for c in accepted]
-    mine = [(c, parts) for c, parts in mine if parts]
+    return _restructure(t, _parts_by_trial(accepted).get(t.id, []))
+
+
+def _parts_by_trial(accepted: list[Candidate]) -> dict[str, list[tuple[Candidate, list[tuple[str, str]]]]]:
+    """Trial id -> the accepted facts that rest on parts of that trial, each with those parts (in the
+    order of ``accepted``): one pass over the facts, whatever the number of trials."""
+    out: dict[str, dict[int, tuple[Candidate, list]]] = {}
+    for i, c in enumerate(accepted):
+        for tid, a, v in c.parts:
+            out.setdefault(tid, {}).setdefault(i, (c, []))[1].append((a, v))
+    return {tid: list(by_fact.values()) for tid, by_fact in out.items()}
+
+
+def _restructure(t: Trial, mine: list[tuple[Candidate, list[tuple[str, str]]]]) -> list[Trial]:
+    """:func:`restructure` given the accepted facts resting on ``t`` (:func:`_parts_by_trial`)."""
     drugs = [d for d in t.drugs if any(("drugs", d) in parts for _, parts in mine)]
     if not drugs:
         return []

@@ -167,6 +167,13 @@ def test_the_default_limit_comes_from_the_environment():
         assert out.stdout.strip() == expected
 
 
+def test_a_bad_limit_in_the_environment_is_one_line_of_ours(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "query", "ASK {}", "--store", str(tmp_path / "none")],
+                          env={**os.environ, "KG_MAX_BYTES": "lots"}, capture_output=True, text=True, timeout=120)
+    [warning] = [line for line in proc.stderr.splitlines() if "KG_MAX_BYTES" in line]
+    assert warning.startswith("kg: WARNING ") and "using 10 MB" in warning
+
+
 # ---------------------------------------------------------------------------
 # named pipes, devices, sockets: never opened
 # ---------------------------------------------------------------------------
@@ -503,6 +510,38 @@ def test_extraction_time_grows_linearly_with_repeated_mentions(extractor):
 
     ratio = seconds(long) / seconds(short)
     assert ratio < 20, f"ten times the text took {ratio:.1f} times as long"
+
+
+DISTINCT = """Northwind Bio also reported that NWB-{i}, an inhibitor of KRAS, entered a Phase 2 trial in
+patients with metastatic pancreatic ductal adenocarcinoma (PDAC) and non-small cell lung cancer (NSCLC) at
+the Dana-Farber Cancer Institute, in combination with gemcitabine. NWB-{i} was well tolerated in the Phase 1
+study in PDAC.
+
+"""
+
+
+def many_drugs(n: int) -> str:
+    """A release naming ``n`` distinct drugs, every one with the same conditions, phases and site."""
+    return ("NORTHWIND BIO REPORTS RESULTS\n\nCAMBRIDGE, Mass., April 2, 2024 -- Northwind Bio, Inc. "
+            "(NASDAQ: NWBI) today announced results.\n\n" + "".join(DISTINCT.format(i=1000 + i) for i in range(n)))
+
+
+@model
+@pytest.mark.slow
+def test_extraction_time_grows_linearly_with_distinct_drugs_sharing_conditions(extractor):
+    # 13 kB and 130 kB: each pair of drug and condition, and each phase fact, read every mention of the
+    # condition and the phase; whole-word look-ups scanned the text once per distinct word: 20x the time
+    [short] = parse_documents(many_drugs(40), "short.txt")
+    [long] = parse_documents(many_drugs(400), "long.txt")
+    extractor.extract(short)
+
+    def seconds(document) -> float:            # CPU time: other work on the machine does not count
+        t = time.process_time()
+        extractor.extract(document)
+        return time.process_time() - t
+
+    ratio = seconds(long) / min(seconds(short), seconds(short))
+    assert ratio < 14, f"ten times the text took {ratio:.1f} times as long"
 
 
 @model

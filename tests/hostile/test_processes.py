@@ -66,6 +66,8 @@ def test_workers_die_when_the_ingest_is_killed(corpus, tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         assert _gone(workers), [p for p in workers if alive(p)]
+        # read once every process holding the pipe (workers, multiprocessing's resource tracker) has gone
+        assert "leaked semaphore" not in proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
