@@ -55,6 +55,7 @@ class CP(DefinedNamespace):
     contentHash: URIRef
     ticker: URIRef
     trialName: URIRef
+    subPhase: URIRef
     role: URIRef
     partOf: URIRef
     screenedOut: URIRef
