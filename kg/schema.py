@@ -166,6 +166,12 @@ def phase_parts(value: str) -> tuple[str, str | None]:
     return (main_phase(value), value) if SUB_PHASE.fullmatch(value) else (value, None)
 
 
+#: where a document's release date (``dcterms:issued``) was read, most trusted first: the values of
+#: ``cp:dateSource`` (kg/documents.py reads them in this order; the last only stands in for a date the
+#: release does not carry)
+DATE_SOURCES: tuple[str, ...] = ("edgar-header", "html-meta", "dateline", "body", "file-modified")
+FILE_DATE_SOURCE = DATE_SOURCES[-1]
+
 #: the entity type of each spaCy entity label of the pipeline ("DRUG" -> "Drug")
 SPAN_TYPES: dict[str, str] = {t.span_label: t.name for t in TYPES.values() if t.span_label}
 

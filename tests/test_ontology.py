@@ -27,7 +27,7 @@ from kg.rdf.build import add_document
 from kg.rdf.iris import document_iri, entity_iri, trial_iri
 from kg.rdf.namespace import BASE, CP
 from kg.records import Assertion, Entity, Evidence, Extraction, Trial
-from kg.schema import RELATIONS, TYPES
+from kg.schema import DATE_SOURCES, RELATIONS, TYPES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 CPKG = ONTOLOGY_DIR / "cpkg.ttl"
@@ -51,6 +51,7 @@ ADDITIONS = {
     CP.role: (CP.Organization, XSD.string),
     CP.ticker: (CP.Document, XSD.string),
     CP.contentHash: (CP.Document, XSD.string),
+    CP.dateSource: (CP.Document, XSD.string),
     CP.screenedOut: (CP.Document, XSD.boolean),
     CP.evidenceText: (RDF.Statement, XSD.string),
     CP.charStart: (RDF.Statement, XSD.integer),
@@ -256,6 +257,12 @@ def test_shapes_allow_exactly_the_contract_values(shapes):
     assert _in_list(shapes, CP.phase) == CONTRACT_PHASES
 
 
+def test_shapes_and_ontology_list_the_date_sources_the_reader_gives(onto, shapes):
+    assert _in_list(shapes, CP.dateSource) == set(DATE_SOURCES)
+    comment = str(onto.value(CP.dateSource, RDFS.comment))
+    assert all(f'"{source}"' in comment for source in DATE_SOURCES)
+
+
 # ---------------------------------------------------------------------------
 # (d) a built document graph conforms; broken ones do not
 # ---------------------------------------------------------------------------
@@ -276,7 +283,7 @@ def ev(rule: str, confidence: float = 0.9, start: int = 120) -> Evidence:
 def make_extraction() -> Extraction:
     x = Extraction(doc_id=DOC_ID, source="data/samples/acme-2024-03-01.txt",
                    meta={"title": "Acme Pharma doses first patient in Phase 2a trial of ACM-101",
-                         "date": "2024-03-01", "tickers": ["NASDAQ: ACME"]})
+                         "date": "2024-03-01", "date_source": "dateline", "tickers": ["NASDAQ: ACME"]})
     for key, etype, name, aliases, ids in [
         (DRUG, "Drug", "ACM-101", {"ACM 101"}, set()),
         (PARTNER, "Drug", "docetaxel", {"Taxotere"}, {"https://go.drugbank.com/drugs/DB01248"}),
@@ -354,6 +361,7 @@ def test_the_built_graph_has_what_the_shapes_target(graph):
     assert (TRIAL, CP.subPhase, Literal("Phase 2a")) in graph and (TRIAL, CP.phase, Literal("Phase 2")) in graph
     assert (entity_iri(COMPANY), RDF.type, CP.Company) in graph
     assert (DOC, CP.contentHash, Literal(HASH)) in graph
+    assert (DOC, CP.dateSource, Literal("dateline")) in graph
 
 
 def test_built_document_graph_conforms(pyshacl, shapes, graph):
@@ -457,6 +465,14 @@ BROKEN = {
                         ("PatternConstraintComponent", CP.contentHash)),
     "release-date-as-text": (lambda g: g.set((DOC, DCTERMS.issued, Literal("March 1, 2024"))),
                              ("OrConstraintComponent", DCTERMS.issued)),
+    "date-source-unknown": (lambda g: g.set((DOC, CP.dateSource, Literal("guessed"))),
+                            ("InConstraintComponent", CP.dateSource)),
+    "two-date-sources": (lambda g: g.add((DOC, CP.dateSource, Literal("body"))),
+                         ("MaxCountConstraintComponent", CP.dateSource)),
+    "dated-without-date-source": (lambda g: g.remove((DOC, CP.dateSource, None)),
+                                  ("OrConstraintComponent", DOC)),
+    "date-source-without-date": (lambda g: g.remove((DOC, DCTERMS.issued, None)),
+                                 ("MinCountConstraintComponent", DCTERMS.issued)),
 }
 
 
@@ -494,3 +510,10 @@ def test_sub_phase_rule_knows_the_contract_value(pyshacl, shapes, graph):
         _state(g, CP.phase, coarse)
         conforms, _, text = validate(pyshacl, shapes, g)
         assert conforms is ok, (stated, coarse, text)
+
+
+def test_an_undated_document_needs_no_date_source(pyshacl, shapes, graph):
+    graph.remove((DOC, DCTERMS.issued, None))
+    graph.remove((DOC, CP.dateSource, None))
+    conforms, _, text = validate(pyshacl, shapes, graph)
+    assert conforms, text

@@ -1,7 +1,8 @@
 """The graph builder: extraction records in, an RDF dataset out (pure; no I/O).
 
 One named graph per document, named by the document's IRI, holding the
-document node (title, release date, source, publisher, content hash), the
+document node (title, release date and where it was read, source, publisher,
+content hash), the
 entities it mentions (type, one ``rdfs:label``, ``skos:altLabel`` for each
 other surface form, ``skos:exactMatch`` identifiers, ``skos:broader`` for a
 condition's place in MeSH), its trials, its facts, and one ``rdf:Statement``
@@ -75,6 +76,8 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
     issued = _date_literal(meta["date"]) if meta.get("date") else None
     if issued is not None:
         g.add((doc, DCTERMS.issued, issued))
+        if meta.get("date_source"):     # where the date was read: EDGAR header, dateline, ..., file time
+            g.add((doc, CP.dateSource, Literal(meta["date_source"])))
     for t in meta.get("tickers", []):
         g.add((doc, CP.ticker, Literal(t)))
     if meta.get("screened_out"):        # the relevance filter kept it from the NLP pipeline (kg.relevance)

@@ -53,6 +53,7 @@ class CP(DefinedNamespace):
 
     # documents and trials (additions)
     contentHash: URIRef
+    dateSource: URIRef
     ticker: URIRef
     trialName: URIRef
     subPhase: URIRef

@@ -152,3 +152,16 @@ def test_a_sub_phase_alone_still_gives_its_contract_phase():
     assert set(g.objects(trial, CP.phase)) == {Literal("Phase 2")}
     assert set(g.objects(trial, CP.subPhase)) == {Literal("Phase 2b")}
     assert _phase_statements(g, trial, CP.phase) == {"Phase 2": "trial.phase"}
+
+
+def test_the_document_says_where_its_date_was_read():
+    x = extraction()
+    x.meta["date_source"] = "file-modified"
+    g = build_dataset([(x, "h")]).graph(document_iri("d1"))
+    doc = document_iri("d1")
+    assert str(g.value(doc, DCTERMS.issued)) == "2024-05-01"
+    assert g.value(doc, CP.dateSource) == Literal("file-modified")
+    # no date, no date source
+    del x.meta["date"]
+    g = build_dataset([(x, "h")]).graph(document_iri("d1"))
+    assert g.value(doc, DCTERMS.issued) is None and g.value(doc, CP.dateSource) is None
