@@ -8,6 +8,7 @@ must agree.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -456,3 +457,26 @@ def test_query_benchmark_runs_every_question_both_ways_on_both_engines(store_pat
         assert r["rows"] > 0 and r["rdflib_rows"] == r["rows"], r
     table = (tmp_path / "queries.md").read_text()
     assert table.count("\n| ") == len(report["results"]) + 1 and report["merged_default_graph"] is True
+
+
+def test_a_file_date_is_no_release_date_in_the_queries(tmp_path):
+    """A copy of the Acme release that states no date (dated by its file, cp:dateSource "file-modified"),
+    giving the trial an earlier status: its file's day is not the drug's latest release, and the trial's
+    history lists it first, as a release that states no date."""
+    x1, h1 = sample_extractions()[0]
+    copied = copy.deepcopy(x1)
+    copied.doc_id, copied.source = "acme0000000000000003", "/press/acme-copy.txt"
+    copied.meta = {"title": "Acme plans Phase 2", "date": "2026-12-07", "date_source": "file-modified"}
+    [t] = copied.trials
+    t.status = "planned"
+    t.evidence["status|planned"] = t.evidence.pop("status|ongoing")
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as s:
+        for x, h in ((x1, h1), (copied, "hash-copy")):
+            s.replace_document(document_iri(x.doc_id), add_document(Dataset(), x, h), source=x.source, content_hash=h)
+    rows = {r["drugLabel"]: r for r in _bound(path, "pipeline-overview", drugLabel="Zoratinib")}
+    assert rows["Zoratinib"]["latestRelease"] == "2024-03-05"
+    res = run_query(load_query("trial-history"), store=path)
+    history = [dict(zip(res.variables, (None if v is None else v.value for v in row))) for row in res.rows]
+    assert [(r["status"], r["released"], r["dateSource"]) for r in history] == [
+        ("planned", "2026-12-07", "file-modified"), ("ongoing", "2024-03-05", None)]
