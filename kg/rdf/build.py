@@ -2,16 +2,16 @@
 
 One named graph per document, named by the document's IRI, holding the
 document node (title, release date and where it was read, source, publisher,
-content hash), the
-entities it mentions (type, one ``rdfs:label``, ``skos:altLabel`` for each
-other surface form, ``skos:exactMatch`` identifiers, ``skos:broader`` for a
-condition's place in MeSH), its trials, its facts, and one ``rdf:Statement``
-per fact with the evidence sentence, its character offsets in the original
-file, the rule id and a confidence. A trial's ``cp:phase`` is a contract value
-("Phase 2"); a sub-phase the release states ("Phase 2a") is its ``cp:subPhase``,
-reified like any fact. Two names the release joined into one
-entity ("LOR-2040 (formerly GTI-2040)") are a fact too: the ``skos:altLabel``
-is reified with the rule and sentence that joined them.
+content hash), the entities it mentions (type, one ``rdfs:label``,
+``skos:altLabel`` for each other surface form, ``skos:exactMatch``
+identifiers, ``skos:broader`` for a condition's place in MeSH), its trials,
+its facts, and one ``rdf:Statement`` per fact with the evidence sentence, its
+character offsets in the original file, the rule id and a confidence. A
+trial's ``cp:phase`` is a contract value ("Phase 2"); a sub-phase the release
+states ("Phase 2a") is its ``cp:subPhase``, reified like any fact. Two names
+the release joined into one entity ("LOR-2040 (formerly GTI-2040)") are a fact
+too: the ``skos:altLabel`` is reified with the rule and sentence that joined
+them.
 """
 from __future__ import annotations
 
