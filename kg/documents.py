@@ -22,6 +22,10 @@ sentence holds one: one that separates words (form feed, the information
 separators) becomes a space standing for it, the others are left out
 (``"GTI\\x01-2040"`` reads ``"GTI-2040"``); ``original`` keeps them, and
 the offsets of the clean text still point into it.
+
+Each document's ``meta`` holds its release date (``date``, ISO) and where it was read (``date_source``,
+one of :data:`kg.schema.DATE_SOURCES`): the EDGAR header, a web page's publication ``<meta>`` tag, the
+dateline, a date in the text, or, read from a file that carries none of these, the file's modification day.
 """
 from __future__ import annotations
 
@@ -34,13 +38,14 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import DocumentError, shown
 from .nlp.resources import phrase_regex
+from .schema import DATE_SOURCES, FILE_DATE_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +229,7 @@ class Document:
     original: str                # the original text the offsets point into
     offsets: OffsetMap
     format: str                  # edgar | html | markdown | text
-    meta: dict = field(default_factory=dict)   # title, date, companies, tickers
+    meta: dict = field(default_factory=dict)   # title, date, date_source, companies, tickers
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets.span(start, end)
@@ -465,13 +470,28 @@ def source_path(source: str) -> str:
 def load_documents(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Document]:
     """Read one file and return its documents (several for an EDGAR submission).
 
-    ``max_bytes``: a larger file raises :class:`DocumentError` unread (``None``: no limit).
+    ``max_bytes``: a larger file raises :class:`DocumentError` unread (``None``: no limit). A document
+    whose text carries no release date (:func:`release_date`) is dated by the file's modification time.
     """
     text = read_text(path, max_bytes)
     docs = list(parse_documents(text, source_name(path)))
     if not docs:
         raise DocumentError(path, "no text left after removing markup")
+    undated = [d for d in docs if not d.meta.get("date")]
+    day = file_date(path) if undated else None
+    for d in undated:
+        if day:
+            d.meta["date"], d.meta["date_source"] = day, FILE_DATE_SOURCE
     return docs
+
+
+def file_date(path: str | Path) -> str | None:
+    """The day (UTC) ``path`` was last modified: the release date of last resort, for a release that
+    carries none (``cp:dateSource "file-modified"``)."""
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime, tz=timezone.utc).date().isoformat()
+    except (OSError, OverflowError, ValueError):
+        return None
 
 
 def parse_documents(original: str, source: str) -> Iterator[Document]:
@@ -914,35 +934,120 @@ def _guess_title(paras: list[str]) -> str | None:
     return None
 
 
-def _parse_date(text: str) -> str | None:
-    """The release date: a date written as a dateline first, else the first full date."""
-    cands: list[tuple[int, str]] = []
-    for m in _DATE_MDY.finditer(text):
-        mon = _month(m.group(1))
-        if mon:
-            cands.append((m.start(), _iso(int(m.group(3)), mon, int(m.group(2)))))
-    for m in _DATE_DMY.finditer(text):
-        mon = _month(m.group(2))
-        if mon:
-            cands.append((m.start(), _iso(int(m.group(3)), mon, int(m.group(1)))))
-    for m in _DATE_ISO.finditer(text):
-        cands.append((m.start(), _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
-    for m in _DATE_NUM.finditer(text):
-        cands.append((m.start(), _iso(int(m.group(3)), int(m.group(1)), int(m.group(2)))))
-    cands = [(p, d) for p, d in cands if d]
-    if cands:
-        def rank(c):
-            pos, _ = c
-            after = text[pos:pos + 40]
-            m = re.search(r"(?:19|20)\d\d", after)
-            tail = after[m.end():m.end() + 6] if m else ""
-            return (0 if _DATELINE_DATE.search(tail) else 1, pos)
-        return min(cands, key=rank)[1]
-    m = _DATE_MY.search(text)
-    if m:
-        mon = _month(m.group(1))
-        if mon:
-            return f"{int(m.group(2)):04d}-{mon:02d}"
+def _date_candidates(text: str, full: bool = True) -> list[tuple[int, int, str]]:
+    """(start, end, ISO date) of every date written with its year, in text order: full dates ("March 3,
+    2004", "3 March 2004", "2004-03-03", "3/3/2004"), or with ``full=False`` months ("March 2004")."""
+    found: list[tuple[int, int, str]] = []
+    if not full:
+        for m in _DATE_MY.finditer(text):
+            mon = _month(m.group(1))
+            if mon:
+                found.append((m.start(), m.end(), f"{int(m.group(2)):04d}-{mon:02d}"))
+        return found
+    for rx, ymd in ((_DATE_MDY, (3, 1, 2)), (_DATE_DMY, (3, 2, 1)), (_DATE_ISO, (1, 2, 3)), (_DATE_NUM, (3, 1, 2))):
+        for m in rx.finditer(text):
+            y, mon, d = (m.group(i) for i in ymd)
+            mon = int(mon) if mon.isdigit() else _month(mon)
+            iso = _iso(int(y), mon, int(d)) if mon else ""
+            if iso:
+                found.append((m.start(), m.end(), iso))
+    return sorted(found)
+
+
+# what follows a dateline's date: a dash, bracket or slash before the story ("MARCH 4, 2024 - Northwind",
+# "June 17, 2025 (BUSINESS WIRE)", "Dec. 15, 2003 /PRNewswire/"), else the end of its line or a time of day
+# ("September 15, 2003" alone on a line, "June 8, 2004 at 12:00 AM EDT", "Apr 26, 2001, 01:00 ET")
+_DATELINE_STORY = re.compile(r"[ \t]*[-\u2013\u2014(/]")
+_DATELINE_STAMP = re.compile(r"[ \t]*(?:\n|$|,?[ \t]+(?:at[ \t]+)?\d{1,2}:\d\d\b)")
+
+
+def _dateline_date(head: str) -> str | None:
+    """The date of the release's dateline: the first full date in ``head`` that a dash, bracket or slash
+    follows, else the first one that ends its line or is followed by a time of day."""
+    cands = _date_candidates(head)
+    for tail in (_DATELINE_STORY, _DATELINE_STAMP):
+        for _, end, iso in cands:
+            if tail.match(head, end):
+                return iso
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _deadline_cue() -> re.Pattern:
+    """A word that makes the date after it a deadline, not a day something happened ("before September 30,
+    2026", "by December 2025"), from ``date_cues.tsv``, as a regex matching where a date starts."""
+    return re.compile(phrase_regex("date_cues.tsv", "cue").pattern + r"[ \t]+$", re.I)
+
+
+def _body_date(text: str) -> str | None:
+    """A date the text gives with its year: the first full date that is no deadline, else the first month
+    ("in October 2023") that is none."""
+    cue = _deadline_cue()
+    for full in (True, False):
+        for start, _, iso in _date_candidates(text, full):
+            if not cue.search(text, max(0, start - 24), start):
+                return iso
+    return None
+
+
+_HEADER_CHARS = 5000       # how far into a file without <DOCUMENT> an EDGAR header is looked for
+# an EDGAR submission's header ("FILED AS OF DATE: 20040112"), in the order its dates are trusted: the
+# filing date, EDGAR's acceptance time, the period of report (an 8-K's or 6-K's event date), then the filing
+# date on the <SEC-DOCUMENT> / <SEC-HEADER> line
+_EDGAR_DATES = tuple(re.compile(rx, re.M | re.I) for rx in (
+    r"^[ \t]*(?:FILED AS OF DATE:|<FILING-DATE>)[ \t]*(\d{8})\b",
+    r"^[ \t]*<ACCEPTANCE-DATETIME>[ \t]*(\d{8})",
+    r"^[ \t]*(?:CONFORMED PERIOD OF REPORT:|<PERIOD>)[ \t]*(\d{8})\b",
+    r"^[ \t]*<SEC-(?:DOCUMENT|HEADER)>[^\n<]*?:[ \t]*(\d{8})\b",
+))
+
+
+def _edgar_header_date(original: str) -> str | None:
+    """The date an EDGAR submission's header gives (the text before its first ``<DOCUMENT>``)."""
+    m = re.search(r"<DOCUMENT>", original, re.I)
+    header = original[:m.start()] if m else original[:_HEADER_CHARS]
+    for rx in _EDGAR_DATES:
+        for d in rx.finditer(header):
+            iso = _iso(int(d.group(1)[:4]), int(d.group(1)[4:6]), int(d.group(1)[6:8]))
+            if iso:
+                return iso
+    return None
+
+
+# a web page's publication date: <meta property="article:published_time" content="2023-11-08T07:00:00Z">
+_HTML_DATE_NAMES = {"article:published_time", "og:published_time", "datepublished", "date", "dc.date",
+                    "dc.date.issued", "dcterms.issued", "dcterms.date", "citation_publication_date", "pubdate",
+                    "publish-date", "publication_date", "parsely-pub-date", "sailthru.date"}
+_META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
+_META_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+def _html_meta_date(original: str) -> str | None:
+    """The publication date an HTML page's ``<meta>`` tags give (name, property or itemprop)."""
+    for tag in _META_TAG.finditer(original):
+        attrs = {k.lower(): html.unescape(a or b or c) for k, a, b, c in _META_ATTR.findall(tag.group(0))}
+        names = {attrs.get(k, "").strip().lower() for k in ("name", "property", "itemprop")}
+        content = attrs.get("content", "")
+        if names & _HTML_DATE_NAMES and content:
+            iso = re.match(r"\s*(\d{4})-(\d\d)-(\d\d)(?![\d-])", content)       # "2023-11-08T07:00:00Z"
+            found = _iso(*map(int, iso.groups())) if iso else next((c[2] for c in _date_candidates(content)), "")
+            if found:
+                return found
+    return None
+
+
+def release_date(doc: "Document", head: str) -> tuple[str, str] | None:
+    """The release date and where it was read (a :data:`kg.schema.DATE_SOURCES` value), trusting the
+    EDGAR header, then a web page's <meta> tags, the dateline (in ``head``), a date in the text; ``None``
+    when the release carries none (:func:`load_documents` then falls back on the file's time)."""
+    readers = {"edgar-header": lambda: _edgar_header_date(doc.original),
+               "html-meta": lambda: _html_meta_date(doc.original) if doc.format == "html" else None,
+               "dateline": lambda: _dateline_date(head),
+               "body": lambda: _body_date(doc.text)}
+    for source in DATE_SOURCES:
+        d = readers[source]() if source != FILE_DATE_SOURCE else None
+        if d:
+            return d, source
     return None
 
 
@@ -967,7 +1072,8 @@ def _only_company_words(name: str) -> bool:
 
 
 def extract_metadata(doc: Document) -> dict:
-    """Title, release date, issuing companies and tickers, read from the text."""
+    """Title, release date and where it was read (:func:`release_date`), issuing companies and tickers,
+    read from the text."""
     text = doc.text
     paras = [p.strip() for p in text.split(PARA) if p.strip()]
     meta: dict = {"format": doc.format}
@@ -981,9 +1087,9 @@ def extract_metadata(doc: Document) -> dict:
         title = re.sub(r"\s+", " ", title)
         meta["title"] = title if len(title) <= 250 else title[:250].rsplit(" ", 1)[0] + "\u2026"
     head = text[:3000]
-    d = _parse_date(head)
-    if d:
-        meta["date"] = d
+    found = release_date(doc, head)
+    if found:
+        meta["date"], meta["date_source"] = found
     tickers = []
     for m in _TICKER.finditer(head):
         exchange = re.sub(r"\s+", " ", m.group(1)).upper()

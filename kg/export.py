@@ -49,10 +49,15 @@ elements in GEXF, ``r``/``g``/``b``/``size``/``x``/``y`` keys in GraphML,
 ``color``/``size``/``x``/``y`` attributes in the JSON that Sigma.js reads.
 
 Dates: a document's date is its ``dcterms:issued`` (``YYYY``, ``YYYY-MM`` and
-``YYYY-MM-DD`` are read as the first day they name). ``first_seen`` of a node
-or edge is the earliest date of the documents mentioning / asserting it; an
-element none of whose documents is dated has no ``first_seen``, and in the
-dynamic GEXF no ``start``: Gephi then shows it over the whole timeline.
+``YYYY-MM-DD`` are read as the first day they name); its ``cp:dateSource`` says
+where that was read (kg/documents.py: the EDGAR header, the dateline, the text,
+or, for a release carrying no date, the file's modification time). ``first_seen``
+of a node or edge is the earliest date the documents mentioning / asserting it
+state, or, when none states one, the earliest of their file dates; in the
+dynamic GEXF it is the ``start``. A file date never makes a value the latest
+(``status``, ``enrollment``): such a document counts as undated there. An
+element no document dates (one only a ``--query`` derived) has no
+``first_seen`` and no ``start``: Gephi then shows it over the whole timeline.
 """
 from __future__ import annotations
 
@@ -78,6 +83,7 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from . import schema
 from .errors import ExportError, KGError, shown
+from .rdf.namespace import CP
 from .xmlchars import xml_safe
 from .schema import Relation, View
 
@@ -184,6 +190,7 @@ class Facts:
     relations: dict[tuple, set] = field(default_factory=lambda: defaultdict(set))
     literals: dict[tuple, dict] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     issued: dict[URIRef, str] = field(default_factory=dict)
+    file_dated: set[URIRef] = field(default_factory=set)    # documents whose date is their file's time
 
     @classmethod
     def from_quads(cls, quads: Iterable) -> "Facts":
@@ -210,6 +217,9 @@ class Facts:
             d = iso_date(o)
             if d and (s not in self.issued or d < self.issued[s]):
                 self.issued[s] = d
+        elif p == CP.dateSource:
+            if str(o) == schema.FILE_DATE_SOURCE:
+                self.file_dated.add(s)
         elif isinstance(o, (URIRef, BNode)) and not isinstance(s, Literal):
             if p in _RELATION_SET:
                 self.relations[(s, p, o)].add(g)
@@ -223,11 +233,17 @@ class Facts:
         return next(t for t in TYPE_ORDER if t in ts)
 
     def date(self, graph) -> str | None:
+        """A document graph's release date, its file's time included (``None``: undated, or no document)."""
         return self.issued.get(graph) if graph is not None else None
 
+    def stated_date(self, graph) -> str | None:
+        """The release date a document states itself (``None`` for one dated by its file's time only)."""
+        return None if graph in self.file_dated else self.date(graph)
+
     def first_date(self, graphs: Iterable) -> str | None:
-        dates = [d for d in (self.date(g) for g in graphs) if d]
-        return min(dates) if dates else None
+        """The earliest date the documents state; when none states one, the earliest of their file dates."""
+        dates = [(g in self.file_dated, d) for g in graphs if (d := self.date(g))]
+        return min(dates)[1] if dates else None
 
     def documents(self, graphs: Iterable) -> int:
         return sum(1 for g in set(graphs) if g is not None)
@@ -271,8 +287,9 @@ class Facts:
         return attrs
 
     def _latest(self, values: dict) -> Literal:
-        """The value stated by the latest dated document (undated ones count as oldest)."""
-        return max(values, key=lambda v: (max((self.date(g) or "" for g in values[v]), default=""), str(v)))
+        """The value stated by the latest dated document (undated ones, and ones dated by their file's
+        time only, count as oldest)."""
+        return max(values, key=lambda v: (max((self.stated_date(g) or "" for g in values[v]), default=""), str(v)))
 
     def edge_attributes(self, label: str, graphs: set) -> dict[str, Any]:
         attrs: dict[str, Any] = {"label": label, "weight": max(1, self.documents(graphs))}
@@ -789,7 +806,7 @@ class DatasetSource:
 _MATCH = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 FACT_PATTERNS: tuple[dict, ...] = (
     *({"p": RDF.type, "o": cls} for cls in ENTITY_CLASSES),
-    *({"p": p} for p in (RDFS.label, SKOS.exactMatch, DCTERMS.issued, *RELATIONS, *LITERALS)),
+    *({"p": p} for p in (RDFS.label, SKOS.exactMatch, DCTERMS.issued, CP.dateSource, *RELATIONS, *LITERALS)),
 )
 
 

@@ -138,9 +138,11 @@ ASSERTED_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() i
 #: the Trial attributes whose values are entity keys (drugs, partners, conditions, sites, sponsors)
 TRIAL_ENTITY_ATTRS: tuple[str, ...] = tuple(r.trial_attr for r in TRIAL_RELATIONS if not r.literal)
 
-#: the contract's values of ``cp:phase`` (CONTRACT.md); a stated sub-phase ("Phase 2a") is stated beside its value
+#: the contract's values of ``cp:phase`` (CONTRACT.md); a stated sub-phase ("Phase 2a") is a ``cp:subPhase``
 PHASES: tuple[str, ...] = ("Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4")
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+#: a stated sub-phase, the values of ``cp:subPhase`` ("Phase 2a", "Phase 1b/2", "Phase 1/2a"; shapes.ttl checks the same)
+SUB_PHASE = re.compile(r"Phase (?:[1-4][ab](?:/[1-4][ab]?)?|[1-4]/[1-4][ab])")
 
 
 def main_phase(value: str) -> str:
@@ -154,6 +156,21 @@ def main_phase(value: str) -> str:
         out.append(re.sub(r"(?<=\d)[ab]$", "", p))
     return "Phase " + "/".join(dict.fromkeys(out))
 
+
+def phase_parts(value: str) -> tuple[str, str | None]:
+    """A trial's phase as the graph states it: (its ``cp:phase``, its ``cp:subPhase`` or None).
+
+    "Phase 1b/2" -> ("Phase 1/2", "Phase 1b/2"), "Phase 2/2b" -> ("Phase 2", "Phase 2/2b"); a value that
+    is no sub-phase ("Phase 2") is its own ``cp:phase``.
+    """
+    return (main_phase(value), value) if SUB_PHASE.fullmatch(value) else (value, None)
+
+
+#: where a document's release date (``dcterms:issued``) was read, most trusted first: the values of
+#: ``cp:dateSource`` (kg/documents.py reads them in this order; the last only stands in for a date the
+#: release does not carry)
+DATE_SOURCES: tuple[str, ...] = ("edgar-header", "html-meta", "dateline", "body", "file-modified")
+FILE_DATE_SOURCE = DATE_SOURCES[-1]
 
 #: the entity type of each spaCy entity label of the pipeline ("DRUG" -> "Drug")
 SPAN_TYPES: dict[str, str] = {t.span_label: t.name for t in TYPES.values() if t.span_label}

@@ -27,7 +27,7 @@ from kg.rdf.build import add_document
 from kg.rdf.iris import document_iri, entity_iri, trial_iri
 from kg.rdf.namespace import BASE, CP
 from kg.records import Assertion, Entity, Evidence, Extraction, Trial
-from kg.schema import RELATIONS, TYPES
+from kg.schema import DATE_SOURCES, RELATIONS, TYPES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 CPKG = ONTOLOGY_DIR / "cpkg.ttl"
@@ -47,9 +47,11 @@ def registry_range(rel) -> URIRef:
 ADDITIONS = {
     CP.partOf: (CP.Organization, CP.Organization),
     CP.trialName: (CP.ClinicalTrial, XSD.string),
+    CP.subPhase: (CP.ClinicalTrial, XSD.string),
     CP.role: (CP.Organization, XSD.string),
     CP.ticker: (CP.Document, XSD.string),
     CP.contentHash: (CP.Document, XSD.string),
+    CP.dateSource: (CP.Document, XSD.string),
     CP.screenedOut: (CP.Document, XSD.boolean),
     CP.evidenceText: (RDF.Statement, XSD.string),
     CP.charStart: (RDF.Statement, XSD.integer),
@@ -169,7 +171,9 @@ def test_phase_documents_contract_values_and_sub_phases(onto):
     text = " ".join(str(o) for o in onto.objects(CP.phase, RDFS.comment))
     for value in CONTRACT_PHASES:
         assert f'"{value}"' in text, value
-    assert "Phase 2a" in text and "in addition to its contract value" in text
+    assert "cp:subPhase" in text and "in addition to its contract value" not in text
+    sub = " ".join(str(o) for o in onto.objects(CP.subPhase, RDFS.comment))
+    assert "Phase 2b" in sub and "cp:phase" in sub
 
 
 def test_alignment_iris_use_one_form_per_vocabulary(onto):
@@ -236,11 +240,12 @@ def test_shapes_list_the_registry_types_and_relations(shapes):
     relations = {r.iri for r in RELATIONS.values()}
     statement = next(ps for ps in shapes.objects(CPSH.StatementShape, SH.property)
                      if shapes.value(ps, SH.path) == RDF.predicate)
-    assert set(Collection(shapes, shapes.value(statement, SH["in"]))) == relations | {SKOS.altLabel}   # joined names
-    assert set(shapes.objects(CPSH.FactEvidenceShape, SH.targetSubjectsOf)) == relations
+    # joined names are reified too, and a trial's stated sub-phase beside its phase
+    assert set(Collection(shapes, shapes.value(statement, SH["in"]))) == relations | {SKOS.altLabel, CP.subPhase}
+    assert set(shapes.objects(CPSH.FactEvidenceShape, SH.targetSubjectsOf)) == relations | {CP.subPhase}
     select = " ".join(str(shapes.value(c, SH.select)) for c in shapes.objects(CPSH.FactEvidenceShape, SH.sparql))
     listed = re.search(r"\?p IN \(([^)]*)\)", select).group(1)
-    assert {CP[name] for name in re.findall(r"cp:(\w+)", listed)} == relations
+    assert {CP[name] for name in re.findall(r"cp:(\w+)", listed)} == relations | {CP.subPhase}
     assert set(shapes.objects(CPSH.EntityShape, SH.targetClass)) == {t.iri for t in TYPES.values()}
     for t in TYPES.values():
         if t.parent:
@@ -250,6 +255,12 @@ def test_shapes_list_the_registry_types_and_relations(shapes):
 def test_shapes_allow_exactly_the_contract_values(shapes):
     assert _in_list(shapes, CP.status) == CONTRACT_STATUSES
     assert _in_list(shapes, CP.phase) == CONTRACT_PHASES
+
+
+def test_shapes_and_ontology_list_the_date_sources_the_reader_gives(onto, shapes):
+    assert _in_list(shapes, CP.dateSource) == set(DATE_SOURCES)
+    comment = str(onto.value(CP.dateSource, RDFS.comment))
+    assert all(f'"{source}"' in comment for source in DATE_SOURCES)
 
 
 # ---------------------------------------------------------------------------
@@ -272,7 +283,7 @@ def ev(rule: str, confidence: float = 0.9, start: int = 120) -> Evidence:
 def make_extraction() -> Extraction:
     x = Extraction(doc_id=DOC_ID, source="data/samples/acme-2024-03-01.txt",
                    meta={"title": "Acme Pharma doses first patient in Phase 2a trial of ACM-101",
-                         "date": "2024-03-01", "tickers": ["NASDAQ: ACME"]})
+                         "date": "2024-03-01", "date_source": "dateline", "tickers": ["NASDAQ: ACME"]})
     for key, etype, name, aliases, ids in [
         (DRUG, "Drug", "ACM-101", {"ACM 101"}, set()),
         (PARTNER, "Drug", "docetaxel", {"Taxotere"}, {"https://go.drugbank.com/drugs/DB01248"}),
@@ -347,9 +358,10 @@ def validate(pyshacl, shapes: Graph, g: Graph):
 def test_the_built_graph_has_what_the_shapes_target(graph):
     # guards the conformance test below against passing on an empty or unexpected graph
     assert len(list(graph.subjects(RDF.type, RDF.Statement))) == 13
-    assert (TRIAL, CP.phase, Literal("Phase 2a")) in graph and (TRIAL, CP.phase, Literal("Phase 2")) in graph
+    assert (TRIAL, CP.subPhase, Literal("Phase 2a")) in graph and (TRIAL, CP.phase, Literal("Phase 2")) in graph
     assert (entity_iri(COMPANY), RDF.type, CP.Company) in graph
     assert (DOC, CP.contentHash, Literal(HASH)) in graph
+    assert (DOC, CP.dateSource, Literal("dateline")) in graph
 
 
 def test_built_document_graph_conforms(pyshacl, shapes, graph):
@@ -376,6 +388,11 @@ def _drop_fact(g: Graph, s, p, o) -> None:
     st = statement_of(g, s, p, o)
     g.remove((s, p, o))
     g.remove((st, None, None))
+
+
+def _drop_statement(g: Graph, s, p, o) -> None:
+    """Keep the fact, lose its evidence."""
+    g.remove((statement_of(g, s, p, o), None, None))
 
 
 def _any_statement(g: Graph) -> URIRef:
@@ -409,11 +426,17 @@ BROKEN = {
     "fact-without-statement": (lambda g: g.remove((_any_statement(g), None, None)),
                                ("SPARQLConstraintComponent", entity_iri(DRUG))),
     "phase-5": (lambda g: _set_fact(g, TRIAL, CP.phase, Literal("Phase 2"), Literal("Phase 5")),
-                ("OrConstraintComponent", CP.phase)),
+                ("InConstraintComponent", CP.phase)),
     "phase-range-outside-contract": (lambda g: _set_fact(g, TRIAL, CP.phase, Literal("Phase 2"), Literal("Phase 3/4")),
-                                     ("OrConstraintComponent", CP.phase)),
+                                     ("InConstraintComponent", CP.phase)),
     "sub-phase-without-contract-value": (lambda g: _drop_fact(g, TRIAL, CP.phase, Literal("Phase 2")),
                                          ("SPARQLConstraintComponent", TRIAL)),
+    "sub-phase-as-phase": (lambda g: _set_fact(g, TRIAL, CP.phase, Literal("Phase 2"), Literal("Phase 2a")),
+                           ("InConstraintComponent", CP.phase)),
+    "contract-value-as-sub-phase": (lambda g: _set_fact(g, TRIAL, CP.subPhase, Literal("Phase 2a"), Literal("Phase 2")),
+                                    ("PatternConstraintComponent", CP.subPhase)),
+    "sub-phase-without-evidence": (lambda g: _drop_statement(g, TRIAL, CP.subPhase, Literal("Phase 2a")),
+                                   ("SPARQLConstraintComponent", TRIAL)),
     "negative-enrollment": (lambda g: _set_fact(g, TRIAL, CP.enrollment, Literal(40, datatype=XSD.integer),
                                                 Literal(-4, datatype=XSD.integer)),
                             ("MinInclusiveConstraintComponent", CP.enrollment)),
@@ -442,6 +465,14 @@ BROKEN = {
                         ("PatternConstraintComponent", CP.contentHash)),
     "release-date-as-text": (lambda g: g.set((DOC, DCTERMS.issued, Literal("March 1, 2024"))),
                              ("OrConstraintComponent", DCTERMS.issued)),
+    "date-source-unknown": (lambda g: g.set((DOC, CP.dateSource, Literal("guessed"))),
+                            ("InConstraintComponent", CP.dateSource)),
+    "two-date-sources": (lambda g: g.add((DOC, CP.dateSource, Literal("body"))),
+                         ("MaxCountConstraintComponent", CP.dateSource)),
+    "dated-without-date-source": (lambda g: g.remove((DOC, CP.dateSource, None)),
+                                  ("OrConstraintComponent", DOC)),
+    "date-source-without-date": (lambda g: g.remove((DOC, DCTERMS.issued, None)),
+                                 ("MinCountConstraintComponent", DCTERMS.issued)),
 }
 
 
@@ -456,21 +487,33 @@ def test_broken_graph_does_not_conform(pyshacl, shapes, graph, case):
     assert expected in results(report), text
 
 
+def _state(g: Graph, p: URIRef, value: str) -> None:
+    """Add a trial fact with a statement of its own (as the builder reifies one)."""
+    g.add((TRIAL, p, Literal(value)))
+    st = URIRef(f"{DOC}/evidence/{p[len(BASE):]}-{value.replace(' ', '-').replace('/', '-')}")
+    for sp, o in [(RDF.type, RDF.Statement), (RDF.subject, TRIAL), (RDF.predicate, p),
+                  (RDF.object, Literal(value)), (PROV.wasDerivedFrom, DOC),
+                  (CP.evidenceText, Literal(SENTENCE)), (CP.charStart, Literal(0, datatype=XSD.integer)),
+                  (CP.charEnd, Literal(10, datatype=XSD.integer)), (CP.rule, Literal("trial.phase")),
+                  (CP.confidence, Literal("0.9", datatype=XSD.decimal))]:
+        g.add((st, sp, o))
+
+
 def test_sub_phase_rule_knows_the_contract_value(pyshacl, shapes, graph):
     # "Phase 1b/2" is kept with "Phase 1/2"; "Phase 2/2b" with "Phase 2"
     for stated, coarse, ok in [("Phase 1b/2", "Phase 1/2", True), ("Phase 2/2b", "Phase 2", True),
-                               ("Phase 1b/2", "Phase 2", False)]:
+                               ("Phase 1/2a", "Phase 1/2", True), ("Phase 1b/2", "Phase 2", False)]:
         g = build_graph()
-        _drop_fact(g, TRIAL, CP.phase, Literal("Phase 2a"))
+        _drop_fact(g, TRIAL, CP.subPhase, Literal("Phase 2a"))
         _drop_fact(g, TRIAL, CP.phase, Literal("Phase 2"))
-        for value in (stated, coarse):
-            g.add((TRIAL, CP.phase, Literal(value)))
-            st = URIRef(f"{DOC}/evidence/phase-{value.replace(' ', '-').replace('/', '-')}")
-            for p, o in [(RDF.type, RDF.Statement), (RDF.subject, TRIAL), (RDF.predicate, CP.phase),
-                         (RDF.object, Literal(value)), (PROV.wasDerivedFrom, DOC),
-                         (CP.evidenceText, Literal(SENTENCE)), (CP.charStart, Literal(0, datatype=XSD.integer)),
-                         (CP.charEnd, Literal(10, datatype=XSD.integer)), (CP.rule, Literal("trial.phase")),
-                         (CP.confidence, Literal("0.9", datatype=XSD.decimal))]:
-                g.add((st, p, o))
+        _state(g, CP.subPhase, stated)
+        _state(g, CP.phase, coarse)
         conforms, _, text = validate(pyshacl, shapes, g)
         assert conforms is ok, (stated, coarse, text)
+
+
+def test_an_undated_document_needs_no_date_source(pyshacl, shapes, graph):
+    graph.remove((DOC, DCTERMS.issued, None))
+    graph.remove((DOC, CP.dateSource, None))
+    conforms, _, text = validate(pyshacl, shapes, graph)
+    assert conforms, text

@@ -8,6 +8,7 @@ must agree.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -75,13 +76,13 @@ def sample_extractions() -> list[tuple[Extraction, str]]:
     borealis = entity_key("Company", "Borealis Pharma")
     lakeside, nci = entity_key("Organization", "Lakeside University Hospital"), entity_key(
         "Organization", "National Cancer Institute")
-    s3 = "Borealis Pharma's BX-17, a BCL-2 inhibitor, is combined with azacitidine in a Phase 1/2 AML study."
+    s3 = "Borealis Pharma's BX-17, a BCL-2 inhibitor, is combined with azacitidine in a Phase 1b/2 AML study."
     s4 = "The study, sponsored by the National Cancer Institute, runs at Lakeside University Hospital."
     t2 = Trial("t1")
     for attr, value, s, rule in [("drugs", bx, s3, "trial.studies-drug"), ("partners", aza, s3, "trial.partner"),
                                  ("conditions", aml, s3, "trial.condition"), ("sites", lakeside, s4, "trial.site"),
                                  ("sites", northfield, s4, "trial.site"), ("sponsors", nci, s4, "trial.sponsor"),
-                                 ("phases", "Phase 1/2", s3, "trial.phase")]:
+                                 ("phases", "Phase 1b/2", s3, "trial.phase"), ("phases", "Phase 1/2", s3, "trial.phase")]:
         t2.add(attr, value, _ev(s, rule))
     ents2[northfield] = ents[northfield]
     x2 = Extraction("boreal00000000000002", "/press/borealis-2025.txt",
@@ -367,12 +368,21 @@ def test_drug_targets(store_path):
 
 def test_condition_trials(store_path):
     [row] = _bound(store_path, "condition-trials", conditionLabel="acute myeloid leukemia")
-    assert row["drugLabel"] == "BX-17" and row["phase"] == "Phase 1/2"
+    assert row["drugLabel"] == "BX-17" and row["phase"] == "Phase 1/2" and row["subPhase"] == "Phase 1b/2"
     assert row["combinedWith"] == "azacitidine"
     assert row["sponsors"] == "National Cancer Institute"
     assert set(row["sites"].split("; ")) == {"Lakeside University Hospital", "Northfield Cancer Centre"}
     [nsclc] = _bound(store_path, "condition-trials", conditionLabel="non-small cell lung cancer")
     assert (nsclc["drugLabel"], nsclc["phase"], nsclc["status"]) == ("Zoratinib", "Phase 2", "ongoing")
+    assert nsclc["subPhase"] is None             # no sub-phase stated
+
+
+def test_trials_by_phase_count_only_the_contract_values(store_path):
+    # a stated "Phase 1b/2" is a cp:subPhase: the count by cp:phase has one row per contract value
+    res = run_query("SELECT ?phase (COUNT(*) AS ?n) WHERE { ?t cp:phase ?phase } GROUP BY ?phase", store=store_path)
+    assert {row[0].value: row[1].value for row in res.rows} == {"Phase 2": "1", "Phase 1/2": "1"}
+    res = run_query("SELECT ?sub WHERE { ?t cp:subPhase ?sub }", store=store_path)
+    assert [row[0].value for row in res.rows] == ["Phase 1b/2"]
 
 
 def test_combinations_both_ways(store_path):
@@ -381,6 +391,7 @@ def test_combinations_both_ways(store_path):
                      ("BX-17", "azacitidine"), ("azacitidine", "BX-17")}
     [row] = _bound(store_path, "combinations", partnerLabel="BX-17")
     assert row["drugLabel"] == "azacitidine" and row["conditions"] == "acute myeloid leukemia"
+    assert (row["phases"], row["subPhases"]) == ("Phase 1/2", "Phase 1b/2")
 
 
 def test_drugs_by_company(store_path):
@@ -392,6 +403,8 @@ def test_drugs_by_company(store_path):
 def test_sites_by_drug(store_path):
     rows = _bound(store_path, "sites-by-drug", siteLabel="Northfield Cancer Centre")
     assert {r["drugLabel"] for r in rows} == {"Zoratinib", "docetaxel", "BX-17", "azacitidine"}
+    assert {(r["drugLabel"], r["phases"], r["subPhases"]) for r in rows if r["drugLabel"] == "BX-17"} == {
+        ("BX-17", "Phase 1/2", "Phase 1b/2")}
 
 
 def test_evidence_for_fact(store_path):
@@ -410,6 +423,8 @@ def test_pipeline_overview(store_path):
     assert (z["developers"], z["highestPhase"], z["trials"], z["documents"], z["latestRelease"]) == (
         "Acme Biotherapeutics", "Phase 2", "1", "2", "2025-01-20")
     assert rows["docetaxel"]["trials"] == "0"
+    assert (rows["BX-17"]["phases"], rows["BX-17"]["highestPhase"], rows["BX-17"]["subPhases"]) == (
+        "Phase 1/2", "Phase 1/2", "Phase 1b/2")
 
 
 def test_usual_prefixes_need_no_declaration():
@@ -442,3 +457,26 @@ def test_query_benchmark_runs_every_question_both_ways_on_both_engines(store_pat
         assert r["rows"] > 0 and r["rdflib_rows"] == r["rows"], r
     table = (tmp_path / "queries.md").read_text()
     assert table.count("\n| ") == len(report["results"]) + 1 and report["merged_default_graph"] is True
+
+
+def test_a_file_date_is_no_release_date_in_the_queries(tmp_path):
+    """A copy of the Acme release that states no date (dated by its file, cp:dateSource "file-modified"),
+    giving the trial an earlier status: its file's day is not the drug's latest release, and the trial's
+    history lists it first, as a release that states no date."""
+    x1, h1 = sample_extractions()[0]
+    copied = copy.deepcopy(x1)
+    copied.doc_id, copied.source = "acme0000000000000003", "/press/acme-copy.txt"
+    copied.meta = {"title": "Acme plans Phase 2", "date": "2026-12-07", "date_source": "file-modified"}
+    [t] = copied.trials
+    t.status = "planned"
+    t.evidence["status|planned"] = t.evidence.pop("status|ongoing")
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as s:
+        for x, h in ((x1, h1), (copied, "hash-copy")):
+            s.replace_document(document_iri(x.doc_id), add_document(Dataset(), x, h), source=x.source, content_hash=h)
+    rows = {r["drugLabel"]: r for r in _bound(path, "pipeline-overview", drugLabel="Zoratinib")}
+    assert rows["Zoratinib"]["latestRelease"] == "2024-03-05"
+    res = run_query(load_query("trial-history"), store=path)
+    history = [dict(zip(res.variables, (None if v is None else v.value for v in row))) for row in res.rows]
+    assert [(r["status"], r["released"], r["dateSource"]) for r in history] == [
+        ("planned", "2026-12-07", "file-modified"), ("ongoing", "2024-03-05", None)]

@@ -157,7 +157,8 @@ def test_screened_document_is_stored_as_its_document_node(write_files, tmp_path)
     [node] = {s for s, _, _ in quads}                  # the document node only
     assert node.startswith(f"{CP}doc/")
     assert {p for _, p, _ in quads} == {f"{CP}screenedOut", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
-                                        f"{DCT}title", f"{DCT}issued", f"{DCT}source", f"{CP}contentHash"}
+                                        f"{DCT}title", f"{DCT}issued", f"{CP}dateSource", f"{DCT}source",
+                                        f"{CP}contentHash"}
     assert any(p == f"{CP}screenedOut" and o == '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
                for _, p, o in quads)
 

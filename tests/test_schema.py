@@ -230,3 +230,23 @@ def test_full_export_has_every_node_type_relation_and_attribute(facts):
         assert carriers == {TYPES[rel.subject].node_type}, rel.name
         value = next(d[rel.node_attribute] for _, d in G.nodes(data=True) if rel.node_attribute in d)
         assert value == LITERAL_SAMPLES[rel.datatype]
+
+
+@pytest.mark.parametrize("stated, parts", [
+    ("Phase 2", ("Phase 2", None)), ("Phase 1/2", ("Phase 1/2", None)),
+    ("Phase 2a", ("Phase 2", "Phase 2a")), ("Phase 1b/2", ("Phase 1/2", "Phase 1b/2")),
+    ("Phase 1/2a", ("Phase 1/2", "Phase 1/2a")), ("Phase 2/2b", ("Phase 2", "Phase 2/2b")),
+    ("Phase 2b/3", ("Phase 2/3", "Phase 2b/3")), ("Phase 1a/1b", ("Phase 1", "Phase 1a/1b")),
+])
+def test_phase_parts_give_the_contract_phase_and_the_sub_phase(stated, parts):
+    assert schema.phase_parts(stated) == parts
+
+
+@pytest.mark.parametrize("text", ["Phase I/IIa", "phase 1b", "Phase IIb/III", "Phase 2a/2b", "Phase 3", "phase 1 and phase 2"])
+def test_every_phase_the_reader_states_has_a_contract_phase(text):
+    from kg.relations import normalize_phase
+
+    for value in normalize_phase(text):
+        main, sub = schema.phase_parts(value)
+        assert main in schema.PHASES, (text, value)
+        assert sub is None or schema.SUB_PHASE.fullmatch(sub), (text, value)

@@ -1,14 +1,17 @@
 """The graph builder: extraction records in, an RDF dataset out (pure; no I/O).
 
 One named graph per document, named by the document's IRI, holding the
-document node (title, release date, source, publisher, content hash), the
-entities it mentions (type, one ``rdfs:label``, ``skos:altLabel`` for each
-other surface form, ``skos:exactMatch`` identifiers, ``skos:broader`` for a
-condition's place in MeSH), its trials, its facts, and one ``rdf:Statement``
-per fact with the evidence sentence, its character offsets in the original
-file, the rule id and a confidence. Two names the release joined into one
-entity ("LOR-2040 (formerly GTI-2040)") are a fact too: the ``skos:altLabel``
-is reified with the rule and sentence that joined them.
+document node (title, release date and where it was read, source, publisher,
+content hash), the entities it mentions (type, one ``rdfs:label``,
+``skos:altLabel`` for each other surface form, ``skos:exactMatch``
+identifiers, ``skos:broader`` for a condition's place in MeSH), its trials,
+its facts, and one ``rdf:Statement`` per fact with the evidence sentence, its
+character offsets in the original file, the rule id and a confidence. A
+trial's ``cp:phase`` is a contract value ("Phase 2"); a sub-phase the release
+states ("Phase 2a") is its ``cp:subPhase``, reified like any fact. Two names
+the release joined into one entity ("LOR-2040 (formerly GTI-2040)") are a fact
+too: the ``skos:altLabel`` is reified with the rule and sentence that joined
+them.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ..records import Evidence, Extraction, Trial
-from ..schema import ASSERTED_RELATIONS, PHASES, RELATIONS, TRIAL_RELATIONS, TYPES, main_phase
+from ..schema import ASSERTED_RELATIONS, PHASES, RELATIONS, TRIAL_RELATIONS, TYPES, main_phase, phase_parts
 from .identity import DatasetNodes, DrugNodes
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
 from .namespace import CP, ID
@@ -29,6 +32,7 @@ TYPE_CLASSES = {t.name: tuple(TYPES[c].iri for c in t.classes) for t in TYPES.va
 TRIAL_CLASS = TYPES["ClinicalTrial"].iri
 #: (Trial attribute, property, literal datatype or None, single-valued), in the order a trial's facts are stated
 TRIAL_FACTS = tuple((r.trial_attr, r.iri, r.datatype, r.single) for r in TRIAL_RELATIONS)
+PHASE = RELATIONS["phase"].iri
 #: Assertion.predicate -> (property, literal datatype or None)
 PREDICATES = {r.name: (r.iri, r.datatype) for r in ASSERTED_RELATIONS}
 #: (property, Trial attribute of the subjects, Trial attribute of the objects, rule): facts a trial implies
@@ -72,6 +76,8 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
     issued = _date_literal(meta["date"]) if meta.get("date") else None
     if issued is not None:
         g.add((doc, DCTERMS.issued, issued))
+        if meta.get("date_source"):     # where the date was read: EDGAR header, dateline, ..., file time
+            g.add((doc, CP.dateSource, Literal(meta["date_source"])))
     for t in meta.get("tickers", []):
         g.add((doc, CP.ticker, Literal(t)))
     if meta.get("screened_out"):        # the relevance filter kept it from the NLP pipeline (kg.relevance)
@@ -131,7 +137,12 @@ def add_document(ds: Dataset, x: Extraction, content_hash: str) -> Graph:
         # every trial fact carries the evidence of the sentence that stated it (Trial.add records it)
         for attr, prop, datatype, single in TRIAL_FACTS:
             for v in _values(t, attr, single):
-                state(node, prop, _literal(v, datatype) if datatype else entity_iri(v), t.evidence[f"{attr}|{v}"])
+                ev = t.evidence[f"{attr}|{v}"]
+                # "Phase 2a": cp:phase "Phase 2" and cp:subPhase "Phase 2a", each with the sentence stating it
+                v, sub = phase_parts(v) if prop == PHASE else (v, None)
+                state(node, prop, _literal(v, datatype) if datatype else entity_iri(v), ev)
+                if sub is not None:
+                    state(node, CP.subPhase, Literal(sub), ev)
         # a drug studied in a trial for a condition is investigated for it (evidence: the condition's sentence)
         for prop, subjects, objects, rule in TRIAL_JOINS:
             for s in getattr(t, subjects):

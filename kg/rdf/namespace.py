@@ -53,8 +53,10 @@ class CP(DefinedNamespace):
 
     # documents and trials (additions)
     contentHash: URIRef
+    dateSource: URIRef
     ticker: URIRef
     trialName: URIRef
+    subPhase: URIRef
     role: URIRef
     partOf: URIRef
     screenedOut: URIRef

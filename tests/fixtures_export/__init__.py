@@ -99,3 +99,15 @@ def extractions() -> list[Extraction]:
 
 def dataset():
     return build_dataset([(x, f"hash-{x.doc_id}") for x in extractions()])
+
+
+def without_start(gexf: str) -> tuple[int, int, list[str], list[tuple[str, str, str]]]:
+    """A dynamic GEXF's node and edge counts, and the nodes (labels) and edges (source, label, target)
+    it gives no ``start``."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(gexf.encode("utf-8"))
+    ns = root.tag.split("}")[0] + "}"
+    nodes, edges = list(root.iter(ns + "node")), list(root.iter(ns + "edge"))
+    return (len(nodes), len(edges), [n.get("label") for n in nodes if not n.get("start")],
+            [(e.get("source"), e.get("label"), e.get("target")) for e in edges if not e.get("start")])

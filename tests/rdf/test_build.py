@@ -115,3 +115,53 @@ def test_label_registry_asks_the_store_first_and_relabels_it_for_a_smaller_label
     g = LabelRegistry(place).harmonize(graph("Ab disease"))          # smaller than the store's: it is relabelled
     assert set(g.objects(URIRef(iri), RDFS.label)) == {Literal("Ab disease")}
     assert place.relabelled == [(iri, "Ab disease")]
+
+
+PHASE_EV = Evidence(70, 140, "The Phase 1b/2 study of AB-101 in gout is enrolling.", "trial.phase", 1.0)
+
+
+def _phase_statements(g, trial, p):
+    """{value: cp:rule} of the statements reifying ``trial p value``."""
+    return {str(g.value(st, RDF.object)): str(g.value(st, CP.rule))
+            for st in g.subjects(RDF.subject, trial) if (st, RDF.predicate, p) in g}
+
+
+def test_a_stated_sub_phase_is_a_sub_phase_beside_its_contract_phase():
+    x = extraction()
+    x.trials[0].phases.clear()
+    for p in ("Phase 1b/2", "Phase 1/2"):          # as normalize_phase gives them: stated, then contract value
+        x.trials[0].add("phases", p, PHASE_EV)
+    g = build_dataset([(x, "h")]).graph(document_iri("d1"))
+    [trial] = g.subjects(RDF.type, CP.ClinicalTrial)
+    assert set(g.objects(trial, CP.phase)) == {Literal("Phase 1/2")}
+    assert set(g.objects(trial, CP.subPhase)) == {Literal("Phase 1b/2")}
+    # each reified once, with the sentence and the rule that stated the phase
+    assert _phase_statements(g, trial, CP.phase) == {"Phase 1/2": "trial.phase"}
+    assert _phase_statements(g, trial, CP.subPhase) == {"Phase 1b/2": "trial.phase"}
+    st = next(st for st in g.subjects(RDF.predicate, CP.subPhase))
+    assert str(g.value(st, CP.evidenceText)) == PHASE_EV.text and int(g.value(st, CP.charStart)) == 70
+
+
+def test_a_sub_phase_alone_still_gives_its_contract_phase():
+    # a trial record holding only "Phase 2b" (no contract value beside it) states cp:phase "Phase 2" for it
+    x = extraction()
+    x.trials[0].phases.clear()
+    x.trials[0].add("phases", "Phase 2b", PHASE_EV)
+    g = build_dataset([(x, "h")]).graph(document_iri("d1"))
+    [trial] = g.subjects(RDF.type, CP.ClinicalTrial)
+    assert set(g.objects(trial, CP.phase)) == {Literal("Phase 2")}
+    assert set(g.objects(trial, CP.subPhase)) == {Literal("Phase 2b")}
+    assert _phase_statements(g, trial, CP.phase) == {"Phase 2": "trial.phase"}
+
+
+def test_the_document_says_where_its_date_was_read():
+    x = extraction()
+    x.meta["date_source"] = "file-modified"
+    g = build_dataset([(x, "h")]).graph(document_iri("d1"))
+    doc = document_iri("d1")
+    assert str(g.value(doc, DCTERMS.issued)) == "2024-05-01"
+    assert g.value(doc, CP.dateSource) == Literal("file-modified")
+    # no date, no date source
+    del x.meta["date"]
+    g = build_dataset([(x, "h")]).graph(document_iri("d1"))
+    assert g.value(doc, DCTERMS.issued) is None and g.value(doc, CP.dateSource) is None
