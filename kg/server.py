@@ -135,7 +135,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
 from .processes import sigterm_interrupts
-from .store import union_query_options, with_default_prefixes
+from .store import prepare_query, union_query_options
 from .xmlchars import xml_safe
 
 log = logging.getLogger(__name__)
@@ -547,10 +547,16 @@ def _content_type(mtype: str) -> str:
 
 
 def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
-    """Check, run and serialize one query (in the worker process)."""
+    """Check, run and serialize one query (in the worker process).
+
+    The query runs with the usual prefixes declared, as with ``kg query``
+    (:func:`kg.store.prepare_query`); a syntax error speaks of the query as
+    the client wrote it.
+    """
     import pyoxigraph as ox
 
     limit = config.max_results
+    prepared = prepare_query(job.query)
     try:
         form = _checked(job.query, config.allow_service)
     except Refusal as r:
@@ -569,13 +575,13 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
     try:
         store = snapshot.refresh()
         try:
-            result = store.query(job.query, **(union_query_options(store) if kwargs is None else kwargs))
+            result = store.query(prepared.text, **(union_query_options(store) if kwargs is None else kwargs))
         except (OSError, RuntimeError):
             if not snapshot.stale():
                 raise
             # a writer compacted files away under the old snapshot: read a new one, once
             store = snapshot.refresh()
-            result = store.query(job.query, **(union_query_options(store) if kwargs is None else kwargs))
+            result = store.query(prepared.text, **(union_query_options(store) if kwargs is None else kwargs))
         if isinstance(result, ox.QueryBoolean):
             mtype = job.choice.results
             if mtype is None:
@@ -605,7 +611,7 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
     except Refusal as r:
         return Reply.error(r.status, r.message)
     except SyntaxError as e:
-        return Reply.error(400, f"malformed SPARQL query: {_one_line(e)}")
+        return Reply.error(400, prepared.explain(f"malformed SPARQL query: {_one_line(e)}"))
     except (OSError, RuntimeError, ValueError, TypeError) as e:
         return Reply.error(500, f"query failed: {_one_line(e)}")
     except StoreError as e:
@@ -1320,7 +1326,6 @@ class Handler(BaseHTTPRequestHandler):
             if choice.results is None and choice.graph is None:
                 return self._error(406, f"no acceptable result format in Accept: {self.headers.get('Accept')!r}; "
                                         f"offered: {', '.join(RESULTS_TYPES + GRAPH_TYPES)}")
-        text = with_default_prefixes(text)      # the usual prefixes need no declaration, as with kg query
         job = Job(text, choice, params.get("default-graph-uri"), params.get("named-graph-uri"))
         log.debug("query: %s", _one_line(text, 2000))
         reply = self.app.pool.run(job, self.client_address[0])

@@ -241,19 +241,26 @@ def bind_values(sparql: str, terms: Mapping[str, Any]) -> str:
     slot. Variables without a slot get a trailing ``VALUES`` clause, which
     keeps the solutions where the variable has that value.
     """
-    rest = {}
+    return QueryText.of(sparql, _binding_edits(sparql, terms)).text
+
+
+def _binding_edits(sparql: str, terms: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """The edits of :func:`bind_values`: (start, end, replacement) in ``sparql``."""
+    edits, rest = [], {}
     for name, term in terms.items():
-        slot = re.compile(rf"^([ \t]*VALUES[ \t]+[?$]{re.escape(name)}[ \t]*\{{)[ \t]*UNDEF[ \t]*(\}})", re.M | re.I)
-        sparql, filled = slot.subn(lambda m: f"{m.group(1)} {_nt(term)} {m.group(2)}", sparql, count=1)
-        if not filled:
+        slot = re.compile(rf"^[ \t]*VALUES[ \t]+[?$]{re.escape(name)}[ \t]*\{{([ \t]*UNDEF[ \t]*)\}}", re.M | re.I)
+        m = slot.search(sparql)
+        if m:
+            edits.append((m.start(1), m.end(1), f" {_nt(term)} "))
+        else:
             rest[name] = term
-    return sparql + _values_clause(rest)
+    if rest:
+        edits.append((len(sparql), len(sparql), _values_clause(rest)))
+    return edits
 
 
 def _values_clause(terms: Mapping[str, Any]) -> str:
     """A trailing ``VALUES`` clause binding each variable to its term, serialized as N-Triples."""
-    if not terms:
-        return ""
     names = " ".join(f"?{n}" for n in terms)
     row = " ".join(_nt(t) for t in terms.values())
     return f"\nVALUES ({names}) {{ ({row}) }}\n"
@@ -268,15 +275,136 @@ DEFAULT_PREFIXES = {
 }
 
 
+#: what a query says, token by token, as far as prefixes go: a prefix declaration, what to skip (comments,
+#: IRIs, strings, variables, blank node labels, words), or a prefixed name (PNAME_NS / PNAME_LN)
+_NAME = "\\w\u00b7\u00c0-\U000effff"
+_LEXEMES = re.compile(rf"""
+    (?P<decl> \bPREFIX\s*(?P<declared>[^\s:]*): )
+  | (?P<skip> \#[^\n\r]* | <[^<>"{{}}|^`\\\x00-\x20]*> | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+            | '''(?:[^'\\]|\\.|'(?!''))*''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
+            | [?$][{_NAME}]+ | _:[{_NAME}.\-]* | [{_NAME}][{_NAME}.\-]*(?![{_NAME}.\-:]) )
+  | (?P<used> (?P<prefix>(?:[A-Za-z\u00c0-\U000effff][{_NAME}.\-]*)?) : (?:[{_NAME}.\-:%]|\\.)* )
+""", re.X | re.I)
+
+
+def _prefixes(sparql: str) -> tuple[set[str], list[tuple[str, int]]]:
+    """The prefixes ``sparql`` declares, and those it uses with where (offset of each prefixed name), in order."""
+    declared, used = set(), []
+    for m in _LEXEMES.finditer(sparql):
+        if m.group("decl"):
+            declared.add(m.group("declared"))
+        elif m.group("used") is not None:
+            used.append((m.group("prefix"), m.start()))
+    return declared, used
+
+
+def _prefix_edits(sparql: str) -> list[tuple[int, int, str]]:
+    """The edits of :func:`with_default_prefixes`: declarations of the usual prefixes the query uses, at its start.
+
+    Prefixed names count wherever they are, also after a property path's
+    ``/`` (``dcterms:publisher/rdfs:label``); strings, IRIs and comments do not.
+    """
+    declared, used = _prefixes(sparql)
+    names = {p for p, _ in used}
+    missing = [p for p in DEFAULT_PREFIXES if p in names and p not in declared]
+    if not missing:
+        return []
+    return [(0, 0, "".join(f"PREFIX {p}: <{DEFAULT_PREFIXES[p]}>\n" for p in missing))]
+
+
+def undeclared_prefix(sparql: str) -> tuple[str, int] | None:
+    """The first prefix ``sparql`` uses without declaring it (nor being one of the usual ones), and where."""
+    declared, used = _prefixes(sparql)
+    return next(((p, at) for p, at in used if p not in declared and p not in DEFAULT_PREFIXES), None)
+
+
 def with_default_prefixes(sparql: str) -> str:
     """Declare the project's usual prefixes a query uses without declaring (``rdfs:label``, ``cp:targets``)."""
-    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w-]*)\s*:", sparql)}
-    # a prefix after "/" too: the next step of a property path ("dcterms:publisher/rdfs:label")
-    used = set(re.findall(r"(?<![\w<#.-])([A-Za-z][\w-]*):[A-Za-z_]", sparql))
-    missing = [p for p in DEFAULT_PREFIXES if p in used and p.lower() not in declared]
-    if not missing:
-        return sparql
-    return "".join(f"PREFIX {p}: <{DEFAULT_PREFIXES[p]}>\n" for p in missing) + sparql
+    return QueryText.of(sparql, _prefix_edits(sparql)).text
+
+
+def prepare_query(sparql: str, terms: Mapping[str, Any] | None = None) -> "QueryText":
+    """The query the engine runs for ``sparql``: the usual prefixes declared, ``terms`` bound (:func:`bind_values`)."""
+    return QueryText.of(sparql, _prefix_edits(sparql) + _binding_edits(sparql, terms or {}))
+
+
+#: where a SPARQL parser says the error is: pyoxigraph's (and Oxigraph server's) "error at LINE:COLUMN"
+_ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A query as the engine runs it (``text``), made from what its user wrote (``source``) by ``edits``.
+
+    Each edit is (start, end, replacement) in ``source``; they do not overlap.
+    :meth:`explain` turns what the engine says of ``text`` into what it means
+    for ``source``: a position in the user's own lines and columns, and an
+    undeclared prefix named.
+    """
+
+    source: str
+    text: str
+    edits: tuple[tuple[int, int, int, int], ...]    # (start, end) in source, (start, end) in text
+
+    @classmethod
+    def of(cls, source: str, edits: list[tuple[int, int, str]]) -> "QueryText":
+        parts, spans, pos, delta = [], [], 0, 0
+        for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
+            parts += [source[pos:start], replacement]
+            spans.append((start, end, start + delta, start + delta + len(replacement)))
+            delta += len(replacement) - (end - start)
+            pos = end
+        parts.append(source[pos:])
+        return cls(source, "".join(parts), tuple(spans))
+
+    def source_offset(self, offset: int) -> int:
+        """The offset in ``source`` of the character at ``offset`` in ``text`` (an added one: where it was added)."""
+        delta = 0
+        for start, end, t_start, t_end in self.edits:
+            if offset < t_start:
+                break
+            if offset < t_end:
+                return start
+            delta = t_end - end
+        return max(0, min(len(self.source), offset - delta))
+
+    def explain(self, message: str) -> str:
+        """A parser's ``message`` about ``text`` made to speak of ``source``.
+
+        An undeclared prefix is named, at its position (pyoxigraph's parser
+        calls it "Prefix not found" at best, and in a predicate "expected
+        OPTIONAL" further on); any other position is moved to where it is
+        in ``source``. A message without a position is left as it is.
+        """
+        m = _ERROR_AT.search(message)
+        if not m:
+            return message
+        unknown = undeclared_prefix(self.source)
+        if unknown is not None:
+            prefix, at = unknown
+            return (f'unknown prefix "{prefix}:" at {_line_col(self.source, at)}: declare it '
+                    f"(PREFIX {prefix}: <...>); the usual prefixes need none: "
+                    + " ".join(f"{p}:" for p in DEFAULT_PREFIXES))
+        offset = self.source_offset(_offset(self.text, int(m.group(1)), int(m.group(2))))
+        return message[:m.start()] + f"error at {_line_col(self.source, offset)}" + message[m.end():]
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The offset of (1-based) ``line`` and ``column`` (counted in characters, as pyoxigraph does) in ``text``."""
+    start = 0
+    for _ in range(line - 1):
+        nl = text.find("\n", start)
+        if nl < 0:
+            break
+        start = nl + 1
+    return start + max(column - 1, 0)
+
+
+def _line_col(text: str, offset: int) -> str:
+    """``LINE:COLUMN`` (1-based, in characters) of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)      # rfind is -1 on the first line
+    return f"{line}:{column}"
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -312,8 +440,8 @@ class Store(abc.ABC):
         """Quads in named graphs matching the pattern (``None`` matches anything)."""
 
     @abc.abstractmethod
-    def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        """Run a query whose default graph is the union of the named graphs."""
+    def _query(self, text: str) -> QueryResult:
+        """Run a query whose default graph is the union of the named graphs; a bad one is a QueryError."""
 
     @abc.abstractmethod
     def _update(self, update: str) -> None:
@@ -347,8 +475,16 @@ class Store(abc.ABC):
         solutions keep only those where the variable has that value. Bind
         variables of the query's patterns that are still visible after any
         ``GROUP BY``.
+
+        The usual prefixes (:data:`DEFAULT_PREFIXES`) need no declaration. A
+        malformed query's message gives the position in ``sparql`` as written,
+        and names an undeclared prefix.
         """
-        return self._query(with_default_prefixes(sparql), _bindings(bindings))
+        prepared = prepare_query(sparql, _bindings(bindings))
+        try:
+            return self._query(prepared.text)
+        except QueryError as e:
+            raise QueryError(prepared.explain(str(e))) from None
 
     # -- documents ----------------------------------------------------------
 
@@ -662,8 +798,7 @@ class EmbeddedStore(Store):
         except OSError as e:
             raise StoreError(f"{self.location}: cannot read the store ({_first_line(e)})") from None
 
-    def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        text = bind_values(sparql, bindings) if bindings else sparql
+    def _query(self, text: str) -> QueryResult:
         try:
             result = self._ox.query(text, **self._union)
             return QueryResult.from_oxigraph(result)
@@ -977,8 +1112,7 @@ class RemoteStore(Store):
                 return reason
         return type(e).__name__
 
-    def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        text = bind_values(sparql, bindings) if bindings else sparql
+    def _query(self, text: str) -> QueryResult:
         form = query_form(text)
         accept = {"SELECT": _ACCEPT_RESULTS, "ASK": _ACCEPT_RESULTS,
                   "CONSTRUCT": _ACCEPT_GRAPH, "DESCRIBE": _ACCEPT_GRAPH}.get(form, _ACCEPT)
@@ -1023,7 +1157,7 @@ class RemoteStore(Store):
     def _match(self, s=None, p=None, o=None, g=None) -> list:
         ox = _ox()
         bound = {k: v for k, v in (("s", s), ("p", p), ("o", o), ("g", g)) if v is not None}
-        res = self._query(f"SELECT ?s ?p ?o ?g WHERE {{ {self._DOC_GRAPH} }}", bound)
+        res = self._query(bind_values(f"SELECT ?s ?p ?o ?g WHERE {{ {self._DOC_GRAPH} }}", bound))
         out = []
         for row in res.rows:
             vals = dict(zip(res.variables, row))
@@ -1032,11 +1166,11 @@ class RemoteStore(Store):
         return out
 
     def graphs(self) -> list[str]:
-        res = self._query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF_TYPE}> <{CP_DOCUMENT}> }} }}", {})
+        res = self._query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF_TYPE}> <{CP_DOCUMENT}> }} }}")
         return sorted(t.value for t in res.column("g") if t is not None)
 
     def __len__(self) -> int:
-        res = self._query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._DOC_GRAPH} }}", {})
+        res = self._query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._DOC_GRAPH} }}")
         return int(res.rows[0][0].value) if res.rows else 0
 
     def dump(self, output=None, format: str = "trig") -> bytes | None:

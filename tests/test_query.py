@@ -147,6 +147,63 @@ def test_run_query_malformed_names_the_problem(store_path):
         run_query("SELECT ?x WHERE { ?x ?p }", store=store_path)
 
 
+def _engine_position(text: str) -> str:
+    """Where pyoxigraph places the syntax error of ``text``, a query it runs as it is (``LINE:COLUMN``)."""
+    with pytest.raises(SyntaxError) as e:
+        ox.Store().query(text)
+    return re.search(r"error at (\d+:\d+)", str(e.value)).group(1)
+
+
+# each query uses the usual prefixes undeclared (declared for the engine on lines of their own, before it) and
+# holds an error; the same query with ?rdfslabel (as long as rdfs:label) in their place needs no declaration
+@pytest.mark.parametrize("query,bindings", [
+    ("SELECT ?l WHERE { ?d a cp:Drug ; rdfs:label ?l FILTER (?l = ) }", None),
+    ("SELECT ?l WHERE {\n  ?d rdfs:label ?l .\n  FILTER (?l = ) }", None),
+    ("SELECT (COUNT(*) AS ?n) ?l WHERE { ?d rdfs:label ?l }", None),
+    # a bound slot before the error, on the error's line: the value is longer than UNDEF
+    ("SELECT ?l WHERE {\nVALUES ?l { UNDEF } ?d rdfs:label ?l FILTER (?l = ) }", {"l": "a much longer value"}),
+    # a binding without a slot: a VALUES clause is added after the query's (unfinished) text
+    ("SELECT ?l WHERE { ?d rdfs:label ?l ", {"l": "BX-17"}),
+])
+def test_a_syntax_error_is_placed_in_the_query_as_written(store_path, query, bindings):
+    with pytest.raises(QueryError) as e:
+        run_query(query, store=store_path, bindings=bindings)
+    where = _engine_position(query.replace("rdfs:label", "?rdfslabel").replace("cp:Drug", "?cpDrug"))
+    assert f"error at {where}" in str(e.value)
+    assert str(e.value).startswith("malformed SPARQL query: error at")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?l WHERE { ?d rdfs:label ?l . ?d foo:bar ?x }",                # a predicate: the engine says OPTIONAL
+    "SELECT ?l WHERE { ?d rdfs:label ?l ; cp:targets foo:bar }",            # an object: the engine's "Prefix not found"
+    "SELECT ?l WHERE {\n  ?d rdfs:label ?l ;\n     dcterms:publisher/foo:name ?x }",   # after a path's "/"
+])
+def test_an_undeclared_prefix_is_named_where_it_is(store_path, query):
+    with pytest.raises(QueryError) as e:
+        run_query(query, store=store_path)
+    at = query.index("foo:")
+    line = query.count("\n", 0, at) + 1
+    column = at - (query.rfind("\n", 0, at) + 1) + 1
+    assert str(e.value).startswith(f'unknown prefix "foo:" at {line}:{column}: declare it (PREFIX foo: <...>)')
+
+
+def test_a_prefix_inside_a_string_iri_or_comment_is_not_a_use():
+    from kg.store import undeclared_prefix, with_default_prefixes
+
+    q = 'SELECT * WHERE { ?s <urn:foo:bar> "foo:bar", \'\'\'bar:baz\'\'\' # zz:top\n }'
+    assert undeclared_prefix(q) is None and with_default_prefixes(q) == q
+    assert undeclared_prefix("PREFIX ex: <http://x/> SELECT * { ?s ex:a:b ex: }") is None
+    empty = "SELECT * { ?s rdfs:label ?o . ?o :name ?n }"
+    assert undeclared_prefix(empty) == ("", empty.index(":name"))
+
+
+def test_cli_undeclared_prefix_is_one_line(store_path, capsys):
+    q = "SELECT ?doc ?pub WHERE { ?doc dcterms:publisher/rdfs:label ?pub . ?x foo:bar ?y }"
+    assert main(["query", q, "--store", str(store_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'kg: error: unknown prefix "foo:" at 1:{q.index("foo:") + 1}:') and err.count("\n") == 1
+
+
 def test_run_query_empty(store_path):
     with pytest.raises(QueryError, match="empty query"):
         run_query("  \n", store=store_path)

@@ -366,6 +366,32 @@ def test_malformed_query_is_400_with_the_parser_message(endpoint, query):
     assert re.search(r"char \d+|line:?\s*\d+|col", r.text)
 
 
+def test_an_undeclared_prefix_is_named_where_the_client_wrote_it(endpoint):
+    query = "SELECT ?l WHERE { ?d rdfs:label ?l ; cp:targets ?t .\n  ?t foo:bar ?x }"
+    r = requests.get(endpoint, params={"query": query})
+    assert r.status_code == 400
+    assert r.text.startswith('unknown prefix "foo:" at 2:6: declare it')
+
+
+@pytest.mark.parametrize("query", ["SELECT ?l WHERE { ?d a cp:Drug ; rdfs:label ?l FILTER (?l = ) }",     # rdflib's
+                                   "SELECT (COUNT(*) AS ?n) ?l WHERE { ?d rdfs:label ?l }"])              # pyoxigraph's
+def test_a_syntax_error_is_placed_in_the_query_the_client_wrote(endpoint, query):
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    plain = query.replace("rdfs:label", "?rdfslabel").replace("cp:Drug", "?cpDrug")    # nothing to declare
+    try:
+        parseQuery(plain)
+        with pytest.raises(SyntaxError) as e:
+            ox.Store().query(plain)
+        where = re.search(r"error at \d+:\d+", str(e.value)).group(0)
+    except ParseException as e:
+        where = f"(line:{e.lineno}, col:{e.col})"
+    r = requests.get(endpoint, params={"query": query})
+    assert r.status_code == 400 and r.text.startswith("malformed SPARQL query:")
+    assert where in r.text
+
+
 @pytest.mark.filterwarnings("ignore:.*query type:RuntimeWarning")     # SPARQLWrapper cannot tell the form either
 def test_malformed_query_through_sparqlwrapper(endpoint):
     from SPARQLWrapper import JSON
