@@ -6,8 +6,9 @@ remote endpoint (the default graph is the union of the document graphs);
 
 * ``json``: SPARQL 1.1 Query Results JSON;
 * ``csv`` / ``tsv``: the SPARQL 1.1 Query Results CSV and TSV formats;
-* ``table``: an aligned plain-text table for people (IRIs shortened with the
-  project's prefixes, long values cut; use csv or json for the full values).
+* ``table``: an aligned plain-text table for people: IRIs as prefixed names
+  (the project's prefixes) or ``<IRI>``, each as a query can take it; long
+  literals cut (use csv or json for the full values).
 
 ASK results print ``true`` / ``false``; CONSTRUCT and DESCRIBE results print
 Turtle for ``table`` and N-Triples otherwise. The competency questions live
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import QueryError, shown
-from .store import PREFIXES, QueryResult, open_store
+from .store import PREFIXES, QueryResult, open_store, prefixed_name
 
 log = logging.getLogger(__name__)
 
@@ -218,24 +219,22 @@ def _tsv(result: QueryResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _short(t) -> str:
-    """A term as a person reads it: prefixed IRI, bare literal value, ``_:id`` blank node."""
+def _cell(t) -> str:
+    """A term as a person reads it in the table, and can paste into a query as it is: an IRI as a prefixed
+    name (:func:`kg.store.prefixed_name`) or ``<IRI>``, never cut; a literal's value on one line, cut when long;
+    a blank node as ``_:id``."""
     import pyoxigraph as ox
 
     if t is None:
         return ""
     if isinstance(t, ox.NamedNode):
-        best = max((ns for ns in PREFIXES.values() if t.value.startswith(ns)), key=len, default=None)
-        if best is not None:
-            prefix = next(p for p, ns in PREFIXES.items() if ns == best)
-            return f"{prefix}:{t.value[len(best):]}"
-        return f"<{t.value}>"
+        return prefixed_name(t.value) or f"<{t.value}>"
     if isinstance(t, ox.BlankNode):
         return f"_:{t.value}"
     if isinstance(t, ox.Literal):
         text = " ".join(t.value.split())
-        return text + (f"@{t.language}" if t.language else "")
-    return str(t)
+        return _cut(text + (f"@{t.language}" if t.language else ""))
+    return _cut(str(t))
 
 
 def _cut(text: str, limit: int = TABLE_CELL_LIMIT) -> str:
@@ -244,7 +243,7 @@ def _cut(text: str, limit: int = TABLE_CELL_LIMIT) -> str:
 
 def _table(result: QueryResult) -> str:
     header = list(result.variables)
-    rows = [[_cut(_short(t)) for t in row] for row in result.rows]
+    rows = [[_cell(t) for t in row] for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     numeric = [bool(rows) and all(_numeric(row[i]) for row in result.rows if row[i] is not None)
                for i in range(len(header))]

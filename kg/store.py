@@ -51,6 +51,7 @@ from typing import Any, Iterator, Mapping
 
 from . import snapshots
 from .errors import QueryError, StoreError
+from .schema import TYPES
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,15 @@ DCT_SOURCE = "http://purl.org/dc/terms/source"
 CP_DOCUMENT = CP_NS + "Document"
 CP_CONTENT_HASH = CP_NS + "contentHash"
 
-#: Prefixes used when the store writes Turtle / TriG.
+#: The project's prefixes: the contract's (``cp:``, ``cpid:``, ``cpdoc:``), one per kind of minted entity
+#: (``cpdrug:``, ``cptarget:``, ``cpcondition:``, ``cptrial:``, ``cporg:``, from :data:`kg.schema.TYPES`: an
+#: entity's IRI is a plain prefixed name under its kind's, where under ``cpid:`` its "/" would need escaping),
+#: and the vocabularies the graph uses. Turtle, TriG, the result table and the query page write IRIs with them.
 PREFIXES = {
     "cp": CP_NS,
     "cpid": CP_NS + "id/",
     "cpdoc": CP_NS + "doc/",
+    **{f"cp{t.iri_path}": f"{CP_NS}id/{t.iri_path}/" for t in TYPES.values()},
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": XSD,
@@ -77,6 +82,27 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "dcterms": "http://purl.org/dc/terms/",
 }
+
+#: The prefixes a query may use without declaring them (``kg query``, the endpoint, ``--bind``).
+DEFAULT_PREFIXES = {**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#", "schema": "http://schema.org/"}
+
+_PN_CHARS_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+                  "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
+_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = "%[0-9A-Fa-f]{2}"
+#: PN_LOCAL of SPARQL 1.1 and Turtle without backslash escapes: a local name written as it is
+_PLAIN_LOCAL = re.compile(rf"(?:(?:[{_PN_CHARS_BASE}_:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?)?")
+
+
+def prefixed_name(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str | None:
+    """``iri`` as ``prefix:local`` under its longest namespace in ``prefixes``, when the local part needs no
+    escaping (valid as it is in SPARQL and Turtle); else ``None`` (write ``<iri>``)."""
+    best = max((p for p, ns in prefixes.items() if iri.startswith(ns)), key=lambda p: len(prefixes[p]), default=None)
+    if best is None:
+        return None
+    local = iri[len(prefixes[best]):]
+    return f"{best}:{local}" if _PLAIN_LOCAL.fullmatch(local) else None
+
 
 DUMP_FORMATS = ("trig", "nquads")
 
@@ -264,15 +290,6 @@ def _values_clause(terms: Mapping[str, Any]) -> str:
     names = " ".join(f"?{n}" for n in terms)
     row = " ".join(_nt(t) for t in terms.values())
     return f"\nVALUES ({names}) {{ ({row}) }}\n"
-
-
-DEFAULT_PREFIXES = {
-    "cp": "https://w3id.org/cpkg/", "cpid": "https://w3id.org/cpkg/id/", "cpdoc": "https://w3id.org/cpkg/doc/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#", "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#", "schema": "http://schema.org/",
-}
 
 
 #: what a query says, token by token, as far as prefixes go: a prefix declaration, what to skip (comments,

@@ -19,7 +19,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from kg.cli import main
 from kg.errors import QueryError, StoreError
-from kg.query import format_result, load_query, run_query, standard_queries
+from kg.query import QueryResult, format_result, load_query, run_query, standard_queries
 from kg.rdf.build import add_document
 from kg.rdf.iris import document_iri, entity_iri
 from kg.records import Assertion, Entity, Evidence, Extraction, Trial, entity_key
@@ -255,7 +255,7 @@ def test_table_is_aligned(select_result):
     for line in [header] + rows:
         assert [i for i, c in enumerate(line) if c == "|"] == bars
     assert footer == f"({len(select_result)} rows)"
-    assert "cpid:trial/" in text                     # IRIs shortened by prefix
+    assert "cptrial:" in text                        # IRIs shortened by prefix
 
 
 def test_csv_parses_back(select_result):
@@ -312,6 +312,49 @@ def test_construct_prints_turtle_or_ntriples(store_path):
     for fmt in ("csv", "tsv", "json"):
         g2 = Graph().parse(data=format_result(res, fmt), format="nt")
         assert set(g1) == set(g2) and len(g2) == 2
+
+
+def _table_cells(text: str) -> list[list[str]]:
+    lines = text.rstrip("\n").split("\n")
+    return [[c.strip() for c in line.split(" | ")] for line in lines[2:-1]]
+
+
+ALL_IRIS = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isIRI(?o)) } ORDER BY ?s ?p ?o"
+
+
+@pytest.mark.model
+def test_every_iri_the_table_prints_can_be_pasted_into_a_query(samples_store, capsys):
+    """kg query's table over the store of data/samples: each IRI cell, pasted into a query, is that node."""
+    assert main(["query", ALL_IRIS, "--store", str(samples_store)]) == 0
+    cells = [c for row in _table_cells(capsys.readouterr().out) for c in row]
+    terms = [t for row in run_query(ALL_IRIS, store=samples_store).rows for t in row]
+    assert len(cells) == len(terms) > 1000
+    assert any(c.startswith("cpdrug:") for c in cells) and any(c.startswith("cptrial:") for c in cells)
+    pasted = "SELECT ?x WHERE { VALUES ?x { " + " ".join(dict.fromkeys(cells)) + " } }"
+    assert main(["query", pasted, "--store", str(samples_store), "--format", "tsv"]) == 0
+    back = list(ox.parse_query_results(capsys.readouterr().out, ox.QueryResultsFormat.TSV))
+    assert [sol["x"] for sol in back] == list(dict.fromkeys(terms))
+
+
+def test_table_writes_an_iri_a_prefix_cannot_name_whole():
+    long_iri = "https://w3id.org/cpkg/doc/" + "a" * 200 + "/evidence/1"
+    res = QueryResult("solutions", variables=["x", "y", "z"],
+                      rows=[(ox.NamedNode(long_iri), ox.NamedNode("https://w3id.org/cpkg/id/drug/gti-2040"),
+                             ox.Literal("x" * 300))])
+    cells = _table_cells(format_result(res, "table"))[0]
+    assert cells[:2] == [f"<{long_iri}>", "cpdrug:gti-2040"]               # IRIs never cut
+    assert len(cells[2]) == 100 and cells[2].endswith("\u2026")              # long literals are
+
+
+@pytest.mark.model
+def test_construct_turtle_names_entities_by_kind(samples_store):
+    res = run_query("CONSTRUCT { ?d cp:targets ?t . ?st rdf:subject ?d } WHERE { ?d cp:targets ?t . "
+                    "?st rdf:subject ?d }", store=samples_store)
+    turtle = format_result(res, "table")
+    assert "@prefix cpdrug: <https://w3id.org/cpkg/id/drug/>" in turtle and " cptarget:" in turtle
+    assert "\\" not in turtle and "cpid:" not in turtle
+    assert set(Graph().parse(data=turtle, format="turtle")) == set(
+        Graph().parse(data=format_result(res, "tsv"), format="nt"))
 
 
 def test_unknown_format(select_result):

@@ -366,6 +366,14 @@ def test_malformed_query_is_400_with_the_parser_message(endpoint, query):
     assert re.search(r"char \d+|line:?\s*\d+|col", r.text)
 
 
+def test_turtle_names_entities_by_kind_without_escapes(endpoint):
+    r = requests.get(endpoint, params={"query": CONSTRUCT}, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert "cptarget:kdr <https://example.org/targetOf> cpdrug:zoratinib" in r.text
+    assert "\\" not in r.text
+    assert len(Graph().parse(data=r.text, format="turtle")) == 2
+
+
 def test_an_undeclared_prefix_is_named_where_the_client_wrote_it(endpoint):
     query = "SELECT ?l WHERE { ?d rdfs:label ?l ; cp:targets ?t .\n  ?t foo:bar ?x }"
     r = requests.get(endpoint, params={"query": query})
