@@ -5,7 +5,8 @@ remote endpoint (the default graph is the union of the document graphs);
 :func:`format_result` writes the result as
 
 * ``json``: SPARQL 1.1 Query Results JSON;
-* ``csv`` / ``tsv``: the SPARQL 1.1 Query Results CSV and TSV formats;
+* ``csv`` / ``tsv``: the SPARQL 1.1 Query Results CSV and TSV formats
+  (these three written by pyoxigraph's serializer);
 * ``table``: an aligned plain-text table for people: IRIs as prefixed names
   (the project's prefixes) or ``<IRI>``, each as a query can take it; long
   literals cut (use csv or json for the full values).
@@ -16,9 +17,6 @@ in ``ontology/queries/*.rq`` (see :func:`load_query`).
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import os
 import stat
@@ -31,8 +29,6 @@ from .store import PREFIXES, QueryResult, open_store, prefixed_name
 log = logging.getLogger(__name__)
 
 FORMATS = ("table", "csv", "tsv", "json")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TABLE_CELL_LIMIT = 100
 MAX_QUERY_BYTES = 1 << 20       # a query file larger than this is refused (1 MiB, the endpoint's body limit too)
 
@@ -127,16 +123,22 @@ def standard_queries() -> list[str]:
 # ---------------------------------------------------------------------------
 
 def format_result(result: QueryResult, fmt: str = "table") -> str:
-    """The text of ``result`` in ``fmt`` (one of :data:`FORMATS`)."""
+    """The text of ``result`` in ``fmt`` (one of :data:`FORMATS`).
+
+    ``json``, ``csv`` and ``tsv`` are pyoxigraph's serializations of the SPARQL
+    1.1 results formats (:meth:`~kg.store.QueryResult.serialize`), ended by a
+    line break.
+    """
+    import pyoxigraph as ox
+
     if fmt not in FORMATS:
         raise QueryError(f"unknown result format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if result.kind == "boolean":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
-        return ("true" if result.boolean else "false") + "\n"
     if result.kind == "graph":
         return _graph_text(result.triples, turtle=fmt == "table")
-    return {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json}[fmt](result)
+    if fmt == "table":
+        return _table(result) if result.kind == "solutions" else ("true" if result.boolean else "false") + "\n"
+    text = result.serialize(ox.QueryResultsFormat.from_extension(fmt)).decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _graph_text(triples: list, turtle: bool) -> str:
@@ -154,69 +156,6 @@ def _graph_text(triples: list, turtle: bool) -> str:
         g.bind(prefix, Namespace(ns))
     g.parse(data=data, format="nt")
     return g.serialize(format="turtle")
-
-
-def _json_term(t) -> dict:
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-            d["datatype"] = t.datatype.value
-        return d
-    if isinstance(t, ox.Triple):        # SPARQL 1.2 / RDF-star quoted triple
-        return {"type": "triple", "value": {"subject": _json_term(t.subject),
-                                            "predicate": _json_term(t.predicate),
-                                            "object": _json_term(t.object)}}
-    raise TypeError(f"not an RDF term: {t!r}")
-
-
-def _json(result: QueryResult) -> str:
-    bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None}
-                for row in result.rows]
-    doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-
-
-def _csv_value(t) -> str:
-    """CSV results: IRIs and literals as their bare value, blank nodes as ``_:id``."""
-    import pyoxigraph as ox
-
-    if t is None:
-        return ""
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    if isinstance(t, ox.Triple):
-        return str(t)
-    return t.value
-
-
-def _csv(result: QueryResult) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(result.variables)
-    for row in result.rows:
-        w.writerow([_csv_value(t) for t in row])
-    return out.getvalue()
-
-
-def _tsv_value(t) -> str:
-    """TSV results: terms in N-Triples / Turtle syntax (tabs and newlines escaped)."""
-    if t is None:
-        return ""
-    return str(t)
-
-
-def _tsv(result: QueryResult) -> str:
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join(_tsv_value(t) for t in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
 
 
 def _cell(t) -> str:

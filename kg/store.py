@@ -246,6 +246,36 @@ class QueryResult:
         """The plain values (IRI or lexical form) of one variable, unbound ones left out."""
         return [t.value for t in self.column(name) if t is not None]
 
+    def serialize(self, format) -> bytes:
+        """A SELECT or ASK result in a SPARQL 1.1 results format (a :class:`pyoxigraph.QueryResultsFormat`:
+        JSON, XML, CSV, TSV), written by pyoxigraph's own serializer.
+
+        pyoxigraph makes its results objects only by running a query or by
+        parsing results, so they are handed to it parsed: the rows as TSV,
+        whose terms are in pyoxigraph's own syntax (``str(term)``), a boolean
+        as the JSON document it reads. Nothing is escaped here. (XML results
+        carry a literal's control characters as they are: :mod:`kg.server`
+        makes its XML answers safe.)
+        """
+        ox = _ox()
+        if self.kind == "boolean":
+            parsed = ox.parse_query_results('{"head":{},"boolean":%s}' % ("true" if self.boolean else "false"),
+                                            ox.QueryResultsFormat.JSON)
+        elif self.kind == "solutions":
+            lines = ["\t".join(f"?{v}" for v in self.variables)]
+            lines += ["\t".join("" if t is None else _tsv_term(t) for t in row) for row in self.rows]
+            parsed = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+        else:
+            raise ValueError("a graph (CONSTRUCT / DESCRIBE) is not a SPARQL results document; serialize its triples")
+        return parsed.serialize(format=format)
+
+
+def _tsv_term(t) -> str:
+    """A term as SPARQL TSV writes it: pyoxigraph's N-Triples form, a triple term as ``<<( s p o )>>``."""
+    if isinstance(t, _ox().Triple):
+        return f"<<( {_tsv_term(t.subject)} {_tsv_term(t.predicate)} {_tsv_term(t.object)} )>>"
+    return str(t)
+
 
 def _bindings(bindings: Mapping[str, Any] | None) -> dict:
     """Variable name (with or without ``?``) -> pyoxigraph term."""

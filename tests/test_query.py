@@ -292,6 +292,26 @@ def test_json_parses_back(select_result):
     assert [tuple(s[i] for i in range(len(select_result.variables))) for s in back] == select_result.rows
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
+def test_cli_results_are_pyoxigraphs_own(store_path, capsys, fmt):
+    """kg query writes JSON, CSV and TSV with pyoxigraph's serializer (and ends them with a line break)."""
+    assert main(["query", SELECT_ALL, "--store", str(store_path), "--format", fmt]) == 0
+    with EmbeddedStore(store_path, read_only=True) as s:
+        expected = s.oxigraph.query(SELECT_ALL).serialize(format=ox.QueryResultsFormat.from_extension(fmt))
+    out = capsys.readouterr().out.encode("utf-8")
+    assert out == (expected if expected.endswith(b"\n") else expected + b"\n")
+
+
+def test_triple_terms_and_blank_nodes_survive_every_format(store_path):
+    q = ("SELECT ?t ?b ?u WHERE { ?d a <https://w3id.org/cpkg/Drug> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+         "BIND (TRIPLE(?d, <https://example.org/name>, STRLANG(?l, 'en')) AS ?t) BIND (BNODE(?l) AS ?b) } ORDER BY ?l")
+    res = run_query(q, store=store_path)
+    assert len(res) == 4 and all(isinstance(row[0], ox.Triple) for row in res.rows)
+    for fmt in ("json", "tsv"):
+        back = ox.parse_query_results(format_result(res, fmt), ox.QueryResultsFormat.from_extension(fmt))
+        assert [tuple(sol) for sol in back] == [row for row in res.rows]
+
+
 @pytest.mark.parametrize("query,expected", [("ASK { ?d a <https://w3id.org/cpkg/Drug> }", True),
                                             ("ASK { ?d a <https://example.org/Nothing> }", False)])
 def test_ask(store_path, query, expected):
