@@ -1018,22 +1018,14 @@ def service_description(endpoint: str, mtype: str, allow_service: bool) -> bytes
 
 def examples() -> dict:
     """The standard questions (``ontology/queries/*.rq``) and the project's prefixes, for the page."""
-    from .query import load_query, standard_queries
+    from .query import load_query, query_header, standard_queries
     from .store import PREFIXES
 
     out = []
     for name in standard_queries():
         text = load_query(name)
-        comment = []
-        for line in text.splitlines():
-            if not line.startswith("#"):
-                break
-            comment.append(line[1:].strip())
-        title = comment[0] if comment else name
-        if "--" in title:
-            title = title.split("--", 1)[1].strip()
-        description = "\n".join(comment[1:]).strip()
-        out.append({"name": name, "title": title, "description": description, "query": text})
+        title, description = query_header(text)
+        out.append({"name": name, "title": title or name, "description": description, "query": text})
     return {"prefixes": PREFIXES, "queries": out}
 
 

@@ -300,14 +300,26 @@ def bind_values(sparql: str, terms: Mapping[str, Any]) -> str:
     return QueryText.of(sparql, _binding_edits(sparql, terms)).text
 
 
+#: a parameter's slot: a line ``VALUES ?name { UNDEF }`` (see :func:`bind_values`)
+_SLOT = re.compile(r"^[ \t]*VALUES[ \t]+[?$](?P<name>\w+)[ \t]*\{(?P<undef>[ \t]*UNDEF[ \t]*)\}", re.M | re.I)
+
+
+def parameter_slots(sparql: str) -> dict[str, re.Match]:
+    """The variables ``sparql`` has a ``VALUES ?name { UNDEF }`` slot for, in order, each with its first slot."""
+    slots: dict[str, re.Match] = {}
+    for m in _SLOT.finditer(sparql):
+        slots.setdefault(m.group("name"), m)
+    return slots
+
+
 def _binding_edits(sparql: str, terms: Mapping[str, Any]) -> list[tuple[int, int, str]]:
     """The edits of :func:`bind_values`: (start, end, replacement) in ``sparql``."""
     edits, rest = [], {}
+    slots = parameter_slots(sparql) if terms else {}
     for name, term in terms.items():
-        slot = re.compile(rf"^[ \t]*VALUES[ \t]+[?$]{re.escape(name)}[ \t]*\{{([ \t]*UNDEF[ \t]*)\}}", re.M | re.I)
-        m = slot.search(sparql)
+        m = slots.get(name)
         if m:
-            edits.append((m.start(1), m.end(1), f" {_nt(term)} "))
+            edits.append((m.start("undef"), m.end("undef"), f" {_nt(term)} "))
         else:
             rest[name] = term
     if rest:

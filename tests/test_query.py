@@ -562,3 +562,93 @@ def test_query_benchmark_runs_every_question_both_ways_on_both_engines(store_pat
         assert r["rows"] > 0 and r["rdflib_rows"] == r["rows"], r
     table = (tmp_path / "queries.md").read_text()
     assert table.count("\n| ") == len(report["results"]) + 1 and report["merged_default_graph"] is True
+
+
+# ---------------------------------------------------------------------------
+# kg schema: what the store holds, and the questions to ask it
+# ---------------------------------------------------------------------------
+
+def _schema(capsys, *args) -> dict:
+    assert main(["schema", *args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _count(store_path, sparql) -> int:
+    return int(run_query(sparql, store=store_path).rows[0][0].value)
+
+
+@pytest.mark.model
+def test_schema_counts_are_what_sparql_counts(samples_store, capsys):
+    doc = _schema(capsys, "--store", str(samples_store))
+    classes = {c["class"]: c for c in doc["classes"]}
+    assert set(classes) == set(run_query("SELECT DISTINCT ?c WHERE { ?s a ?c }", store=samples_store).values("c"))
+    assert classes["https://w3id.org/cpkg/Drug"]["name"] == "cp:Drug"
+    for iri, c in classes.items():
+        assert c["instances"] == _count(samples_store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{iri}> }}")
+        assert c["documents"] == _count(samples_store, f"SELECT (COUNT(DISTINCT ?g) AS ?n) "
+                                                       f"WHERE {{ GRAPH ?g {{ ?s a <{iri}> }} }}")
+    properties = {p["property"]: p for p in doc["properties"]}
+    assert set(properties) == set(run_query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", store=samples_store).values("p"))
+    for iri, p in properties.items():
+        # the default graph is the merge of the document graphs: each triple once
+        assert p["triples"] == _count(samples_store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{iri}> ?o }}")
+        assert p["documents"] == _count(samples_store, f"SELECT (COUNT(DISTINCT ?g) AS ?n) "
+                                                       f"WHERE {{ GRAPH ?g {{ ?s <{iri}> ?o }} }}")
+    assert properties["https://w3id.org/cpkg/targets"]["triples"] >= 1
+
+
+@pytest.mark.model
+def test_schema_example_lines_run_and_answer(samples_store, capsys):
+    import shlex
+
+    doc = _schema(capsys, "--store", str(samples_store))
+    assert [q["name"] for q in doc["queries"]] == QUERIES
+    for q in doc["queries"]:
+        words = shlex.split(q["example"])
+        assert words[:4] == ["kg", "query", "-f", q["name"]] and words[-2:] == ["--store", str(samples_store)]
+        if q["parameters"]:
+            assert words[4] == "--bind" and words[5].startswith(q["parameters"][0]["name"] + "=")
+        assert main(words[1:] + ["--format", "json"]) == 0, q["example"]
+        rows = json.loads(capsys.readouterr().out)["results"]["bindings"]
+        assert rows, f"{q['example']}: no rows"          # bound to a value this store holds
+
+
+def test_schema_lists_each_standard_querys_parameters():
+    from kg.query import named_query
+    from kg.store import parameter_slots
+
+    for name in QUERIES:
+        q = named_query(name)
+        assert [p.name for p in q.parameters] == list(parameter_slots(load_query(name)))
+        assert q.parameters and all(p.description and p.example for p in q.parameters), name
+    ev = {p.name: p for p in named_query("evidence-for-fact").parameters}
+    assert set(ev) == {"subjectLabel", "predicate", "rule", "objectLabel"}
+    assert (ev["predicate"].example, ev["rule"].example) == ("cp:targets", "trial.phase")
+    assert named_query("drug-targets").title == "What does drug X target?"
+
+
+def test_schema_table(store_path, capsys):
+    assert main(["schema", "--store", str(store_path)]) == 0
+    out = capsys.readouterr().out
+    drugs = _count(store_path, "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a cp:Drug }")
+    assert re.search(rf"^cp:Drug +\| +{drugs} \| +2$", out, re.M)
+    # three cp:targets statements in two documents; Zoratinib -> KDR, stated by both, is one triple
+    assert re.search(r"^cp:targets +\| +2 \| +2$", out, re.M)
+    for name in QUERIES:
+        assert f"\n{name}: " in out and f"kg query -f {name} " in out
+
+
+def test_schema_through_an_endpoint_is_the_stores(store_path, capsys):
+    from kg.server import SparqlServer
+
+    local = _schema(capsys, "--store", str(store_path))
+    with SparqlServer(store=store_path, port=0, workers=1) as srv:
+        srv.start()
+        remote = _schema(capsys, "--endpoint", srv.url + "/sparql")
+        example = next(q["example"] for q in remote["queries"] if q["name"] == "drug-targets")
+        assert example.endswith(f"--endpoint {srv.url}/sparql")
+        words = example.split()
+        label = words[words.index("--bind") + 1].partition("=")[2]
+        assert main(words[1:]) == 0
+        assert re.search(rf"^{re.escape(label)} +\|", capsys.readouterr().out, re.M)       # a row of that drug
+    assert (remote["classes"], remote["properties"]) == (local["classes"], local["properties"])
