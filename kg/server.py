@@ -134,7 +134,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
 from .processes import sigterm_interrupts
-from .store import prepare_query, query_form, union_query_options
+from .store import MALFORMED, prepare_query, query_form, union_query_options
 from .xmlchars import xml_safe
 
 log = logging.getLogger(__name__)
@@ -563,7 +563,7 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
     except Refusal as r:
         return Reply.error(r.status, r.message)
     except SyntaxError as e:
-        return Reply.error(400, prepared.explain(f"malformed SPARQL query: {_one_line(e)}"))
+        return Reply.error(400, prepared.explain(f"{MALFORMED}{_one_line(e)}"))
     except (OSError, RuntimeError, ValueError, TypeError) as e:
         return Reply.error(500, f"query failed: {_one_line(e)}")
     except StoreError as e:

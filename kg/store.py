@@ -387,8 +387,11 @@ def prepare_query(sparql: str, terms: Mapping[str, Any] | None = None) -> "Query
     return QueryText.of(sparql, _prefix_edits(sparql) + _binding_edits(sparql, terms or {}))
 
 
-#: where a SPARQL parser says the error is: pyoxigraph's (and Oxigraph server's) "error at LINE:COLUMN"
-_ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
+MALFORMED = "malformed SPARQL query: "
+
+#: where a SPARQL parser says the error is: pyoxigraph's (and Oxigraph server's) "error at LINE:COLUMN", or
+#: kg serve's own account of an undeclared prefix
+_ERROR_AT = re.compile(r"\b(?:error|unknown prefix \"[^\"]*\") at (\d+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -441,7 +444,8 @@ class QueryText:
         unknown = undeclared_prefix(self.source)
         if unknown is not None:
             prefix, at = unknown
-            return (f'unknown prefix "{prefix}:" at {_line_col(self.source, at)}: declare it '
+            head = message[:m.start()].removesuffix(MALFORMED)     # who said so (an endpoint), if not the parser here
+            return (f'{head}unknown prefix "{prefix}:" at {_line_col(self.source, at)}: declare it '
                     f"(PREFIX {prefix}: <...>); the usual prefixes need none: "
                     + " ".join(f"{p}:" for p in DEFAULT_PREFIXES))
         offset = self.source_offset(_offset(self.text, int(m.group(1)), int(m.group(2))))
@@ -862,7 +866,7 @@ class EmbeddedStore(Store):
             result = self._ox.query(text, **self._union)
             return QueryResult.from_oxigraph(result)
         except SyntaxError as e:
-            raise QueryError(f"malformed SPARQL query: {_first_line(e)}") from None
+            raise QueryError(f"{MALFORMED}{_first_line(e)}") from None
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"query failed: {_first_line(e)}") from None
 

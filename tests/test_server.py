@@ -408,6 +408,14 @@ def test_an_undeclared_prefix_is_named_where_the_client_wrote_it(endpoint):
     assert r.text.startswith('unknown prefix "foo:" at 2:6: declare it')
 
 
+def test_kg_query_through_the_endpoint_names_an_undeclared_prefix_where_the_user_wrote_it(endpoint):
+    from kg.errors import QueryError
+
+    query = "SELECT ?l WHERE { ?d rdfs:label ?l ; cp:targets ?t .\n  ?t foo:bar ?x }"
+    with pytest.raises(QueryError, match='rejected the query \\(HTTP 400\\): unknown prefix "foo:" at 2:6: '):
+        run_query(query, endpoint=endpoint)
+
+
 @pytest.mark.parametrize("query", ["SELECT ?l WHERE { ?d a cp:Drug ; rdfs:label ?l FILTER (?l = ) }",     # rdflib's
                                    "SELECT (COUNT(*) AS ?n) ?l WHERE { ?d rdfs:label ?l }"])              # pyoxigraph's
 def test_a_syntax_error_is_placed_in_the_query_the_client_wrote(endpoint, query):
