@@ -270,6 +270,14 @@ def cmd_query(args) -> int:
     return 0
 
 
+def cmd_schema(args) -> int:
+    from .query import describe_store, format_schema
+
+    store = None if args.endpoint or args.store == default_store() else args.store   # the default: not repeated
+    sys.stdout.write(format_schema(describe_store(store=store, endpoint=args.endpoint), args.format))
+    return 0
+
+
 def _query_file(name: str) -> str:
     """The text of a query file, or of a standard query named without its folder (``drug-targets``)."""
     from .query import load_query, read_query_file, standard_queries
@@ -434,6 +442,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     store_args(q)
     q.set_defaults(func=cmd_query)
+
+    sc = command("schema", help="the classes and properties in the store, with counts, and the standard queries "
+                                "with their parameters and an example each")
+    sc.add_argument("--format", choices=["table", "json"], default="table")
+    store_args(sc)
+    sc.set_defaults(func=cmd_schema)
 
     x = command("export", help="whole-graph export; gexf/graphml via networkx, for Gephi")
     x.add_argument("--format", required=True, choices=["gexf", "graphml", "trig", "nq", "json", "png", "svg"])

@@ -86,6 +86,7 @@ from .errors import ExportError, KGError, shown
 from .rdf.namespace import CP
 from .xmlchars import xml_safe
 from .schema import Relation, View
+from .store import query_form
 
 log = logging.getLogger(__name__)
 
@@ -760,17 +761,6 @@ def _short(text: str, n: int = 32) -> str:
 # ---------------------------------------------------------------------------
 # sources: an rdflib Dataset, or the project's store
 # ---------------------------------------------------------------------------
-
-_FORM = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.I)
-
-
-def query_form(text: str) -> str | None:
-    """The form of a SPARQL query (SELECT, CONSTRUCT, DESCRIBE, ASK), skipping comments, IRIs and strings."""
-    cleaned = re.sub(r'<[^<>"{}|^`\\\s]*>|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
-                     r"|'(?:[^'\\\n]|\\.)*'|#[^\n]*", " ", text)
-    m = _FORM.search(cleaned)
-    return m.group(1).upper() if m else None
-
 
 class DatasetSource:
     """An rdflib Dataset as an export source (tests, ``kg extract`` output, small graphs)."""

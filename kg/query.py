@@ -5,9 +5,11 @@ remote endpoint (the default graph is the union of the document graphs);
 :func:`format_result` writes the result as
 
 * ``json``: SPARQL 1.1 Query Results JSON;
-* ``csv`` / ``tsv``: the SPARQL 1.1 Query Results CSV and TSV formats;
-* ``table``: an aligned plain-text table for people (IRIs shortened with the
-  project's prefixes, long values cut; use csv or json for the full values).
+* ``csv`` / ``tsv``: the SPARQL 1.1 Query Results CSV and TSV formats
+  (these three written by pyoxigraph's serializer);
+* ``table``: an aligned plain-text table for people: IRIs as prefixed names
+  (the project's prefixes) or ``<IRI>``, each as a query can take it; long
+  literals cut (use csv or json for the full values).
 
 ASK results print ``true`` / ``false``; CONSTRUCT and DESCRIBE results print
 Turtle for ``table`` and N-Triples otherwise. The competency questions live
@@ -15,28 +17,26 @@ in ``ontology/queries/*.rq`` (see :func:`load_query`).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
+import re
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import QueryError, shown
-from .store import PREFIXES, QueryResult, open_store
+from .store import PREFIXES, QueryResult, open_store, parameter_slots, prefixed_name
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("table", "csv", "tsv", "json")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TABLE_CELL_LIMIT = 100
 MAX_QUERY_BYTES = 1 << 20       # a query file larger than this is refused (1 MiB, the endpoint's body limit too)
 
 __all__ = ["FORMATS", "QueryResult", "run_query", "format_result", "load_query", "read_query_file",
-           "standard_queries"]
+           "standard_queries", "named_query", "describe_store", "format_schema"]
 
 
 def run_query(text: str, store: str | None = None, endpoint: str | None = None,
@@ -126,16 +126,22 @@ def standard_queries() -> list[str]:
 # ---------------------------------------------------------------------------
 
 def format_result(result: QueryResult, fmt: str = "table") -> str:
-    """The text of ``result`` in ``fmt`` (one of :data:`FORMATS`)."""
+    """The text of ``result`` in ``fmt`` (one of :data:`FORMATS`).
+
+    ``json``, ``csv`` and ``tsv`` are pyoxigraph's serializations of the SPARQL
+    1.1 results formats (:meth:`~kg.store.QueryResult.serialize`), ended by a
+    line break.
+    """
+    import pyoxigraph as ox
+
     if fmt not in FORMATS:
         raise QueryError(f"unknown result format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if result.kind == "boolean":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
-        return ("true" if result.boolean else "false") + "\n"
     if result.kind == "graph":
         return _graph_text(result.triples, turtle=fmt == "table")
-    return {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json}[fmt](result)
+    if fmt == "table":
+        return _table(result) if result.kind == "solutions" else ("true" if result.boolean else "false") + "\n"
+    text = result.serialize(ox.QueryResultsFormat.from_extension(fmt)).decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _graph_text(triples: list, turtle: bool) -> str:
@@ -155,87 +161,22 @@ def _graph_text(triples: list, turtle: bool) -> str:
     return g.serialize(format="turtle")
 
 
-def _json_term(t) -> dict:
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-            d["datatype"] = t.datatype.value
-        return d
-    if isinstance(t, ox.Triple):        # SPARQL 1.2 / RDF-star quoted triple
-        return {"type": "triple", "value": {"subject": _json_term(t.subject),
-                                            "predicate": _json_term(t.predicate),
-                                            "object": _json_term(t.object)}}
-    raise TypeError(f"not an RDF term: {t!r}")
-
-
-def _json(result: QueryResult) -> str:
-    bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None}
-                for row in result.rows]
-    doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-
-
-def _csv_value(t) -> str:
-    """CSV results: IRIs and literals as their bare value, blank nodes as ``_:id``."""
-    import pyoxigraph as ox
-
-    if t is None:
-        return ""
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    if isinstance(t, ox.Triple):
-        return str(t)
-    return t.value
-
-
-def _csv(result: QueryResult) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(result.variables)
-    for row in result.rows:
-        w.writerow([_csv_value(t) for t in row])
-    return out.getvalue()
-
-
-def _tsv_value(t) -> str:
-    """TSV results: terms in N-Triples / Turtle syntax (tabs and newlines escaped)."""
-    if t is None:
-        return ""
-    return str(t)
-
-
-def _tsv(result: QueryResult) -> str:
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join(_tsv_value(t) for t in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
-
-
-def _short(t) -> str:
-    """A term as a person reads it: prefixed IRI, bare literal value, ``_:id`` blank node."""
+def _cell(t) -> str:
+    """A term as a person reads it in the table, and can paste into a query as it is: an IRI as a prefixed
+    name (:func:`kg.store.prefixed_name`) or ``<IRI>``, never cut; a literal's value on one line, cut when long;
+    a blank node as ``_:id``."""
     import pyoxigraph as ox
 
     if t is None:
         return ""
     if isinstance(t, ox.NamedNode):
-        best = max((ns for ns in PREFIXES.values() if t.value.startswith(ns)), key=len, default=None)
-        if best is not None:
-            prefix = next(p for p, ns in PREFIXES.items() if ns == best)
-            return f"{prefix}:{t.value[len(best):]}"
-        return f"<{t.value}>"
+        return prefixed_name(t.value) or f"<{t.value}>"
     if isinstance(t, ox.BlankNode):
         return f"_:{t.value}"
     if isinstance(t, ox.Literal):
         text = " ".join(t.value.split())
-        return text + (f"@{t.language}" if t.language else "")
-    return str(t)
+        return _cut(text + (f"@{t.language}" if t.language else ""))
+    return _cut(str(t))
 
 
 def _cut(text: str, limit: int = TABLE_CELL_LIMIT) -> str:
@@ -244,7 +185,7 @@ def _cut(text: str, limit: int = TABLE_CELL_LIMIT) -> str:
 
 def _table(result: QueryResult) -> str:
     header = list(result.variables)
-    rows = [[_cut(_short(t)) for t in row] for row in result.rows]
+    rows = [[_cell(t) for t in row] for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     numeric = [bool(rows) and all(_numeric(row[i]) for row in result.rows if row[i] is not None)
                for i in range(len(header))]
@@ -265,3 +206,181 @@ def _numeric(t) -> bool:
 
     return isinstance(t, ox.Literal) and t.datatype.value.rsplit("#", 1)[-1] in (
         "integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")
+
+
+# ---------------------------------------------------------------------------
+# What the store holds, and the questions to ask it (kg schema)
+# ---------------------------------------------------------------------------
+
+#: the classes, with their instances and the document graphs typing them (graphs of a document only: on a
+#: shared endpoint, other graphs are not the store's)
+CLASS_COUNTS = """SELECT ?class (COUNT(DISTINCT ?s) AS ?instances) (COUNT(DISTINCT ?g) AS ?documents)
+WHERE { GRAPH ?g { ?g a <https://w3id.org/cpkg/Document> . ?s a ?class } }
+GROUP BY ?class
+ORDER BY DESC(?instances) ?class"""
+
+#: the properties, with their triples (each once, however many documents state it) and the document graphs
+#: stating them
+PROPERTY_COUNTS = """SELECT ?property ?triples ?documents
+WHERE {
+  { SELECT ?property (COUNT(*) AS ?triples)
+    WHERE { SELECT DISTINCT ?s ?property ?o
+            WHERE { GRAPH ?g { ?g a <https://w3id.org/cpkg/Document> . ?s ?property ?o } } }
+    GROUP BY ?property }
+  { SELECT ?property (COUNT(DISTINCT ?g) AS ?documents)
+    WHERE { GRAPH ?g { ?g a <https://w3id.org/cpkg/Document> . ?s ?property ?o } }
+    GROUP BY ?property }
+}
+ORDER BY DESC(?triples) ?property"""
+
+#: a parameter's line in a standard query's header: "#   ?name   what it is, e.g. "value""
+_PARAMETER_DOC = re.compile(r"^#\s+[?$](\w+)\s+(.+?)\s*$", re.M)
+_EXAMPLE = re.compile(r"""e\.g\.\s+(?:"([^"]*)"|(\S+))""")
+
+
+@dataclass
+class Parameter:
+    """A variable a standard query has a ``VALUES ?name { UNDEF }`` slot for: ``kg query --bind name=...``."""
+
+    name: str
+    description: str = ""
+    example: str | None = None      # the header's example value ("GTI-2040", "cp:targets")
+
+
+@dataclass
+class NamedQuery:
+    """A standard query (``ontology/queries/NAME.rq``): its question, its parameters and how to run it."""
+
+    name: str
+    title: str
+    description: str
+    parameters: list[Parameter]
+    example: str = ""               # a command line that runs it (bound to a value the store holds, where it can)
+
+
+@dataclass
+class StoreSchema:
+    """What ``kg schema`` shows: the classes and properties a store holds, with counts, and the standard queries."""
+
+    location: str
+    classes: QueryResult
+    properties: QueryResult
+    queries: list[NamedQuery] = field(default_factory=list)
+
+
+def query_header(text: str) -> tuple[str, str]:
+    """The title and the description of a standard query, from the comment lines it starts with."""
+    comment = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comment.append(line[1:].strip())
+    title = comment[0] if comment else ""
+    if "--" in title:
+        title = title.split("--", 1)[1].strip()
+    return title, "\n".join(comment[1:]).strip()
+
+
+def named_query(name: str) -> NamedQuery:
+    """A standard query's title, description and parameters: its slots, described by its header."""
+    text = load_query(name)
+    title, description = query_header(text)
+    documented = {m.group(1): m.group(2) for m in _PARAMETER_DOC.finditer(text)}
+    parameters = []
+    for var in parameter_slots(text):
+        doc = documented.get(var, "")
+        m = _EXAMPLE.search(doc)
+        example = None if m is None else (m.group(1) if m.group(1) is not None else m.group(2).rstrip(".,;)"))
+        parameters.append(Parameter(var, doc, example))
+    return NamedQuery(name, title or name, description, parameters)
+
+
+def describe_store(store: str | os.PathLike | None = None, endpoint: str | None = None) -> StoreSchema:
+    """The classes and properties in the store (or at the endpoint) with their counts, and the standard queries,
+    each with a command line that runs it: bound to a value of its first parameter the store holds (the first
+    row of the query unbound), else to the example its header gives."""
+    s = open_store(store, endpoint, read_only=True)
+    try:
+        schema = StoreSchema(s.location, s.query(CLASS_COUNTS), s.query(PROPERTY_COUNTS))
+        where = ["--endpoint", s.location] if endpoint else ["--store", str(store)] if store is not None else []
+        for name in standard_queries():
+            q = named_query(name)
+            q.example = _example_line(q, _stored_value(s, q), where)
+            schema.queries.append(q)
+    finally:
+        s.close()
+    return schema
+
+
+def _stored_value(store, q: NamedQuery) -> str | None:
+    """A ``--bind`` value of ``q``'s first parameter that gives rows here: its value in the first row unbound."""
+    import pyoxigraph as ox
+
+    from .store import DEFAULT_PREFIXES, XSD
+
+    if not q.parameters:
+        return None
+    try:
+        result = store.query(load_query(q.name))
+    except QueryError as e:             # an endpoint that cuts results, say: the header's example will do
+        log.info("%s: no example value from the store (%s)", q.name, e)
+        return None
+    var = q.parameters[0].name
+    if var not in result.variables:
+        return None
+    for t in result.column(var):
+        if isinstance(t, ox.NamedNode):
+            return prefixed_name(t.value, DEFAULT_PREFIXES) or f"<{t.value}>"
+        if isinstance(t, ox.Literal) and t.datatype.value == XSD + "string" and t.value.strip() == t.value != "" \
+                and t.value.partition(":")[0] not in DEFAULT_PREFIXES and not t.value.startswith("<"):
+            return t.value          # read back by --bind as this very string
+    return None
+
+
+def _example_line(q: NamedQuery, value: str | None, where: list[str]) -> str:
+    """``kg query -f NAME [--bind PARAM=VALUE] [--store DIR | --endpoint URL]``, quoted for a POSIX shell."""
+    import shlex
+
+    words = ["kg", "query", "-f", q.name]
+    if q.parameters and (value is not None or q.parameters[0].example is not None):
+        words += ["--bind", f"{q.parameters[0].name}={value if value is not None else q.parameters[0].example}"]
+    return shlex.join(words + where)
+
+
+SCHEMA_FORMATS = ("table", "json")
+
+
+def format_schema(schema: StoreSchema, fmt: str = "table") -> str:
+    """``kg schema``'s output: tables for people, or JSON (``fmt``: one of :data:`SCHEMA_FORMATS`)."""
+    if fmt == "json":
+        return json.dumps(_schema_json(schema), ensure_ascii=False, indent=1) + "\n"
+    if fmt != "table":
+        raise QueryError(f"unknown format {fmt!r}: use one of {', '.join(SCHEMA_FORMATS)}")
+    out = [f"Classes in {schema.location}: instances, and documents typing them", _table(schema.classes),
+           "Properties: triples (each once, however many documents state it), and documents stating them",
+           _table(schema.properties),
+           "Standard queries: kg query -f NAME [--bind PARAMETER=VALUE] (a string; <IRI> or prefix:name for an IRI)"]
+    for q in schema.queries:
+        out.append(f"{q.name}: {q.title}")
+        width = max((len(p.name) for p in q.parameters), default=0)
+        out += [f"  ?{p.name.ljust(width)}  {p.description}" for p in q.parameters]
+        out += [f"  {q.example}", ""]
+    return "\n".join(out)
+
+
+def _schema_json(schema: StoreSchema) -> dict:
+    def counts(result: QueryResult, key: str) -> list[dict]:
+        rows = []
+        for row in result.rows:
+            d = dict(zip(result.variables, row))
+            iri = d[key].value
+            rows.append({key: iri, "name": prefixed_name(iri) or f"<{iri}>",
+                         **{k: int(v.value) for k, v in d.items() if k != key}})
+        return rows
+
+    return {"store": schema.location,
+            "classes": counts(schema.classes, "class"),
+            "properties": counts(schema.properties, "property"),
+            "queries": [{"name": q.name, "title": q.title, "description": q.description,
+                         "parameters": [vars(p) for p in q.parameters], "example": q.example}
+                        for q in schema.queries]}

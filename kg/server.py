@@ -119,7 +119,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import html
 import itertools
 import json
 import logging
@@ -141,7 +140,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, snapshots
 from .errors import KGError, ServerError, StoreError
 from .processes import max_processes, sigterm_interrupts
-from .store import union_query_options, with_default_prefixes
+from .store import MALFORMED, prepare_query, query_form, union_query_options
 from .xmlchars import xml_safe
 
 log = logging.getLogger(__name__)
@@ -292,70 +291,27 @@ def _xml_chars(text: str) -> str:
     return xml_safe(text).replace("\r", "&#13;")
 
 
-def _xml_text(text: str) -> str:
-    """``text`` escaped for XML character data or a quoted attribute value."""
-    return _xml_chars(html.escape(text, quote=True))
-
-
-def _xml_term(t) -> str:
+def serialize_solutions(variables: list[str], rows: list[tuple], mtype: str) -> bytes:
+    """A SELECT result in one of :data:`RESULTS_TYPES`, by pyoxigraph's serializer (:meth:`kg.store.QueryResult.serialize`)."""
     import pyoxigraph as ox
 
-    if isinstance(t, ox.NamedNode):
-        return f"<uri>{_xml_text(t.value)}</uri>"
-    if isinstance(t, ox.BlankNode):
-        return f"<bnode>{_xml_text(t.value)}</bnode>"
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return f'<literal xml:lang="{_xml_text(t.language)}">{_xml_text(t.value)}</literal>'
-        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f'<literal datatype="{_xml_text(t.datatype.value)}">{_xml_text(t.value)}</literal>'
-        return f"<literal>{_xml_text(t.value)}</literal>"
-    if isinstance(t, ox.Triple):
-        return (f"<triple><subject>{_xml_term(t.subject)}</subject><predicate>{_xml_term(t.predicate)}"
-                f"</predicate><object>{_xml_term(t.object)}</object></triple>")
-    raise TypeError(f"not an RDF term: {t!r}")
-
-
-def xml_results(variables: list[str], rows: list[tuple]) -> str:
-    """SPARQL Query Results XML of a SELECT result."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
-    out += [f'<variable name="{_xml_text(v)}"/>' for v in variables]
-    out.append("</head>\n<results>")
-    for row in rows:
-        out.append("<result>")
-        out += [f'<binding name="{_xml_text(v)}">{_xml_term(t)}</binding>'
-                for v, t in zip(variables, row) if t is not None]
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out)
-
-
-def serialize_solutions(variables: list[str], rows: list[tuple], mtype: str) -> bytes:
-    """A SELECT result in one of :data:`RESULTS_TYPES`."""
-    from .query import format_result
     from .store import QueryResult
 
+    data = QueryResult("solutions", variables=variables, rows=rows).serialize(
+        ox.QueryResultsFormat.from_media_type(mtype))
     if mtype == "application/sparql-results+xml":
-        return xml_results(variables, rows).encode("utf-8")
-    if mtype == "application/sparql-results+json":       # kg.query's, without the indentation
-        from .query import _json_term
-
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-        doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
-    fmt = {"text/csv": "csv", "text/tab-separated-values": "tsv"}[mtype]
-    return format_result(QueryResult("solutions", variables=variables, rows=rows), fmt).encode("utf-8")
+        # pyoxigraph writes a literal's control characters as they are, which no XML parser reads, and a CR
+        # raw, which one reads as a line feed; its own markup holds neither, so every character changed here
+        # is a term's
+        return _xml_chars(data.decode("utf-8")).encode("utf-8")
+    return data
 
 
 def serialize_boolean(value, mtype: str) -> bytes:
-    """An ASK result (a :class:`pyoxigraph.QueryBoolean`) in one of :data:`RESULTS_TYPES`."""
+    """An ASK result (a :class:`pyoxigraph.QueryBoolean`) in one of :data:`RESULTS_TYPES`, by pyoxigraph's serializer."""
     import pyoxigraph as ox
 
-    fmt = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
-           "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-           "text/csv": ox.QueryResultsFormat.CSV,
-           "text/tab-separated-values": ox.QueryResultsFormat.TSV}[mtype]
-    return value.serialize(format=fmt)
+    return value.serialize(format=ox.QueryResultsFormat.from_media_type(mtype))
 
 
 EMPTY_RDF_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -407,8 +363,6 @@ UPDATE_REFUSED = ("SPARQL Update is not allowed: this endpoint is read-only "
                   "(write with `kg ingest`, or run updates against the store itself)")
 SERVICE_REFUSED = ("SERVICE (federated query) is not allowed on this endpoint; "
                    "start the server with --allow-service to enable it")
-FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
-         "DescribeQuery": "DESCRIBE"}
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -428,13 +382,13 @@ def _is_update(text: str) -> bool:
 
 
 def check_query(text: str, allow_service: bool) -> str | None:
-    """The query form (``"SELECT"``, ``"ASK"``, ``"CONSTRUCT"``, ``"DESCRIBE"``), by rdflib's SPARQL 1.1 parser.
+    """The query form (``"SELECT"``, ``"ASK"``, ``"CONSTRUCT"``, ``"DESCRIBE"``; :func:`kg.store.query_form`),
+    once rdflib's SPARQL 1.1 parser has read the query.
 
     Raises :class:`Refusal`: 403 for an update or (unless ``allow_service``)
     a ``SERVICE`` anywhere in the query, 400 for a query the parser rejects.
     With ``allow_service`` the parse is only a hint: a query rdflib cannot
-    read (say, pyoxigraph's SPARQL 1.2 extensions) is left to pyoxigraph,
-    and the form is ``None``.
+    read (say, pyoxigraph's SPARQL 1.2 extensions) is left to pyoxigraph.
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
@@ -446,23 +400,21 @@ def check_query(text: str, allow_service: bool) -> str | None:
         if _is_update(text):
             raise Refusal(403, UPDATE_REFUSED) from None
         if allow_service:
-            return None
+            return query_form(text)
         raise Refusal(400, f"malformed SPARQL query: {_one_line(e)}") from None
     except RecursionError:
         raise Refusal(400, "malformed SPARQL query: nested too deeply to read") from None
-    form = None
-    stack: list[Any] = [tree]
-    while stack:                     # every node of the parse tree, sub-queries and filters included
-        node = stack.pop()
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern" and not allow_service:
-                raise Refusal(403, SERVICE_REFUSED)
-            if form is None and node.name in FORMS:
-                form = FORMS[node.name]       # the outermost query form comes first in document order
-            stack.extend(reversed(list(node.values())))
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            stack.extend(reversed(list(node)))
-    return form
+    if not allow_service:
+        stack: list[Any] = [tree]
+        while stack:                     # every node of the parse tree, sub-queries and filters included
+            node = stack.pop()
+            if isinstance(node, CompValue):
+                if node.name == "ServiceGraphPattern":
+                    raise Refusal(403, SERVICE_REFUSED)
+                stack.extend(node.values())
+            elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+                stack.extend(node)
+    return query_form(text)
 
 
 _checked = functools.lru_cache(maxsize=256)(check_query)     # the standard questions come back often
@@ -553,10 +505,16 @@ def _content_type(mtype: str) -> str:
 
 
 def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
-    """Check, run and serialize one query (in the worker process)."""
+    """Check, run and serialize one query (in the worker process).
+
+    The query runs with the usual prefixes declared, as with ``kg query``
+    (:func:`kg.store.prepare_query`); a syntax error speaks of the query as
+    the client wrote it.
+    """
     import pyoxigraph as ox
 
     limit = config.max_results
+    prepared = prepare_query(job.query)
     try:
         form = _checked(job.query, config.allow_service)
     except Refusal as r:
@@ -575,13 +533,13 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
     try:
         store = snapshot.refresh()
         try:
-            result = store.query(job.query, **(union_query_options(store) if kwargs is None else kwargs))
+            result = store.query(prepared.text, **(union_query_options(store) if kwargs is None else kwargs))
         except (OSError, RuntimeError):
             if not snapshot.stale():
                 raise
             # a writer compacted files away under the old snapshot: read a new one, once
             store = snapshot.refresh()
-            result = store.query(job.query, **(union_query_options(store) if kwargs is None else kwargs))
+            result = store.query(prepared.text, **(union_query_options(store) if kwargs is None else kwargs))
         if isinstance(result, ox.QueryBoolean):
             mtype = job.choice.results
             if mtype is None:
@@ -611,7 +569,7 @@ def run_job(snapshot: Snapshot, job: Job, config: WorkerConfig) -> Reply:
     except Refusal as r:
         return Reply.error(r.status, r.message)
     except SyntaxError as e:
-        return Reply.error(400, f"malformed SPARQL query: {_one_line(e)}")
+        return Reply.error(400, prepared.explain(f"{MALFORMED}{_one_line(e)}"))
     except (OSError, RuntimeError, ValueError, TypeError) as e:
         return Reply.error(500, f"query failed: {_one_line(e)}")
     except StoreError as e:
@@ -1262,22 +1220,14 @@ def service_description(endpoint: str, mtype: str, allow_service: bool) -> bytes
 
 def examples() -> dict:
     """The standard questions (``ontology/queries/*.rq``) and the project's prefixes, for the page."""
-    from .query import load_query, standard_queries
+    from .query import load_query, query_header, standard_queries
     from .store import PREFIXES
 
     out = []
     for name in standard_queries():
         text = load_query(name)
-        comment = []
-        for line in text.splitlines():
-            if not line.startswith("#"):
-                break
-            comment.append(line[1:].strip())
-        title = comment[0] if comment else name
-        if "--" in title:
-            title = title.split("--", 1)[1].strip()
-        description = "\n".join(comment[1:]).strip()
-        out.append({"name": name, "title": title, "description": description, "query": text})
+        title, description = query_header(text)
+        out.append({"name": name, "title": title or name, "description": description, "query": text})
     return {"prefixes": PREFIXES, "queries": out}
 
 
@@ -1522,7 +1472,6 @@ class Handler(BaseHTTPRequestHandler):
             if choice.results is None and choice.graph is None:
                 return self._error(406, f"no acceptable result format in Accept: {self.headers.get('Accept')!r}; "
                                         f"offered: {', '.join(RESULTS_TYPES + GRAPH_TYPES)}")
-        text = with_default_prefixes(text)      # the usual prefixes need no declaration, as with kg query
         job = Job(text, choice, params.get("default-graph-uri"), params.get("named-graph-uri"))
         log.debug("query: %s", _one_line(text, 2000))
         reply = self.app.pool.run(job, self.client_address[0])

@@ -51,6 +51,7 @@ from typing import Any, Iterator, Mapping
 
 from . import snapshots
 from .errors import QueryError, StoreError
+from .schema import TYPES
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,15 @@ DCT_SOURCE = "http://purl.org/dc/terms/source"
 CP_DOCUMENT = CP_NS + "Document"
 CP_CONTENT_HASH = CP_NS + "contentHash"
 
-#: Prefixes used when the store writes Turtle / TriG.
+#: The project's prefixes: the contract's (``cp:``, ``cpid:``, ``cpdoc:``), one per kind of minted entity
+#: (``cpdrug:``, ``cptarget:``, ``cpcondition:``, ``cptrial:``, ``cporg:``, from :data:`kg.schema.TYPES`: an
+#: entity's IRI is a plain prefixed name under its kind's, where under ``cpid:`` its "/" would need escaping),
+#: and the vocabularies the graph uses. Turtle, TriG, the result table and the query page write IRIs with them.
 PREFIXES = {
     "cp": CP_NS,
     "cpid": CP_NS + "id/",
     "cpdoc": CP_NS + "doc/",
+    **{f"cp{t.iri_path}": f"{CP_NS}id/{t.iri_path}/" for t in TYPES.values()},
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": XSD,
@@ -77,6 +82,27 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "dcterms": "http://purl.org/dc/terms/",
 }
+
+#: The prefixes a query may use without declaring them (``kg query``, the endpoint, ``--bind``).
+DEFAULT_PREFIXES = {**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#", "schema": "http://schema.org/"}
+
+_PN_CHARS_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+                  "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
+_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = "%[0-9A-Fa-f]{2}"
+#: PN_LOCAL of SPARQL 1.1 and Turtle without backslash escapes: a local name written as it is
+_PLAIN_LOCAL = re.compile(rf"(?:(?:[{_PN_CHARS_BASE}_:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?)?")
+
+
+def prefixed_name(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str | None:
+    """``iri`` as ``prefix:local`` under its longest namespace in ``prefixes``, when the local part needs no
+    escaping (valid as it is in SPARQL and Turtle); else ``None`` (write ``<iri>``)."""
+    best = max((p for p, ns in prefixes.items() if iri.startswith(ns)), key=lambda p: len(prefixes[p]), default=None)
+    if best is None:
+        return None
+    local = iri[len(prefixes[best]):]
+    return f"{best}:{local}" if _PLAIN_LOCAL.fullmatch(local) else None
+
 
 DUMP_FORMATS = ("trig", "nquads")
 
@@ -220,6 +246,36 @@ class QueryResult:
         """The plain values (IRI or lexical form) of one variable, unbound ones left out."""
         return [t.value for t in self.column(name) if t is not None]
 
+    def serialize(self, format) -> bytes:
+        """A SELECT or ASK result in a SPARQL 1.1 results format (a :class:`pyoxigraph.QueryResultsFormat`:
+        JSON, XML, CSV, TSV), written by pyoxigraph's own serializer.
+
+        pyoxigraph makes its results objects only by running a query or by
+        parsing results, so they are handed to it parsed: the rows as TSV,
+        whose terms are in pyoxigraph's own syntax (``str(term)``), a boolean
+        as the JSON document it reads. Nothing is escaped here. (XML results
+        carry a literal's control characters as they are: :mod:`kg.server`
+        makes its XML answers safe.)
+        """
+        ox = _ox()
+        if self.kind == "boolean":
+            parsed = ox.parse_query_results('{"head":{},"boolean":%s}' % ("true" if self.boolean else "false"),
+                                            ox.QueryResultsFormat.JSON)
+        elif self.kind == "solutions":
+            lines = ["\t".join(f"?{v}" for v in self.variables)]
+            lines += ["\t".join("" if t is None else _tsv_term(t) for t in row) for row in self.rows]
+            parsed = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+        else:
+            raise ValueError("a graph (CONSTRUCT / DESCRIBE) is not a SPARQL results document; serialize its triples")
+        return parsed.serialize(format=format)
+
+
+def _tsv_term(t) -> str:
+    """A term as SPARQL TSV writes it: pyoxigraph's N-Triples form, a triple term as ``<<( s p o )>>``."""
+    if isinstance(t, _ox().Triple):
+        return f"<<( {_tsv_term(t.subject)} {_tsv_term(t.predicate)} {_tsv_term(t.object)} )>>"
+    return str(t)
+
 
 def _bindings(bindings: Mapping[str, Any] | None) -> dict:
     """Variable name (with or without ``?``) -> pyoxigraph term."""
@@ -241,42 +297,177 @@ def bind_values(sparql: str, terms: Mapping[str, Any]) -> str:
     slot. Variables without a slot get a trailing ``VALUES`` clause, which
     keeps the solutions where the variable has that value.
     """
-    rest = {}
+    return QueryText.of(sparql, _binding_edits(sparql, terms)).text
+
+
+#: a parameter's slot: a line ``VALUES ?name { UNDEF }`` (see :func:`bind_values`)
+_SLOT = re.compile(r"^[ \t]*VALUES[ \t]+[?$](?P<name>\w+)[ \t]*\{(?P<undef>[ \t]*UNDEF[ \t]*)\}", re.M | re.I)
+
+
+def parameter_slots(sparql: str) -> dict[str, re.Match]:
+    """The variables ``sparql`` has a ``VALUES ?name { UNDEF }`` slot for, in order, each with its first slot."""
+    slots: dict[str, re.Match] = {}
+    for m in _SLOT.finditer(sparql):
+        slots.setdefault(m.group("name"), m)
+    return slots
+
+
+def _binding_edits(sparql: str, terms: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """The edits of :func:`bind_values`: (start, end, replacement) in ``sparql``."""
+    edits, rest = [], {}
+    slots = parameter_slots(sparql) if terms else {}
     for name, term in terms.items():
-        slot = re.compile(rf"^([ \t]*VALUES[ \t]+[?$]{re.escape(name)}[ \t]*\{{)[ \t]*UNDEF[ \t]*(\}})", re.M | re.I)
-        sparql, filled = slot.subn(lambda m: f"{m.group(1)} {_nt(term)} {m.group(2)}", sparql, count=1)
-        if not filled:
+        m = slots.get(name)
+        if m:
+            edits.append((m.start("undef"), m.end("undef"), f" {_nt(term)} "))
+        else:
             rest[name] = term
-    return sparql + _values_clause(rest)
+    if rest:
+        edits.append((len(sparql), len(sparql), _values_clause(rest)))
+    return edits
 
 
 def _values_clause(terms: Mapping[str, Any]) -> str:
     """A trailing ``VALUES`` clause binding each variable to its term, serialized as N-Triples."""
-    if not terms:
-        return ""
     names = " ".join(f"?{n}" for n in terms)
     row = " ".join(_nt(t) for t in terms.values())
     return f"\nVALUES ({names}) {{ ({row}) }}\n"
 
 
-DEFAULT_PREFIXES = {
-    "cp": "https://w3id.org/cpkg/", "cpid": "https://w3id.org/cpkg/id/", "cpdoc": "https://w3id.org/cpkg/doc/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#", "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#", "schema": "http://schema.org/",
-}
+#: what a query says, token by token, as far as prefixes go: a prefix declaration, what to skip (comments,
+#: IRIs, strings, variables, blank node labels, words), or a prefixed name (PNAME_NS / PNAME_LN)
+_NAME = "\\w\u00b7\u00c0-\U000effff"
+_LEXEMES = re.compile(rf"""
+    (?P<decl> \bPREFIX\s*(?P<declared>[^\s:]*): )
+  | (?P<skip> \#[^\n\r]* | <[^<>"{{}}|^`\\\x00-\x20]*> | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+            | '''(?:[^'\\]|\\.|'(?!''))*''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
+            | [?$][{_NAME}]+ | _:[{_NAME}.\-]* | [{_NAME}][{_NAME}.\-]*(?![{_NAME}.\-:]) )
+  | (?P<used> (?P<prefix>(?:[A-Za-z\u00c0-\U000effff][{_NAME}.\-]*)?) : (?:[{_NAME}.\-:%]|\\.)* )
+""", re.X | re.I)
+
+
+def _prefixes(sparql: str) -> tuple[set[str], list[tuple[str, int]]]:
+    """The prefixes ``sparql`` declares, and those it uses with where (offset of each prefixed name), in order."""
+    declared, used = set(), []
+    for m in _LEXEMES.finditer(sparql):
+        if m.group("decl"):
+            declared.add(m.group("declared"))
+        elif m.group("used") is not None:
+            used.append((m.group("prefix"), m.start()))
+    return declared, used
+
+
+def _prefix_edits(sparql: str) -> list[tuple[int, int, str]]:
+    """The edits of :func:`with_default_prefixes`: declarations of the usual prefixes the query uses, at its start.
+
+    Prefixed names count wherever they are, also after a property path's
+    ``/`` (``dcterms:publisher/rdfs:label``); strings, IRIs and comments do not.
+    """
+    declared, used = _prefixes(sparql)
+    names = {p for p, _ in used}
+    missing = [p for p in DEFAULT_PREFIXES if p in names and p not in declared]
+    if not missing:
+        return []
+    return [(0, 0, "".join(f"PREFIX {p}: <{DEFAULT_PREFIXES[p]}>\n" for p in missing))]
+
+
+def undeclared_prefix(sparql: str) -> tuple[str, int] | None:
+    """The first prefix ``sparql`` uses without declaring it (nor being one of the usual ones), and where."""
+    declared, used = _prefixes(sparql)
+    return next(((p, at) for p, at in used if p not in declared and p not in DEFAULT_PREFIXES), None)
 
 
 def with_default_prefixes(sparql: str) -> str:
     """Declare the project's usual prefixes a query uses without declaring (``rdfs:label``, ``cp:targets``)."""
-    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w-]*)\s*:", sparql)}
-    # a prefix after "/" too: the next step of a property path ("dcterms:publisher/rdfs:label")
-    used = set(re.findall(r"(?<![\w<#.-])([A-Za-z][\w-]*):[A-Za-z_]", sparql))
-    missing = [p for p in DEFAULT_PREFIXES if p in used and p.lower() not in declared]
-    if not missing:
-        return sparql
-    return "".join(f"PREFIX {p}: <{DEFAULT_PREFIXES[p]}>\n" for p in missing) + sparql
+    return QueryText.of(sparql, _prefix_edits(sparql)).text
+
+
+def prepare_query(sparql: str, terms: Mapping[str, Any] | None = None) -> "QueryText":
+    """The query the engine runs for ``sparql``: the usual prefixes declared, ``terms`` bound (:func:`bind_values`)."""
+    return QueryText.of(sparql, _prefix_edits(sparql) + _binding_edits(sparql, terms or {}))
+
+
+MALFORMED = "malformed SPARQL query: "
+
+#: where a SPARQL parser says the error is: pyoxigraph's (and Oxigraph server's) "error at LINE:COLUMN", or
+#: kg serve's own account of an undeclared prefix
+_ERROR_AT = re.compile(r"\b(?:error|unknown prefix \"[^\"]*\") at (\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A query as the engine runs it (``text``), made from what its user wrote (``source``) by ``edits``.
+
+    Each edit is (start, end, replacement) in ``source``; they do not overlap.
+    :meth:`explain` turns what the engine says of ``text`` into what it means
+    for ``source``: a position in the user's own lines and columns, and an
+    undeclared prefix named.
+    """
+
+    source: str
+    text: str
+    edits: tuple[tuple[int, int, int, int], ...]    # (start, end) in source, (start, end) in text
+
+    @classmethod
+    def of(cls, source: str, edits: list[tuple[int, int, str]]) -> "QueryText":
+        parts, spans, pos, delta = [], [], 0, 0
+        for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
+            parts += [source[pos:start], replacement]
+            spans.append((start, end, start + delta, start + delta + len(replacement)))
+            delta += len(replacement) - (end - start)
+            pos = end
+        parts.append(source[pos:])
+        return cls(source, "".join(parts), tuple(spans))
+
+    def source_offset(self, offset: int) -> int:
+        """The offset in ``source`` of the character at ``offset`` in ``text`` (an added one: where it was added)."""
+        delta = 0
+        for start, end, t_start, t_end in self.edits:
+            if offset < t_start:
+                break
+            if offset < t_end:
+                return start
+            delta = t_end - end
+        return max(0, min(len(self.source), offset - delta))
+
+    def explain(self, message: str) -> str:
+        """A parser's ``message`` about ``text`` made to speak of ``source``.
+
+        An undeclared prefix is named, at its position (pyoxigraph's parser
+        calls it "Prefix not found" at best, and in a predicate "expected
+        OPTIONAL" further on); any other position is moved to where it is
+        in ``source``. A message without a position is left as it is.
+        """
+        m = _ERROR_AT.search(message)
+        if not m:
+            return message
+        unknown = undeclared_prefix(self.source)
+        if unknown is not None:
+            prefix, at = unknown
+            head = message[:m.start()].removesuffix(MALFORMED)     # who said so (an endpoint), if not the parser here
+            return (f'{head}unknown prefix "{prefix}:" at {_line_col(self.source, at)}: declare it '
+                    f"(PREFIX {prefix}: <...>); the usual prefixes need none: "
+                    + " ".join(f"{p}:" for p in DEFAULT_PREFIXES))
+        offset = self.source_offset(_offset(self.text, int(m.group(1)), int(m.group(2))))
+        return message[:m.start()] + f"error at {_line_col(self.source, offset)}" + message[m.end():]
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The offset of (1-based) ``line`` and ``column`` (counted in characters, as pyoxigraph does) in ``text``."""
+    start = 0
+    for _ in range(line - 1):
+        nl = text.find("\n", start)
+        if nl < 0:
+            break
+        start = nl + 1
+    return start + max(column - 1, 0)
+
+
+def _line_col(text: str, offset: int) -> str:
+    """``LINE:COLUMN`` (1-based, in characters) of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)      # rfind is -1 on the first line
+    return f"{line}:{column}"
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -312,8 +503,8 @@ class Store(abc.ABC):
         """Quads in named graphs matching the pattern (``None`` matches anything)."""
 
     @abc.abstractmethod
-    def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        """Run a query whose default graph is the union of the named graphs."""
+    def _query(self, text: str) -> QueryResult:
+        """Run a query whose default graph is the union of the named graphs; a bad one is a QueryError."""
 
     @abc.abstractmethod
     def _update(self, update: str) -> None:
@@ -347,8 +538,16 @@ class Store(abc.ABC):
         solutions keep only those where the variable has that value. Bind
         variables of the query's patterns that are still visible after any
         ``GROUP BY``.
+
+        The usual prefixes (:data:`DEFAULT_PREFIXES`) need no declaration. A
+        malformed query's message gives the position in ``sparql`` as written,
+        and names an undeclared prefix.
         """
-        return self._query(with_default_prefixes(sparql), _bindings(bindings))
+        prepared = prepare_query(sparql, _bindings(bindings))
+        try:
+            return self._query(prepared.text)
+        except QueryError as e:
+            raise QueryError(prepared.explain(str(e))) from None
 
     # -- documents ----------------------------------------------------------
 
@@ -662,13 +861,12 @@ class EmbeddedStore(Store):
         except OSError as e:
             raise StoreError(f"{self.location}: cannot read the store ({_first_line(e)})") from None
 
-    def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        text = bind_values(sparql, bindings) if bindings else sparql
+    def _query(self, text: str) -> QueryResult:
         try:
             result = self._ox.query(text, **self._union)
             return QueryResult.from_oxigraph(result)
         except SyntaxError as e:
-            raise QueryError(f"malformed SPARQL query: {_first_line(e)}") from None
+            raise QueryError(f"{MALFORMED}{_first_line(e)}") from None
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"query failed: {_first_line(e)}") from None
 
@@ -977,8 +1175,7 @@ class RemoteStore(Store):
                 return reason
         return type(e).__name__
 
-    def _query(self, sparql: str, bindings: dict) -> QueryResult:
-        text = bind_values(sparql, bindings) if bindings else sparql
+    def _query(self, text: str) -> QueryResult:
         form = query_form(text)
         accept = {"SELECT": _ACCEPT_RESULTS, "ASK": _ACCEPT_RESULTS,
                   "CONSTRUCT": _ACCEPT_GRAPH, "DESCRIBE": _ACCEPT_GRAPH}.get(form, _ACCEPT)
@@ -1023,7 +1220,7 @@ class RemoteStore(Store):
     def _match(self, s=None, p=None, o=None, g=None) -> list:
         ox = _ox()
         bound = {k: v for k, v in (("s", s), ("p", p), ("o", o), ("g", g)) if v is not None}
-        res = self._query(f"SELECT ?s ?p ?o ?g WHERE {{ {self._DOC_GRAPH} }}", bound)
+        res = self._query(bind_values(f"SELECT ?s ?p ?o ?g WHERE {{ {self._DOC_GRAPH} }}", bound))
         out = []
         for row in res.rows:
             vals = dict(zip(res.variables, row))
@@ -1032,11 +1229,11 @@ class RemoteStore(Store):
         return out
 
     def graphs(self) -> list[str]:
-        res = self._query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF_TYPE}> <{CP_DOCUMENT}> }} }}", {})
+        res = self._query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF_TYPE}> <{CP_DOCUMENT}> }} }}")
         return sorted(t.value for t in res.column("g") if t is not None)
 
     def __len__(self) -> int:
-        res = self._query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._DOC_GRAPH} }}", {})
+        res = self._query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._DOC_GRAPH} }}")
         return int(res.rows[0][0].value) if res.rows else 0
 
     def dump(self, output=None, format: str = "trig") -> bytes | None:

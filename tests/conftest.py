@@ -30,3 +30,17 @@ def write_files(tmp_path):
         return root
 
     return write
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples_store(tmp_path_factory, extractor):
+    """A store built from ``data/samples`` by the real pipeline (``kg ingest``), once per session."""
+    from kg.ingest import ingest
+
+    path = tmp_path_factory.mktemp("samples") / "store"
+    summary = ingest([SAMPLES], store=path, quiet=True, extractor=extractor)
+    assert summary.failed == 0 and summary.ingested == len(list(SAMPLES.iterdir()))
+    return path

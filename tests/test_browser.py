@@ -91,7 +91,7 @@ def test_example_click_runs_it_and_fills_the_table(browser, server):
     assert headers == ["drugLabel", "targetLabel", "documents", "drug", "target"]
     rows = _rows(browser)
     assert [(r[0], r[1], r[2]) for r in rows] == [("BX-17", "BCL-2", "1"), ("Zoratinib", "KDR", "2")]
-    assert rows[1][3] == "cpid:drug/zoratinib"          # IRIs shortened with the project's prefixes
+    assert rows[1][3] == "cpdrug:zoratinib"             # IRIs shortened with the project's prefixes
     assert "2 rows" in browser.find_element(By.ID, "status").text
     assert "drug-targets.rq" in browser.find_element(By.ID, "query").get_attribute("value")
 
@@ -123,8 +123,8 @@ def test_typed_construct_shows_triples(browser, server):
     editor.send_keys(Keys.CONTROL, Keys.ENTER)
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#table tbody tr"))
     assert sorted(tuple(r) for r in _rows(browser)) == [
-        ("cpid:drug/bx-17", "<https://example.org/t>", "cpid:target/bcl-2"),
-        ("cpid:drug/zoratinib", "<https://example.org/t>", "cpid:target/kdr")]
+        ("cpdrug:bx-17", "<https://example.org/t>", "cptarget:bcl-2"),
+        ("cpdrug:zoratinib", "<https://example.org/t>", "cptarget:kdr")]
     formats = {a.get_attribute("data-format") for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a")}
     assert {"turtle", "ntriples", "jsonld"} <= formats
 

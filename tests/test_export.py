@@ -569,8 +569,19 @@ def test_query_must_be_construct_or_describe(source, tmp_path, text, found):
 
 
 def test_query_form_skips_iris_strings_and_comments():
-    assert E.query_form('PREFIX a: <http://x/select#>\n# ASK\nDESCRIBE <http://x/ask>') == "DESCRIBE"
-    assert E.query_form('construct { ?s ?p "SELECT" } where { ?s ?p ?o }') == "CONSTRUCT"
+    from kg.store import query_form
+
+    assert query_form('PREFIX a: <http://x/select#>\n# ASK\nDESCRIBE <http://x/ask>') == "DESCRIBE"
+    assert query_form('construct { ?s ?p "SELECT" } where { ?s ?p ?o }') == "CONSTRUCT"
+
+
+def test_a_prefix_named_like_a_query_form_is_not_the_form(source, tmp_path):
+    """The export asks kg.store.query_form, which reads the prologue as declarations ("select:" is a prefix)."""
+    rq = tmp_path / "q.rq"
+    rq.write_text("PREFIX select: <https://w3id.org/cpkg/>\nCONSTRUCT { ?d select:targets ?t } WHERE { ?d select:targets ?t }")
+    out = tmp_path / "x.gexf"
+    E.export_source(source, "gexf", output=out, query_file=rq)
+    assert out.stat().st_size > 0
 
 
 def test_query_and_view_cannot_be_combined(source, tmp_path):

@@ -20,7 +20,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from kg.cli import main
 from kg.errors import QueryError, StoreError
-from kg.query import format_result, load_query, run_query, standard_queries
+from kg.query import QueryResult, format_result, load_query, run_query, standard_queries
 from kg.rdf.build import add_document
 from kg.rdf.iris import document_iri, entity_iri
 from kg.records import Assertion, Entity, Evidence, Extraction, Trial, entity_key
@@ -148,6 +148,63 @@ def test_run_query_malformed_names_the_problem(store_path):
         run_query("SELECT ?x WHERE { ?x ?p }", store=store_path)
 
 
+def _engine_position(text: str) -> str:
+    """Where pyoxigraph places the syntax error of ``text``, a query it runs as it is (``LINE:COLUMN``)."""
+    with pytest.raises(SyntaxError) as e:
+        ox.Store().query(text)
+    return re.search(r"error at (\d+:\d+)", str(e.value)).group(1)
+
+
+# each query uses the usual prefixes undeclared (declared for the engine on lines of their own, before it) and
+# holds an error; the same query with ?rdfslabel (as long as rdfs:label) in their place needs no declaration
+@pytest.mark.parametrize("query,bindings", [
+    ("SELECT ?l WHERE { ?d a cp:Drug ; rdfs:label ?l FILTER (?l = ) }", None),
+    ("SELECT ?l WHERE {\n  ?d rdfs:label ?l .\n  FILTER (?l = ) }", None),
+    ("SELECT (COUNT(*) AS ?n) ?l WHERE { ?d rdfs:label ?l }", None),
+    # a bound slot before the error, on the error's line: the value is longer than UNDEF
+    ("SELECT ?l WHERE {\nVALUES ?l { UNDEF } ?d rdfs:label ?l FILTER (?l = ) }", {"l": "a much longer value"}),
+    # a binding without a slot: a VALUES clause is added after the query's (unfinished) text
+    ("SELECT ?l WHERE { ?d rdfs:label ?l ", {"l": "BX-17"}),
+])
+def test_a_syntax_error_is_placed_in_the_query_as_written(store_path, query, bindings):
+    with pytest.raises(QueryError) as e:
+        run_query(query, store=store_path, bindings=bindings)
+    where = _engine_position(query.replace("rdfs:label", "?rdfslabel").replace("cp:Drug", "?cpDrug"))
+    assert f"error at {where}" in str(e.value)
+    assert str(e.value).startswith("malformed SPARQL query: error at")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?l WHERE { ?d rdfs:label ?l . ?d foo:bar ?x }",                # a predicate: the engine says OPTIONAL
+    "SELECT ?l WHERE { ?d rdfs:label ?l ; cp:targets foo:bar }",            # an object: the engine's "Prefix not found"
+    "SELECT ?l WHERE {\n  ?d rdfs:label ?l ;\n     dcterms:publisher/foo:name ?x }",   # after a path's "/"
+])
+def test_an_undeclared_prefix_is_named_where_it_is(store_path, query):
+    with pytest.raises(QueryError) as e:
+        run_query(query, store=store_path)
+    at = query.index("foo:")
+    line = query.count("\n", 0, at) + 1
+    column = at - (query.rfind("\n", 0, at) + 1) + 1
+    assert str(e.value).startswith(f'unknown prefix "foo:" at {line}:{column}: declare it (PREFIX foo: <...>)')
+
+
+def test_a_prefix_inside_a_string_iri_or_comment_is_not_a_use():
+    from kg.store import undeclared_prefix, with_default_prefixes
+
+    q = 'SELECT * WHERE { ?s <urn:foo:bar> "foo:bar", \'\'\'bar:baz\'\'\' # zz:top\n }'
+    assert undeclared_prefix(q) is None and with_default_prefixes(q) == q
+    assert undeclared_prefix("PREFIX ex: <http://x/> SELECT * { ?s ex:a:b ex: }") is None
+    empty = "SELECT * { ?s rdfs:label ?o . ?o :name ?n }"
+    assert undeclared_prefix(empty) == ("", empty.index(":name"))
+
+
+def test_cli_undeclared_prefix_is_one_line(store_path, capsys):
+    q = "SELECT ?doc ?pub WHERE { ?doc dcterms:publisher/rdfs:label ?pub . ?x foo:bar ?y }"
+    assert main(["query", q, "--store", str(store_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'kg: error: unknown prefix "foo:" at 1:{q.index("foo:") + 1}:') and err.count("\n") == 1
+
+
 def test_run_query_empty(store_path):
     with pytest.raises(QueryError, match="empty query"):
         run_query("  \n", store=store_path)
@@ -199,7 +256,7 @@ def test_table_is_aligned(select_result):
     for line in [header] + rows:
         assert [i for i, c in enumerate(line) if c == "|"] == bars
     assert footer == f"({len(select_result)} rows)"
-    assert "cpid:trial/" in text                     # IRIs shortened by prefix
+    assert "cptrial:" in text                        # IRIs shortened by prefix
 
 
 def test_csv_parses_back(select_result):
@@ -236,6 +293,26 @@ def test_json_parses_back(select_result):
     assert [tuple(s[i] for i in range(len(select_result.variables))) for s in back] == select_result.rows
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
+def test_cli_results_are_pyoxigraphs_own(store_path, capsys, fmt):
+    """kg query writes JSON, CSV and TSV with pyoxigraph's serializer (and ends them with a line break)."""
+    assert main(["query", SELECT_ALL, "--store", str(store_path), "--format", fmt]) == 0
+    with EmbeddedStore(store_path, read_only=True) as s:
+        expected = s.oxigraph.query(SELECT_ALL).serialize(format=ox.QueryResultsFormat.from_extension(fmt))
+    out = capsys.readouterr().out.encode("utf-8")
+    assert out == (expected if expected.endswith(b"\n") else expected + b"\n")
+
+
+def test_triple_terms_and_blank_nodes_survive_every_format(store_path):
+    q = ("SELECT ?t ?b ?u WHERE { ?d a <https://w3id.org/cpkg/Drug> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+         "BIND (TRIPLE(?d, <https://example.org/name>, STRLANG(?l, 'en')) AS ?t) BIND (BNODE(?l) AS ?b) } ORDER BY ?l")
+    res = run_query(q, store=store_path)
+    assert len(res) == 4 and all(isinstance(row[0], ox.Triple) for row in res.rows)
+    for fmt in ("json", "tsv"):
+        back = ox.parse_query_results(format_result(res, fmt), ox.QueryResultsFormat.from_extension(fmt))
+        assert [tuple(sol) for sol in back] == [row for row in res.rows]
+
+
 @pytest.mark.parametrize("query,expected", [("ASK { ?d a <https://w3id.org/cpkg/Drug> }", True),
                                             ("ASK { ?d a <https://example.org/Nothing> }", False)])
 def test_ask(store_path, query, expected):
@@ -256,6 +333,49 @@ def test_construct_prints_turtle_or_ntriples(store_path):
     for fmt in ("csv", "tsv", "json"):
         g2 = Graph().parse(data=format_result(res, fmt), format="nt")
         assert set(g1) == set(g2) and len(g2) == 2
+
+
+def _table_cells(text: str) -> list[list[str]]:
+    lines = text.rstrip("\n").split("\n")
+    return [[c.strip() for c in line.split(" | ")] for line in lines[2:-1]]
+
+
+ALL_IRIS = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isIRI(?o)) } ORDER BY ?s ?p ?o"
+
+
+@pytest.mark.model
+def test_every_iri_the_table_prints_can_be_pasted_into_a_query(samples_store, capsys):
+    """kg query's table over the store of data/samples: each IRI cell, pasted into a query, is that node."""
+    assert main(["query", ALL_IRIS, "--store", str(samples_store)]) == 0
+    cells = [c for row in _table_cells(capsys.readouterr().out) for c in row]
+    terms = [t for row in run_query(ALL_IRIS, store=samples_store).rows for t in row]
+    assert len(cells) == len(terms) > 1000
+    assert any(c.startswith("cpdrug:") for c in cells) and any(c.startswith("cptrial:") for c in cells)
+    pasted = "SELECT ?x WHERE { VALUES ?x { " + " ".join(dict.fromkeys(cells)) + " } }"
+    assert main(["query", pasted, "--store", str(samples_store), "--format", "tsv"]) == 0
+    back = list(ox.parse_query_results(capsys.readouterr().out, ox.QueryResultsFormat.TSV))
+    assert [sol["x"] for sol in back] == list(dict.fromkeys(terms))
+
+
+def test_table_writes_an_iri_a_prefix_cannot_name_whole():
+    long_iri = "https://w3id.org/cpkg/doc/" + "a" * 200 + "/evidence/1"
+    res = QueryResult("solutions", variables=["x", "y", "z"],
+                      rows=[(ox.NamedNode(long_iri), ox.NamedNode("https://w3id.org/cpkg/id/drug/gti-2040"),
+                             ox.Literal("x" * 300))])
+    cells = _table_cells(format_result(res, "table"))[0]
+    assert cells[:2] == [f"<{long_iri}>", "cpdrug:gti-2040"]               # IRIs never cut
+    assert len(cells[2]) == 100 and cells[2].endswith("\u2026")              # long literals are
+
+
+@pytest.mark.model
+def test_construct_turtle_names_entities_by_kind(samples_store):
+    res = run_query("CONSTRUCT { ?d cp:targets ?t . ?st rdf:subject ?d } WHERE { ?d cp:targets ?t . "
+                    "?st rdf:subject ?d }", store=samples_store)
+    turtle = format_result(res, "table")
+    assert "@prefix cpdrug: <https://w3id.org/cpkg/id/drug/>" in turtle and " cptarget:" in turtle
+    assert "\\" not in turtle and "cpid:" not in turtle
+    assert set(Graph().parse(data=turtle, format="turtle")) == set(
+        Graph().parse(data=format_result(res, "tsv"), format="nt"))
 
 
 def test_unknown_format(select_result):
@@ -480,3 +600,93 @@ def test_a_file_date_is_no_release_date_in_the_queries(tmp_path):
     history = [dict(zip(res.variables, (None if v is None else v.value for v in row))) for row in res.rows]
     assert [(r["status"], r["released"], r["dateSource"]) for r in history] == [
         ("planned", "2026-12-07", "file-modified"), ("ongoing", "2024-03-05", None)]
+
+
+# ---------------------------------------------------------------------------
+# kg schema: what the store holds, and the questions to ask it
+# ---------------------------------------------------------------------------
+
+def _schema(capsys, *args) -> dict:
+    assert main(["schema", *args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _count(store_path, sparql) -> int:
+    return int(run_query(sparql, store=store_path).rows[0][0].value)
+
+
+@pytest.mark.model
+def test_schema_counts_are_what_sparql_counts(samples_store, capsys):
+    doc = _schema(capsys, "--store", str(samples_store))
+    classes = {c["class"]: c for c in doc["classes"]}
+    assert set(classes) == set(run_query("SELECT DISTINCT ?c WHERE { ?s a ?c }", store=samples_store).values("c"))
+    assert classes["https://w3id.org/cpkg/Drug"]["name"] == "cp:Drug"
+    for iri, c in classes.items():
+        assert c["instances"] == _count(samples_store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{iri}> }}")
+        assert c["documents"] == _count(samples_store, f"SELECT (COUNT(DISTINCT ?g) AS ?n) "
+                                                       f"WHERE {{ GRAPH ?g {{ ?s a <{iri}> }} }}")
+    properties = {p["property"]: p for p in doc["properties"]}
+    assert set(properties) == set(run_query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", store=samples_store).values("p"))
+    for iri, p in properties.items():
+        # the default graph is the merge of the document graphs: each triple once
+        assert p["triples"] == _count(samples_store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{iri}> ?o }}")
+        assert p["documents"] == _count(samples_store, f"SELECT (COUNT(DISTINCT ?g) AS ?n) "
+                                                       f"WHERE {{ GRAPH ?g {{ ?s <{iri}> ?o }} }}")
+    assert properties["https://w3id.org/cpkg/targets"]["triples"] >= 1
+
+
+@pytest.mark.model
+def test_schema_example_lines_run_and_answer(samples_store, capsys):
+    import shlex
+
+    doc = _schema(capsys, "--store", str(samples_store))
+    assert [q["name"] for q in doc["queries"]] == QUERIES
+    for q in doc["queries"]:
+        words = shlex.split(q["example"])
+        assert words[:4] == ["kg", "query", "-f", q["name"]] and words[-2:] == ["--store", str(samples_store)]
+        if q["parameters"]:
+            assert words[4] == "--bind" and words[5].startswith(q["parameters"][0]["name"] + "=")
+        assert main(words[1:] + ["--format", "json"]) == 0, q["example"]
+        rows = json.loads(capsys.readouterr().out)["results"]["bindings"]
+        assert rows, f"{q['example']}: no rows"          # bound to a value this store holds
+
+
+def test_schema_lists_each_standard_querys_parameters():
+    from kg.query import named_query
+    from kg.store import parameter_slots
+
+    for name in QUERIES:
+        q = named_query(name)
+        assert [p.name for p in q.parameters] == list(parameter_slots(load_query(name)))
+        assert q.parameters and all(p.description and p.example for p in q.parameters), name
+    ev = {p.name: p for p in named_query("evidence-for-fact").parameters}
+    assert set(ev) == {"subjectLabel", "predicate", "rule", "objectLabel"}
+    assert (ev["predicate"].example, ev["rule"].example) == ("cp:targets", "trial.phase")
+    assert named_query("drug-targets").title == "What does drug X target?"
+
+
+def test_schema_table(store_path, capsys):
+    assert main(["schema", "--store", str(store_path)]) == 0
+    out = capsys.readouterr().out
+    drugs = _count(store_path, "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a cp:Drug }")
+    assert re.search(rf"^cp:Drug +\| +{drugs} \| +2$", out, re.M)
+    # three cp:targets statements in two documents; Zoratinib -> KDR, stated by both, is one triple
+    assert re.search(r"^cp:targets +\| +2 \| +2$", out, re.M)
+    for name in QUERIES:
+        assert f"\n{name}: " in out and f"kg query -f {name} " in out
+
+
+def test_schema_through_an_endpoint_is_the_stores(store_path, capsys):
+    from kg.server import SparqlServer
+
+    local = _schema(capsys, "--store", str(store_path))
+    with SparqlServer(store=store_path, port=0, workers=1) as srv:
+        srv.start()
+        remote = _schema(capsys, "--endpoint", srv.url + "/sparql")
+        example = next(q["example"] for q in remote["queries"] if q["name"] == "drug-targets")
+        assert example.endswith(f"--endpoint {srv.url}/sparql")
+        words = example.split()
+        label = words[words.index("--bind") + 1].partition("=")[2]
+        assert main(words[1:]) == 0
+        assert re.search(rf"^{re.escape(label)} +\|", capsys.readouterr().out, re.M)       # a row of that drug
+    assert (remote["classes"], remote["properties"]) == (local["classes"], local["properties"])

@@ -248,6 +248,16 @@ class StoreContract:
         assert store.dump(str(out), format=fmt) is None
         assert out.read_bytes() == data
 
+    def test_trig_dump_names_entities_by_kind_without_escapes(self, store):
+        d, t = doc_triples("d0", "a.txt", "h0", [(drug("zoratinib"), CP.targets, ID["target/kdr"])])
+        store.replace_document(d, t, source="a.txt", content_hash="h0")
+        text = store.dump(format="trig").decode("utf-8")
+        assert "cpdrug:zoratinib cp:targets cptarget:kdr" in text
+        assert "\\" not in text                     # no name needed an escape ("cpid:drug\/zoratinib" before)
+        ds = Dataset()
+        ds.parse(data=text, format="trig")
+        assert (drug("zoratinib"), CP.targets, ID["target/kdr"]) in ds.graph(d)
+
     def test_unknown_dump_format(self, store):
         with pytest.raises(StoreError, match="unknown dump format"):
             store.dump(format="gexf")
