@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
+
 from .errors import ExportError
 from .layout import ASPECT, PALETTE, SIZE_RANGE, UNKNOWN_COLOUR, decorate
 
@@ -52,7 +54,6 @@ class Picture:
 
 def draw(G, store: str = "", date: str | None = None) -> Picture:
     """The picture of ``G``, titled with ``store`` and ``date`` (default: today, or ``SOURCE_DATE_EPOCH``'s day)."""
-    require("png")
     import matplotlib
 
     if "matplotlib.pyplot" not in sys.modules:
@@ -77,7 +78,7 @@ def draw(G, store: str = "", date: str | None = None) -> Picture:
     if not len(G):
         ax.text(0.5, 0.5, "no nodes in this view", ha="center", va="center", transform=ax.transAxes)
         return pic
-    _legend(fig, G, visual)
+    _legend(fig, G)
     pic.labels = _label(ax, G, _draw_graph(ax, G, visual))
     return pic
 
@@ -102,7 +103,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _legend(fig, G, visual: dict) -> None:
+def _legend(fig, G) -> None:
     """One entry per node type present, in the palette's order; other types as "other"."""
     from matplotlib.lines import Line2D
 
@@ -116,8 +117,6 @@ def _legend(fig, G, visual: dict) -> None:
 
 def _draw_graph(ax, G, visual: dict):
     """Edges, then nodes (a PathCollection, returned); markers shrink when the page is crowded."""
-    import networkx as nx
-
     nodes = list(G)
     pos = {n: (visual[n]["x"], visual[n]["y"]) for n in nodes}
     xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
