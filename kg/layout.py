@@ -111,9 +111,8 @@ def _packed(shapes: list[dict], aspect: float) -> dict:
     boxes = []
     for shape in shapes:
         P = np.array(list(shape.values()))
-        lo = P.min(axis=0)
-        w, h = P.max(axis=0) - lo
-        boxes.append((w + GAP, h + GAP, lo))
+        (left, bottom), (right, top) = P.min(axis=0), P.max(axis=0)
+        boxes.append((right - left + GAP, top - bottom + GAP, (left, top)))
     widest, total = max(b[0] for b in boxes), sum(b[0] for b in boxes)
     best = None
     for width in np.geomspace(widest, max(total, widest), STRIP_WIDTHS):
@@ -122,9 +121,9 @@ def _packed(shapes: list[dict], aspect: float) -> dict:
         if best is None or area < best[0] - 1e-9:
             best = (area, corners)
     pos = {}
-    for shape, (_, _, lo), (x, y) in zip(shapes, boxes, best[1]):
+    for shape, (_, _, (left, top)), (x, y) in zip(shapes, boxes, best[1]):
         for n, (px, py) in shape.items():       # y downward in the packing, upward on the page
-            pos[n] = (x + GAP / 2 + px - lo[0], -(y + GAP / 2) - (py - lo[1]))
+            pos[n] = (x + GAP / 2 + px - left, -(y + GAP / 2) - (top - py))
     return pos
 
 
