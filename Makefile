@@ -1,5 +1,6 @@
 # clinical-pipeline-kg: the commands the README's quick start runs.
-#   make demo   install, build the graph from data/samples, run the standard queries, write Gephi files
+#   make demo   install (with the viz extra), build the graph from data/samples, run the standard queries,
+#               write the Gephi file and a picture
 #   make test   install with the test extras and run the test suite
 #   make eval   score extraction on the shared dev corpus (../shared/corpus/dev), then cross-validate the learned parts
 #   make train  rebuild the trained components (kg/models/ner, kg/models/scorer) from data/train and ../shared
@@ -13,7 +14,7 @@ DEV    ?= ../shared/corpus/dev
 MIN_F1 ?= 0.79
 MIN_CV_F1 ?= 0.75
 
-.PHONY: demo test test-quick eval train vocab install install-test clean
+.PHONY: demo test test-quick eval train vocab install install-viz install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +24,19 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-viz: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[viz]"
+	touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
 install: $(VENV)/.installed
+install-viz: $(VENV)/.installed-viz
 install-test: $(VENV)/.installed-test
 
-demo: install
+demo: install-viz
 	@mkdir -p $(OUT)
 	$(BIN)/kg ingest data/samples --store $(STORE)
 	@for q in ontology/queries/*.rq; do \

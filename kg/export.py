@@ -41,12 +41,13 @@ GEXF and GraphML writers do not take lists or ``None``. An attribute with no
 value for a node (``first_seen`` of an undated node, ``status`` of a drug) is
 left out rather than written empty.
 
-Visual attributes are computed once (:func:`decorate`): a colour per node type
-(:data:`PALETTE`, Paul Tol's colour-blind-safe "bright" scheme), a size by
-degree, and a position from a layout run at export time (spring with a fixed
-seed, ForceAtlas2, or none). Each format renders them its own way: ``viz:``
-elements in GEXF, ``r``/``g``/``b``/``size``/``x``/``y`` keys in GraphML,
-``color``/``size``/``x``/``y`` attributes in the JSON that Sigma.js reads.
+Visual attributes are computed once (:func:`kg.layout.decorate`): a colour per
+node type (:data:`PALETTE`, Paul Tol's colour-blind-safe "bright" scheme), a
+size by degree, and a position from a layout run at export time (spring with a
+fixed seed, ForceAtlas2, or none). Each format renders them its own way:
+``viz:`` elements in GEXF, ``r``/``g``/``b``/``size``/``x``/``y`` keys in
+GraphML, ``color``/``size``/``x``/``y`` attributes in the JSON that Sigma.js
+reads, a picture in PNG and SVG (:mod:`kg.picture`, the ``viz`` extra).
 
 Dates: a document's date is its ``dcterms:issued`` (``YYYY``, ``YYYY-MM`` and
 ``YYYY-MM-DD`` are read as the first day they name); its ``cp:dateSource`` says
@@ -63,10 +64,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import io
 import json
 import logging
-import math
 import os
 import re
 import sys
@@ -83,6 +82,8 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from . import schema
 from .errors import ExportError, KGError, shown
+from .layout import (LAYOUT_SEED, LAYOUTS, PALETTE, SIZE_RANGE, UNKNOWN_COLOUR,  # noqa: F401 (kg.export's API)
+                     compute_layout, decorate, hex_to_rgb, node_sizes)
 from .rdf.namespace import CP
 from .xmlchars import xml_safe
 from .schema import Relation, View
@@ -94,13 +95,9 @@ FORMATS = ("gexf", "graphml", "json", "trig", "nq", "png", "svg")
 GRAPH_FORMATS = ("gexf", "graphml", "json", "png", "svg")
 RDF_FORMATS = ("trig", "nq")
 VIEWS = tuple(schema.VIEWS)
-LAYOUTS = ("spring", "forceatlas2", "none")
+IMAGE_FORMATS = ("png", "svg")
 
-# node types, colours, edge labels and node attributes: read from the registry (kg.schema)
-#: node type -> colour (a cp:Company is drawn as an Organization)
-PALETTE: dict[str, str] = {t.name: t.colour for t in schema.TYPES.values() if t.colour}
-UNKNOWN_COLOUR = "#BBBBBB"       # grey: a node whose type is none of the above (--query results only)
-
+# node types, edge labels and node attributes: read from the registry (kg.schema); colours: kg.layout
 #: entity classes -> the ``type`` attribute; cp:Company counts as Organization
 ENTITY_CLASSES: dict[URIRef, str] = {t.iri: t.node_type for t in schema.TYPES.values()}
 #: the order that decides the type of a node typed with several classes
@@ -113,11 +110,6 @@ NODE_LITERALS: tuple[Relation, ...] = tuple(sorted(
 #: literal-valued properties -> node attribute
 LITERALS: dict[URIRef, str] = {r.iri: r.node_attribute for r in NODE_LITERALS}
 JOIN = "; "
-
-SIZE_RANGE = (6.0, 30.0)         # viz:size of the least and the most connected node
-LAYOUT_SEED = 42
-TOP_LABELS = 20                  # png / svg: label this many nodes, the most connected first
-ARROW_LIMIT = 1000               # png / svg: above this many edges, lines without arrow heads
 
 _DEFAULT_GRAPH_IDS = {"urn:x-rdflib:default"}
 
@@ -470,98 +462,6 @@ def query_graph(facts: Facts, triples: Iterable) -> nx.MultiDiGraph:
 
 
 # ---------------------------------------------------------------------------
-# visual attributes
-# ---------------------------------------------------------------------------
-
-def hex_to_rgb(colour: str) -> tuple[int, int, int]:
-    c = colour.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
-def node_sizes(G) -> dict[str, float]:
-    """Size by degree: square-root scaled into :data:`SIZE_RANGE`."""
-    lo, hi = SIZE_RANGE
-    degrees = dict(G.degree())
-    if not degrees:
-        return {}
-    dmax = max(degrees.values())
-    return {n: round(lo + (hi - lo) * (math.sqrt(d / dmax) if dmax else 0.0), 2) for n, d in degrees.items()}
-
-
-def compute_layout(G, layout: str = "spring", seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
-    """Node positions, deterministic for a given graph and seed; ``{}`` for ``layout="none"``."""
-    if layout not in LAYOUTS:
-        raise ExportError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
-    if layout == "none" or len(G) == 0:
-        return {}
-    H = nx.Graph()                      # layouts want one undirected edge per pair, weights summed
-    H.add_nodes_from(G)
-    for u, v, w in G.edges(data="weight", default=1):
-        if u != v:
-            H.add_edge(u, v, weight=H.get_edge_data(u, v, {"weight": 0})["weight"] + w)
-    def place(sub):
-        if len(sub) == 1:
-            return {next(iter(sub)): (0.0, 0.0)}
-        if layout == "forceatlas2":
-            return nx.forceatlas2_layout(sub, seed=seed, weight="weight")
-        if len(sub) >= 500 and not _has_scipy():
-            # networkx's spring layout of >= 500 nodes needs scipy; ForceAtlas2 needs numpy only
-            log.warning("scipy is not installed: laying out %d nodes with ForceAtlas2 instead of spring", len(sub))
-            return nx.forceatlas2_layout(sub, seed=seed, weight="weight")
-        return nx.spring_layout(sub, seed=seed, weight="weight")
-
-    pos = _packed(H, place)
-    scale = 100.0 * math.sqrt(len(G)) + 100.0
-    pos = nx.rescale_layout_dict(pos, scale=scale) if len(pos) > 1 else {n: (0.0, 0.0) for n in pos}
-    return {n: (round(float(x), 3), round(float(y), 3)) for n, (x, y) in pos.items()}
-
-
-def _packed(H, place) -> dict:
-    """Lay out each connected component on its own and pack them in rows, largest first,
-    so small components sit beside the big one instead of being flung to the corners."""
-    comps = sorted((H.subgraph(c).copy() for c in nx.connected_components(H)),
-                   key=lambda c: (-len(c), min(map(str, c))))
-    if len(comps) == 1:
-        return place(comps[0])
-    out, x, y, row_height = {}, 0.0, 0.0, 0.0
-    width = 2.2 * math.sqrt(len(comps[0])) + 4.0 * math.sqrt(sum(len(c) for c in comps[1:]))
-    for c in comps:
-        size = math.sqrt(len(c))               # a component's box grows with the root of its size
-        if x > 0 and x + size > width:
-            x, y, row_height = 0.0, y - row_height - 0.3, 0.0
-        sub = place(c)
-        if len(sub) > 1:
-            sub = nx.rescale_layout_dict(sub, scale=size / 2)
-        for n, (px, py) in sub.items():
-            out[n] = (x + size / 2 + float(px), y - size / 2 + float(py))
-        x += size + 0.3
-        row_height = max(row_height, size)
-    return out
-
-
-def _has_scipy() -> bool:
-    try:
-        import scipy  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def decorate(G, layout: str = "spring", seed: int = LAYOUT_SEED) -> None:
-    """Store ``colour``, ``size`` and (unless ``layout="none"``) ``x``/``y`` in ``G.graph['visual']``."""
-    sizes = node_sizes(G)
-    pos = compute_layout(G, layout, seed)
-    visual = {}
-    for n, data in G.nodes(data=True):
-        v = {"color": PALETTE.get(data.get("type"), UNKNOWN_COLOUR), "size": sizes.get(n, SIZE_RANGE[0])}
-        if n in pos:
-            v["x"], v["y"] = pos[n]
-        visual[n] = v
-    G.graph["visual"] = visual
-    G.graph["layout"] = layout
-
-
-# ---------------------------------------------------------------------------
 # writers
 # ---------------------------------------------------------------------------
 
@@ -705,59 +605,6 @@ def to_json(G) -> str:
     return json.dumps(to_graphology(G), ensure_ascii=False, indent=1) + "\n"
 
 
-def render_image(G, fmt: str) -> bytes:
-    """A picture of the graph (png or svg) with the type colours, the top labels and a legend."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise ExportError(f"--format {fmt} needs matplotlib: pip install matplotlib") from None
-    if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")           # never an interactive backend
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    visual = G.graph.get("visual") or {}
-    if any("x" not in v for v in visual.values()) or len(visual) != len(G):
-        decorate(G, "spring")           # a picture needs positions even with --layout none
-        visual = G.graph["visual"]
-    pos = {n: (v["x"], v["y"]) for n, v in visual.items()}
-
-    fig = Figure(figsize=(12, 9), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    view = G.graph.get("view", "full")
-    ax.set_title(f"clinical pipeline: {view} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
-    if len(G):
-        nodes = list(G)
-        arrows = G.is_directed() and G.number_of_edges() <= ARROW_LIMIT   # one patch per arrow: slow
-        nx.draw_networkx_edges(G, pos, ax=ax, edge_color="#999999", alpha=0.6, width=0.8,
-                               arrows=arrows, arrowsize=8,
-                               node_size=[visual[n]["size"] ** 2 for n in nodes], nodelist=nodes)
-        nx.draw_networkx_nodes(G, pos, ax=ax, nodelist=nodes, node_color=[visual[n]["color"] for n in nodes],
-                               node_size=[visual[n]["size"] ** 2 for n in nodes],
-                               edgecolors="white", linewidths=0.5)
-        top = sorted(G.degree(), key=lambda nd: (-nd[1], G.nodes[nd[0]].get("label", nd[0])))[:TOP_LABELS]
-        labels = {n: _short(G.nodes[n].get("label", n)) for n, _ in top}
-        nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=8,
-                                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    else:
-        ax.text(0.5, 0.5, "no nodes in this view", ha="center", va="center", transform=ax.transAxes)
-    present = {d.get("type") for _, d in G.nodes(data=True)}
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=9, color=colour, label=t)
-               for t, colour in PALETTE.items() if t in present or not present]
-    ax.legend(handles=handles, loc="lower left", frameon=False, title="type")
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None,
-                metadata={"Date": None} if fmt == "svg" else None)
-    return buf.getvalue()
-
-
-def _short(text: str, n: int = 32) -> str:
-    return text if len(text) <= n else text[: n - 1] + "\u2026"
-
-
 # ---------------------------------------------------------------------------
 # sources: an rdflib Dataset, or the project's store
 # ---------------------------------------------------------------------------
@@ -765,8 +612,9 @@ def _short(text: str, n: int = 32) -> str:
 class DatasetSource:
     """An rdflib Dataset as an export source (tests, ``kg extract`` output, small graphs)."""
 
-    def __init__(self, ds: Dataset):
+    def __init__(self, ds: Dataset, name: str = ""):
         self.ds = ds
+        self.name = name                # what a picture's title calls it
 
     def is_empty(self) -> bool:
         return next(iter(self.ds.quads((None, None, None, None))), None) is None
@@ -805,6 +653,7 @@ class StoreSource:
 
     def __init__(self, store):
         self.store = store
+        self.name = store.location      # a folder, or an endpoint URL without its credentials
 
     def is_empty(self) -> bool:
         return len(self.store) == 0
@@ -877,6 +726,10 @@ def _check(fmt: str, view: str, layout: str, dynamic: bool, query_file, output) 
         raise ExportError("--query and --view cannot be combined: the query chooses the subgraph")
     if fmt == "png" and output is None:
         raise ExportError("--format png writes binary data: give an output file with -o FILE.png")
+    if fmt in IMAGE_FORMATS:
+        from .picture import require
+
+        require(fmt)
     if output is not None:
         check_output(output)
 
@@ -922,7 +775,9 @@ def export_source(source, fmt: str, output=None, view: str = "full", query_file=
     elif fmt == "json":
         data = to_json(G)
     else:
-        data = render_image(G, fmt)
+        from .picture import render_image
+
+        data = render_image(G, fmt, store=shown(source.name))
         if fmt == "svg":
             data = data.decode("utf-8")
     what = G.graph.get("view")

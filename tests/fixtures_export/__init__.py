@@ -111,3 +111,44 @@ def without_start(gexf: str) -> tuple[int, int, list[str], list[tuple[str, str, 
     nodes, edges = list(root.iter(ns + "node")), list(root.iter(ns + "edge"))
     return (len(nodes), len(edges), [n.get("label") for n in nodes if not n.get("start")],
             [(e.get("source"), e.get("label"), e.get("target")) for e in edges if not e.get("start")])
+
+
+def crowded_graph():
+    """A graph too crowded to label every node: one component of 77 nodes and 254 edges (the
+    co-appearances of Les Misérables' characters), twelve pairs and four lone nodes, typed in turn
+    with the five node types, like a view of a real store."""
+    import networkx as nx
+
+    from kg.layout import PALETTE
+
+    core = nx.les_miserables_graph()
+    G = nx.MultiDiGraph(name="crowded", view="full")
+    names = sorted(core) + [f"pair {i} {side}" for i in range(12) for side in "ab"] + [f"lone {i}" for i in range(4)]
+    types = list(PALETTE)
+    for i, name in enumerate(names):
+        G.add_node(name, label=name, type=types[i % len(types)], documents=1)
+    for k, (u, v, w) in enumerate(sorted(core.edges(data="weight"))):
+        G.add_edge(u, v, key=f"e{k}", label="site", weight=w)
+    for i in range(12):
+        G.add_edge(f"pair {i} a", f"pair {i} b", key=f"p{i}", label="targets", weight=1)
+    return G
+
+
+def drug_target_graph():
+    """A drug-target view the size of the dev corpus's (about fifty nodes): drugs with one to three
+    targets, names from four to thirty characters."""
+    import networkx as nx
+
+    targets = ["BCL2", "ribonucleotide reductase R2", "EIF2A", "GRIN2B", "SPHK2", "melanocortin 4 receptor",
+               "TNFRSF17", "SCN9A", "IL1A", "BCR-ABL1", "amyloid beta plaques", "Flk-1/KDR tyrosine kinase",
+               "LRP1", "TGFB1", "GD2", "ARID1a-deficient cancers", "YES1/SRC", "ENG", "AR", "PD10"]
+    G = nx.MultiDiGraph(name="drug-target", view="drug-target")
+    k = 0
+    for i, target in enumerate(targets):
+        drug = f"drug {i}" if i % 3 else f"investigational drug XR-{1000 + i}"
+        G.add_node(drug, label=drug, type="Drug", documents=1)
+        for t in targets[i: i + 1 + i % 3]:
+            G.add_node(t, label=t, type="Target", documents=1)
+            G.add_edge(drug, t, key=f"e{k}", label="targets", weight=1)
+            k += 1
+    return G
