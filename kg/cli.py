@@ -283,10 +283,14 @@ def _query_file(name: str) -> str:
     from .query import load_query, read_query_file, standard_queries
 
     path = Path(name)
-    if not os.path.lexists(path):
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
         if path.parent == Path(".") and path.stem in standard_queries():
             return load_query(path.stem)
         raise KGError(f"{shown(name)}: no such query file; standard queries: {', '.join(standard_queries())}")
+    except (OSError, ValueError):
+        pass                            # a folder that cannot be entered, a NUL: read_query_file says which
     return read_query_file(path)
 
 

@@ -290,9 +290,9 @@ _SPECIAL_FILES = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (sta
 
 
 def _not_regular(mode: int) -> str:
-    """Why a file of this mode is not read: "is a directory, not a file", "not a regular file (named pipe)"."""
+    """Why a file of this mode is not read: "is a folder, not a file", "not a regular file (named pipe)"."""
     if stat.S_ISDIR(mode):
-        return "is a directory, not a file"
+        return "is a folder, not a file"
     kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "special file")
     return f"not a regular file ({kind})"
 
@@ -311,29 +311,33 @@ def _stat_problem(path: str | Path, e: OSError) -> str:
     return f"cannot be read ({e.strerror or e})"
 
 
-def _too_large(size: int | None, max_bytes: int) -> str:
+def _too_large(size: int | None, max_bytes: int, option: str | None) -> str:
     amount = _size(size) if size is not None else f"more than {_size(max_bytes)}"
-    return f"too large: {amount}, over the limit of {_size(max_bytes)} (--max-bytes)"
+    return f"too large: {amount}, over the limit of {_size(max_bytes)}" + (f" ({option})" if option else "")
 
 
-def read_bytes(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes:
+def read_bytes(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES, *,
+               limit_option: str | None = "--max-bytes") -> bytes:
     """The bytes of a regular file no larger than ``max_bytes`` (``None``: no limit).
 
     Anything else raises :class:`DocumentError`, most before the file is
     opened: a missing file, a broken link, a folder, a named pipe (opening one
     would wait for a writer), a device, a socket, a file over the limit, a
-    file the user may not read. The file is read no further than the limit,
-    whatever its size said.
+    file the user may not read, a name with a NUL. The file is read no further
+    than the limit, whatever its size said. ``limit_option`` is the option a
+    "too large" message names as the one that sets the limit (``None``: none).
     """
     p = Path(path)
     try:
         st = os.stat(p)                  # follows symbolic links: the file read is the one checked
     except OSError as e:
         raise DocumentError(p, _stat_problem(p, e)) from None
+    except ValueError:                   # a NUL in the name
+        raise DocumentError(p, "not a valid file name (it holds a NUL character)") from None
     if not stat.S_ISREG(st.st_mode):
         raise DocumentError(p, _not_regular(st.st_mode))
     if max_bytes is not None and st.st_size > max_bytes:
-        raise DocumentError(p, _too_large(st.st_size, max_bytes))
+        raise DocumentError(p, _too_large(st.st_size, max_bytes, limit_option))
     try:
         # O_NONBLOCK: should the path have become a named pipe since the check, opening it does not wait
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -350,7 +354,7 @@ def read_bytes(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> b
     if data is None:                     # a file of the kernel's (/proc/kmsg) that has nothing to give yet
         raise DocumentError(p, "cannot be read now (reading it would wait)")
     if max_bytes is not None and len(data) > max_bytes:
-        raise DocumentError(p, _too_large(None, max_bytes))      # it grew since it was looked at
+        raise DocumentError(p, _too_large(None, max_bytes, limit_option))      # it grew since it was looked at
     return data
 
 

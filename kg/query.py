@@ -21,12 +21,11 @@ import json
 import logging
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import QueryError, shown
+from .errors import DocumentError, QueryError, shown
 from .store import PREFIXES, QueryResult, open_store, parameter_slots, prefixed_name
 
 log = logging.getLogger(__name__)
@@ -72,24 +71,17 @@ def load_query(name: str) -> str:
 def read_query_file(path: str | os.PathLike, limit: int = MAX_QUERY_BYTES) -> str:
     """The text of the query file ``path``: a regular file of UTF-8 text, at most ``limit`` bytes.
 
-    Checked before a byte is read, so a folder, a pipe or a device is an
-    error rather than a wait; raises :class:`~kg.errors.QueryError` naming
+    Read as documents are (:func:`kg.documents.read_bytes`: checked before a byte is read, so a folder,
+    a pipe or a device is an error rather than a wait); raises :class:`~kg.errors.QueryError` naming
     the file and the problem.
     """
+    from .documents import read_bytes
+
     name = shown(path)
     try:
-        _check_query_file(name, os.stat(path), limit)      # before opening: opening a device can act on it
-        with open(path, "rb", opener=_open_nonblocking) as f:
-            _check_query_file(name, os.fstat(f.fileno()), limit)      # what was opened, if it changed since
-            data = f.read(limit + 1)
-    except IsADirectoryError:
-        raise QueryError(f"{name}: is a folder, not a query file") from None
-    except OSError as e:
-        raise QueryError(f"{name}: cannot read query file ({e.strerror or e})") from None
-    except ValueError:                  # a NUL in the name
-        raise QueryError(f"{name}: not a valid file name") from None
-    if len(data) > limit:
-        raise QueryError(f"{name}: query file too large (over {limit:,} bytes)")
+        data = read_bytes(path, limit, limit_option=None)
+    except DocumentError as e:
+        raise QueryError(f"{name}: {e.problem}; give a SPARQL query file") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -98,20 +90,6 @@ def read_query_file(path: str | os.PathLike, limit: int = MAX_QUERY_BYTES) -> st
     if "\x00" in text:
         raise QueryError(f"{name}: binary file (NUL bytes), not a SPARQL query")
     return text
-
-
-def _check_query_file(name: str, st: os.stat_result, limit: int) -> None:
-    if stat.S_ISDIR(st.st_mode):
-        raise QueryError(f"{name}: is a folder, not a query file")
-    if not stat.S_ISREG(st.st_mode):
-        raise QueryError(f"{name}: not a regular file (a pipe or a device?); give a query file")
-    if st.st_size > limit:
-        raise QueryError(f"{name}: query file too large ({st.st_size:,} bytes; at most {limit:,})")
-
-
-def _open_nonblocking(path, flags: int) -> int:
-    """``os.open`` that never waits: a FIFO without a writer opens at once (and is then refused)."""
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def standard_queries() -> list[str]:

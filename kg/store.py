@@ -1050,6 +1050,32 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
 
 
+def _secret_forms(auth: tuple[str, str] | None, token: str | None) -> list[str]:
+    """The ways a request carries the password or token, longest first: as written, percent-encoded,
+    and as the Basic ``Authorization`` header's base64 of ``user:password``."""
+    import base64
+    from urllib.parse import quote
+
+    forms = set()
+    for secret in (auth[1] if auth else None, token):
+        if secret:
+            forms |= {secret, quote(secret, safe="")}
+    if auth and auth[1]:
+        forms.add(base64.b64encode(f"{auth[0]}:{auth[1]}".encode("utf-8")).decode())
+    return sorted(forms, key=len, reverse=True)
+
+
+def _without_secrets(text: str, secrets: list[str]) -> str:
+    """``text`` (an endpoint's error message, which a server may fill with the request's headers) with
+    every form of a secret starred out; a secret too short to star out safely drops the text."""
+    for secret in secrets:
+        if secret in text:
+            if len(secret) < 4:
+                return "(its message held the credentials; not shown)"
+            text = text.replace(secret, "***")
+    return text
+
+
 def _header_safe(value: str) -> bool:
     """Whether ``value`` can go in an HTTP header as it is: visible ASCII characters and spaces."""
     return value.isascii() and value.isprintable()
@@ -1111,6 +1137,7 @@ class RemoteStore(Store):
         if auth is None and not token:
             auth = url_auth or update_auth
         self._credentials = auth        # as given: Digest needs the text, not the bytes Basic sends
+        self._secrets = _secret_forms(auth, token)
         if token:
             token = token.strip()
             if not _header_safe(token):
@@ -1137,7 +1164,7 @@ class RemoteStore(Store):
             raise StoreError(f"{shown} refused the {what} (HTTP {r.status_code}); set KG_ENDPOINT_USER and "
                              f"KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN")
         if r.status_code >= 400:
-            detail = _first_line(r.text) if r.text else r.reason
+            detail = _without_secrets(_first_line(r.text), self._secrets) if r.text else r.reason
             hint = ""
             if "permission" in detail.lower():      # Virtuoso refuses anonymous updates with a 500
                 hint = " (the endpoint wants credentials: set KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD)"

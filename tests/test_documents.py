@@ -245,7 +245,7 @@ def test_unreadable_files_raise_a_document_error(tmp_path, content, problem):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(DocumentError, match="no such file"):
         read_text(tmp_path / "nope.txt")
-    with pytest.raises(DocumentError, match="is a directory"):
+    with pytest.raises(DocumentError, match="is a folder"):
         read_text(tmp_path)
 
 

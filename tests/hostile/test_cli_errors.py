@@ -120,7 +120,7 @@ BAD = [
     # explain
     (["explain"], 2, "required: DOC"),
     (["explain", "{missing}"], 1, "no such file"),
-    (["explain", "{dir}"], 1, "directory"),
+    (["explain", "{dir}"], 1, "is a folder, not a file"),
     (["explain", "{bin}"], 1, "all-bytes.bin: "),       # binary, or not UTF-8: kg.documents words it
     (["explain", "{big}", "--max-bytes", "1kB"], 1, "too large"),
     (["explain", "{release}", "-o", "{nodir}/x.html"], 1, "does not exist"),
@@ -152,7 +152,7 @@ BAD = [
     (["query", "SELEKT ?s WHERE {", "--store", "{store}"], 1, "malformed SPARQL query"),
     (["query", "SELECT * WHERE { ?s ?p '\udcff' }", "--store", "{store}"], 1, "not UTF-8"),
     (["query", "-f", "{bin}", "--store", "{store}"], 1, "not a UTF-8 text file"),
-    (["query", "-f", "{dir}", "--store", "{store}"], 1, "is a folder"),
+    (["query", "-f", "{dir}", "--store", "{store}"], 1, "is a folder, not a file; give a SPARQL query file"),
     (["query", "-f", "{missing}", "--store", "{store}"], 1, "standard queries: "),
     (["query", "-f", "{release}", "--store", "{store}"], 1, "malformed SPARQL query"),
     (["query", "ASK {}", "--bind", "x=<not an iri>", "--store", "{store}"], 2,
@@ -182,8 +182,8 @@ BAD = [
     (["export", "--format", "gexf", "--store", "{afile}"], 1, "is a file, not a store folder"),
     (["export", "--format", "gexf", "--store", "{junk}"], 1, "no store here"),
     (["export", "--format", "gexf", "--store", "{store}", "--query", "{bin}"], 1, "not a UTF-8 text file"),
-    (["export", "--format", "gexf", "--store", "{store}", "--query", "{dir}"], 1, "is a folder"),
-    (["export", "--format", "gexf", "--store", "{store}", "--query", "{missing}"], 1, "cannot read query file"),
+    (["export", "--format", "gexf", "--store", "{store}", "--query", "{dir}"], 1, "is a folder, not a file"),
+    (["export", "--format", "gexf", "--store", "{store}", "--query", "{missing}"], 1, "no such file"),
     (["export", "--format", "gexf", "--endpoint", "ftp://x"], 1, "not an http(s) URL"),
     (["export", "--format", "gexf", "--endpoint", "http://user:{secret}@{refused}/sparql"], 1, "connection refused"),
     *[(["export", "--format", f, "--store", "{store}", "-o", "{nodir}/g." + f], 1, "does not exist")
@@ -328,6 +328,14 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(self.headers.get("Authorization"))
+        if self.path.endswith("/echo"):              # a server that puts the request's headers in its error
+            body = f"bad request; you sent Authorization: {self.headers.get('Authorization')}".encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.endswith("/deny"):
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="kg"')
@@ -396,6 +404,23 @@ def test_environment_credentials_come_before_those_in_the_url(recorder, capsys, 
     monkeypatch.delenv("KG_ENDPOINT_TOKEN", raising=False)
     assert run(["query", "ASK {}", "--endpoint", f"http://bob:{URL_SECRET}@{recorder.address}/q"], capsys)[0] == 0
     assert recorder.credentials() == "ann:from-env"
+
+
+@pytest.mark.parametrize("variable, value", [("KG_ENDPOINT_PASSWORD", SECRET),
+                                             ("KG_ENDPOINT_TOKEN", "bearer-s3cr3t-0123")])
+def test_an_endpoint_echoing_the_credentials_in_its_error_does_not_get_them_shown(
+        variable, value, recorder, capsys, monkeypatch):
+    for name in ("KG_ENDPOINT_USER", "KG_ENDPOINT_PASSWORD", "KG_ENDPOINT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    if variable == "KG_ENDPOINT_PASSWORD":
+        monkeypatch.setenv("KG_ENDPOINT_USER", "ann")
+    monkeypatch.setenv(variable, value)
+    code, out, err = run(["query", "ASK {}", "--endpoint", f"http://{recorder.address}/echo"], capsys)
+    line = assert_one_error(code, out, err, 1)
+    assert "rejected the query (HTTP 400): bad request; you sent Authorization: " in line
+    for secret in (*SECRETS, value, base64.b64encode(f"ann:{SECRET}".encode()).decode()):
+        assert secret not in line
+    assert "***" in line
 
 
 def test_debug_logs_show_no_credentials(recorder):

@@ -308,6 +308,23 @@ def test_unreadable_folders_and_files_for_real(tmp_path):
                       f"{folder / 'locked' / 'x.txt'}: permission denied"]
 
 
+@as_user
+def test_a_query_file_in_a_folder_that_cannot_be_entered_is_not_called_missing(tmp_path):
+    from kg.cli import _query_file
+    from kg.errors import KGError
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "q.rq").write_text("ASK {}")
+    os.chmod(locked, 0)
+    try:
+        with pytest.raises(KGError) as err:
+            _query_file(str(locked / "q.rq"))
+    finally:
+        os.chmod(locked, 0o755)
+    assert str(err.value) == f"{locked / 'q.rq'}: permission denied; give a SPARQL query file"
+
+
 def test_the_walk_keeps_its_order_and_skips_hidden_entries(tmp_path):
     for name in ("a/b.txt", "a-c.txt", "a.txt", "b/.hidden.txt", ".git/config", "b/c/d.txt", "B.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
