@@ -323,8 +323,33 @@ def _binding_edits(sparql: str, terms: Mapping[str, Any]) -> list[tuple[int, int
         else:
             rest[name] = term
     if rest:
+        for name in rest:
+            if not _filters_after(sparql, name):
+                raise QueryError(f"cannot bind ?{name}: the query groups its rows and not by ?{name}, so a value "
+                                 f"given after it selects nothing; put a line VALUES ?{name} {{ UNDEF }} inside "
+                                 f"its WHERE, where ?{name} is matched")
         edits.append((len(sparql), len(sparql), _values_clause(rest)))
     return edits
+
+
+#: comments, IRIs and strings of a query: what a keyword search must not read
+_NOT_CODE = re.compile(r"""#[^\n\r]*|<[^<>"{}|^`\\\x00-\x20]*>|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
+                       r"""|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'""")
+_AGGREGATE = re.compile(r"\b(?:COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I)
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\b(?P<keys>.*?)(?=\bHAVING\b|\bORDER\b|\bLIMIT\b|\bOFFSET\b|\bVALUES\b|$)",
+                       re.I | re.S)
+
+
+def _filters_after(sparql: str, name: str) -> bool:
+    """Whether a trailing ``VALUES ?name`` keeps only the rows where ``?name`` has its value: not in a
+    query that groups its rows (GROUP BY, or an aggregate in its SELECT) unless ``?name`` is a group key,
+    since the trailing VALUES is joined with the groups (SPARQL 1.1, 18.2.4.3), where ``?name`` is unbound."""
+    code = _NOT_CODE.sub(" ", sparql)
+    head, tail = code[:code.find("{")], code[code.rfind("}") + 1:]     # the outer query's clauses
+    grouped = _GROUP_BY.search(tail)
+    if grouped:
+        return re.search(rf"[?$]{re.escape(name)}\b", grouped.group("keys")) is not None
+    return not _AGGREGATE.search(head)
 
 
 def _values_clause(terms: Mapping[str, Any]) -> str:

@@ -690,3 +690,21 @@ def test_schema_through_an_endpoint_is_the_stores(store_path, capsys):
         assert main(words[1:]) == 0
         assert re.search(rf"^{re.escape(label)} +\|", capsys.readouterr().out, re.M)       # a row of that drug
     assert (remote["classes"], remote["properties"]) == (local["classes"], local["properties"])
+
+
+def test_a_binding_a_grouped_query_would_ignore_is_refused():
+    from kg.errors import QueryError
+    from kg.store import bind_values
+
+    grouped = "SELECT ?c (COUNT(*) AS ?n) WHERE { ?d a ?c } GROUP BY ?c"
+    with pytest.raises(QueryError, match=r"cannot bind \?d: the query groups its rows and not by \?d"):
+        bind_values(grouped, {"d": "x"})
+    with pytest.raises(QueryError, match="cannot bind"):
+        bind_values("SELECT (COUNT(*) AS ?n) WHERE { ?d a ?c }", {"d": "x"})
+    assert bind_values(grouped, {"c": "x"}).endswith('VALUES (?c) { ("x") }\n')       # a group key filters
+    # a sub-query's grouping, or the words in a string or comment, are not the query's
+    assert "VALUES (?d)" in bind_values("SELECT ?x WHERE { { SELECT ?x (COUNT(*) AS ?n) WHERE { ?x ?p ?o } "
+                                        "GROUP BY ?x } ?x ?q ?d }", {"d": "v"})
+    assert "VALUES (?x)" in bind_values('SELECT ?x WHERE { ?x ?p "GROUP BY" } # COUNT(', {"x": "v"})
+    slotted = "SELECT ?c (COUNT(*) AS ?n) WHERE {\n  VALUES ?d { UNDEF }\n  ?d a ?c } GROUP BY ?c"
+    assert 'VALUES ?d { "x" }' in bind_values(slotted, {"d": "x"})
