@@ -30,7 +30,8 @@ to the first in code-point order), ``type`` (Drug, Target, Condition,
 ClinicalTrial, Organization; cp:Company is an Organization), ``iri``,
 ``exact_match`` (the ``skos:exactMatch`` IRIs, space-separated), ``documents``
 (how many document graphs mention it) and ``first_seen``; trials also
-``phase`` (every phase stated, joined with "; "), ``status`` and
+``phase`` (every phase stated, joined with "; "), ``sub_phase`` (every
+stated sub-phase, "Phase 2b"), ``status`` and
 ``enrollment`` (as stated by the latest dated document), drugs ``mechanism``
 (``cp:mechanismOfAction``, joined). ``weight`` is never below 1: a triple no
 document asserts (one in the default graph, or one a ``--query`` derived)
@@ -106,7 +107,7 @@ TYPE_ORDER = schema.NODE_TYPE_PRECEDENCE
 RELATIONS: dict[URIRef, str] = {r.iri: r.name for r in schema.ENTITY_RELATIONS}
 #: literal-valued properties, as attributes of the nodes they describe: a trial's first (TYPE_ORDER)
 NODE_LITERALS: tuple[Relation, ...] = tuple(sorted(
-    schema.LITERAL_RELATIONS, key=lambda r: TYPE_ORDER.index(schema.TYPES[r.subject].node_type)))
+    (*schema.LITERAL_RELATIONS, schema.SUB_PHASE_RELATION), key=lambda r: TYPE_ORDER.index(schema.TYPES[r.subject].node_type)))
 #: literal-valued properties -> node attribute
 LITERALS: dict[URIRef, str] = {r.iri: r.node_attribute for r in NODE_LITERALS}
 JOIN = "; "

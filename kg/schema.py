@@ -128,6 +128,10 @@ RELATIONS: dict[str, Relation] = {r.name: r for r in (
              node_attribute="enrollment"),
 )}
 
+#: a trial's stated sub-phase ("Phase 2a" beside its cp:phase "Phase 2"): no fact of the contract, but a
+#: literal the exports carry as a trial's node attribute ``sub_phase``
+SUB_PHASE_RELATION = Relation("subPhase", "ClinicalTrial", "xsd:string", node_attribute="sub_phase")
+
 #: relations between two entities (graph edges), and relations to a literal (node attributes)
 ENTITY_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if not r.literal)
 LITERAL_RELATIONS: tuple[Relation, ...] = tuple(r for r in RELATIONS.values() if r.literal)

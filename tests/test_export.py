@@ -132,6 +132,17 @@ def test_node_attributes_are_scalars_with_the_documented_values(full):
         assert all(isinstance(v, (str, int, float)) for v in data.values()), data
 
 
+def test_a_stated_sub_phase_is_a_node_attribute_beside_the_phase():
+    trial, doc = URIRef("https://w3id.org/cpkg/id/trial/t1"), URIRef("https://w3id.org/cpkg/doc/d1")
+    ds = Dataset()
+    g = ds.graph(doc)
+    for p, o in ((RDF.type, CP.ClinicalTrial), (RDFS.label, Literal("Phase 2b trial of X")),
+                 (CP.phase, Literal("Phase 2")), (CP.subPhase, Literal("Phase 2b"))):
+        g.add((trial, p, o))
+    node = E.build_graph(E.Facts.from_quads(ds.quads((None, None, None, None)))).nodes[str(trial)]
+    assert (node["phase"], node["sub_phase"]) == ("Phase 2", "Phase 2b")
+
+
 def test_trial_literals_become_node_attributes(full):
     nct = full.nodes[NCT]
     assert nct["phase"] == "Phase 1/2; Phase 2"
