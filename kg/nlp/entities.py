@@ -28,7 +28,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .abbreviations import KEY as ABBR_KEY
-from .organizations import canonical_org
+from .organizations import ROLES as ORG_ROLES
+from .organizations import canonical_org, names_a_document
 from .resources import check_choice, company_words, data_path, doc_text, load_tsv, word_set
 
 MODEL_KEY = "kg_model_ents"
@@ -457,6 +458,21 @@ def _substance_in_condition(span: Span, conditions: dict[int, list[Span]]) -> bo
                for c in conditions.get(span.start, ()))
 
 
+def _document_as_org(span: Span, short_forms: frozenset[str]) -> bool:
+    """An organisation guessed from the name of an agreement, filing, designation or law ("a Clinical
+    Trial Agreement", "Orphan Drug Designation"; :func:`~kg.nlp.organizations.names_a_document`), or
+    from the short form the release defines for one ("... Development Agreement (CRADA)": ``short_forms``).
+    The organisations of ``organizations.tsv`` are named there and never guessed."""
+    return span.label_ == "ORG" and span.id_.split(".")[-1] not in ORG_ROLES \
+        and (span.text in short_forms or names_a_document(span.text))
+
+
+def _document_short_forms(doc: Doc) -> frozenset[str]:
+    """The short forms the release defines for the names of documents ("CRADA", "MOU")."""
+    text = doc_text(doc)
+    return frozenset(text[s:e] for s, e, ls, le in doc.user_data.get(ABBR_KEY, []) if names_a_document(text[ls:le]))
+
+
 def _by_token(spans: list[Span]) -> dict[int, list[Span]]:
     """Each token index -> the spans covering it, in the order of ``spans``."""
     out: dict[int, list[Span]] = {}
@@ -576,7 +592,9 @@ def _resolve(doc: Doc) -> list[Span]:
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)
     conditions = _by_token([c for c in candidates if c.label_ == "CONDITION"])
-    candidates = [s for s in candidates if not _substance_in_condition(s, conditions)]
+    documents = _document_short_forms(doc)
+    candidates = [s for s in candidates if not _substance_in_condition(s, conditions)
+                  and not _document_as_org(s, documents)]
     # letters-only codes ("GEO-MVA") compete for their characters only where the release uses them as a drug
     candidates = [s for s in candidates if s.id_ != "drug.code-letters" or used_as_drug(doc, s.text)]
     taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}
