@@ -513,7 +513,9 @@ def ner_candidates(doc: Doc) -> list[Span]:
       part of a URL, or a headline run into the next sentence;
     * a condition must be grounded in the MeSH dictionary or end on a condition head or a disease
       ending, and not be part of the name of something else ("T-Cell Lymphoma Forum": the word after
-      it, or its own last word, is a not-mention word of condition_followers.tsv);
+      it, or its own last word, is a not-mention word of condition_followers.tsv); in text in capitals
+      it must stand whole, as the rules' own there (:func:`kg.nlp.conditions.whole_name_start`: never
+      "CELL CANCER" of "RENAL CELL CANCER");
     * a target must name an HGNC gene.
     """
     out = []
@@ -539,10 +541,17 @@ def _ner_drug_ok(doc: Doc, ent: Span, text: str) -> str | None:
 
 
 def _ner_condition_ok(doc: Doc, ent: Span, text: str) -> str | None:
-    from .conditions import canonical, followers, lexicon, lookup_condition, not_a_condition
+    from .conditions import (canonical, capital_tokens, followers, lexicon, lookup_condition, not_a_condition,
+                             whole_name_start)
 
     if not_a_condition(ent.text):
         return None
+    if ent.text.isupper():
+        known = doc.user_data.setdefault(WORDS_KEY, {})
+        if "capitals" not in known:
+            known["capitals"] = capital_tokens(doc)
+        if known["capitals"][ent.start] and whole_name_start(doc, ent.start, ent.end) is None:
+            return None
     not_mention = followers()[1]
     nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
     if ent[-1].lower_ in not_mention or nxt in not_mention:
