@@ -198,7 +198,8 @@ class Explanation:
             + "".join(f"<tr><td><code>{esc(r.property)}</code></td><td>{esc(r.subject)}</td><td>{esc(r.object)}</td>"
                       f"<td><code>{esc(r.rules)}</code></td><td>{r.probability:.2f}</td></tr>"
                       for r in self.dropped_facts()) + "</table>")
-        trial_rows = "".join(f"<tr><td>{esc(t.label)}</td><td><code>{esc(t.iri)}</code></td><td>{esc(t.names)}</td></tr>"
+        trial_rows = "".join(f"<tr><td>{esc(t.label)}</td><td><code>{esc(t.iri)}</code></td>"
+                             f"<td>{esc(t.names)}</td></tr>"
                              for t in self.trials())
         zone_rows = "".join(f"<tr><td>{esc(z)}</td><td><code>{esc(r)}</code></td><td>{esc(t)}</td></tr>"
                             for z, r, t in self.zones())

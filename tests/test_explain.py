@@ -120,7 +120,8 @@ def test_the_report_lists_what_the_scorer_dropped_with_its_probability(extractor
     text = e.to_text()
     facts = text.split("## candidates the scorer dropped")[0]
     assert "| cp:targets |" not in facts and "| cp:investigatedFor | gout |" in facts
-    assert "## candidates the scorer dropped (threshold 0.50; property | subject | object | rules | probability)" in text
+    assert ("## candidates the scorer dropped (threshold 0.50; property | subject | object | rules | probability)"
+            in text)
     assert "  cp:targets | ZX-4410 | XO-7 kinase | target.inhibitor-of | 0.30" in text
     dropped = html_tables(e.to_html())["Candidates the scorer dropped (threshold 0.50)"]
     assert ["cp:targets", "ZX-4410", "XO-7 kinase", "target.inhibitor-of", "0.30"] in dropped

@@ -193,7 +193,8 @@ def _case(text: str) -> str:
 def defined_abbreviations(doc: Doc) -> dict[str, str]:
     """The short forms the release defines -> their long forms ("RCC" -> "renal cell carcinoma")."""
     text = doc_text(doc)
-    return {text[s_start:s_end]: text[l_start:l_end] for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, [])}
+    return {text[s_start:s_end]: text[l_start:l_end]
+            for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, [])}
 
 
 def find_conditions(doc: Doc, capitals: list[bool] | None = None) -> list[Span]:

@@ -54,7 +54,8 @@ def test_british_and_american_spellings_name_one_condition(nlp):
      "Harbor Biologics will present data in non-small cell lung cancer at the annual meeting."),
     ("ZX-4410 ENTERS PHASE 2 IN PATIENTS WITH ACUTE MYELOID LEUKEMIA",
      "ZX-4410 entered Phase 2 in patients with acute myeloid leukemia."),
-    ("HARBOR BIOLOGICS STARTS PHASE 2 STUDY OF ZX-4410 IN NSCLC", "Harbor Biologics started a study of ZX-4410 in NSCLC."),
+    ("HARBOR BIOLOGICS STARTS PHASE 2 STUDY OF ZX-4410 IN NSCLC",
+     "Harbor Biologics started a study of ZX-4410 in NSCLC."),
     ("ZX-4410 IMPROVES MOTOR SCORES IN PARKINSON'S DISEASE", "ZX-4410 improved motor scores in Parkinson's disease."),
 ])
 def test_a_condition_in_capitals_is_found_whole_and_named_as_in_running_text(nlp, headline, mixed):
