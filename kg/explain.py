@@ -13,14 +13,22 @@ name, and its Content-Security-Policy (:data:`CSP`) allows no script at all.
 """
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from rdflib import RDF, RDFS, Dataset
 
 from .documents import Document
 from .errors import shown
+from .rdf.build import add_document, bind_prefixes
+from .rdf.iris import statement_iri
+from .rdf.namespace import CP
 from .records import Extraction
 from .relations import DEFAULT
-from .schema import TYPES
+from .relations.candidates import DRUG_PREDICATES
+from .schema import RELATIONS, TYPES
 
 #: entity label -> colour: the Gephi colours of the registry's types (kg.schema), and two of this view's own
 COLOURS = {**{t.span_label: t.colour for t in TYPES.values() if t.span_label and t.colour},
@@ -28,6 +36,55 @@ COLOURS = {**{t.span_label: t.colour for t in TYPES.values() if t.span_label and
 LABELS = set(COLOURS)
 #: the HTML report runs no script and loads nothing: inline styles (displaCy's) and data: images only
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+class Fact(NamedTuple):
+    """One statement of the release's graph, as the report shows it."""
+
+    subject: str          # the subject's rdfs:label (a trial's as the graph labels it)
+    property: str         # the property as a prefixed name: "cp:studiesCondition", "skos:altLabel"
+    object: str           # the object's rdfs:label, or the literal's value
+    rule: str
+    confidence: float
+    evidence: str
+    start: int            # the evidence sentence's offsets in the original file's text
+    end: int
+
+
+class TrialRow(NamedTuple):
+    label: str            # its rdfs:label in the graph
+    iri: str
+    names: str            # its cp:trialName values, joined
+
+
+class Dropped(NamedTuple):
+    """A candidate fact the scorer turned down, named as the graph would have stated it."""
+
+    property: str         # "cp:sponsor"
+    subject: str          # a drug, or the trial it would have gone to ("a trial of ZX-4410 in gout")
+    object: str
+    rules: str
+    probability: float
+
+
+#: a candidate fact's relation (kg.relations.candidates: ``(relation, a, b[, value])``, the evaluator's
+#: names) -> the contract property that would state it in the graph, what its subject is (a drug, or
+#: the trial the fact goes through) and which argument is its object
+CANDIDATE_PROPERTIES: dict[str, tuple[str, str, int]] = {
+    **{fact: (name, "{a}", 2) for name, fact in DRUG_PREDICATES.items()},    # targets, investigatedFor, developer
+    "combination": ("combinationPartner", "a trial of {a}", 2),
+    "sponsor": ("sponsor", "a trial of {a}", 2),
+    "site": ("site", "a trial in {a}", 2),                    # ("site", condition, organisation)
+    "phase": ("phase", "a trial of {a} in {b}", 3),           # ("phase", drug, condition, "Phase N")
+}
+FACT_COLUMNS = ("subject", "property", "object", "rule", "confidence", "evidence")
+DROPPED_COLUMNS = ("property", "subject", "object", "rules", "probability")
+TRIAL_COLUMNS = ("label", "IRI", "names")
+
+
+def curie(prop: str) -> str:
+    """A contract relation's name as the report writes it: its prefixed name ("cp:targets")."""
+    return f"cp:{RELATIONS[prop].name}"
 
 
 @dataclass
@@ -39,29 +96,59 @@ class Explanation:
     threshold: float | None = None                 # the scorer's threshold; None: no scorer ran
     names: dict = field(default_factory=dict)      # entity key -> name, of every entity the rules found
 
-    def facts(self) -> list[tuple[str, str, str, str, float, str, int, int]]:
-        """(subject, predicate, object, rule, confidence, evidence, start, end), trials first."""
-        x = self.extraction
-        name = lambda k: x.entities[k].name if k in x.entities else str(k)
-        rows = []
-        for t in x.trials:
-            label = f"trial {t.id}" + (f" ({', '.join(t.names)})" if t.names else "")
-            for key, ev in sorted(t.evidence.items()):
-                attr, _, value = key.partition("|")
-                rows.append((label, attr, name(value), ev.rule, ev.confidence, ev.text, ev.start, ev.end))
-        for a in x.assertions:
-            ev = a.evidence
-            rows.append((name(a.subject), a.predicate, str(a.object) if a.literal else name(a.object),
-                         ev.rule, ev.confidence, ev.text, ev.start, ev.end))
+    @functools.cached_property
+    def graph(self):
+        """The release's named graph, as ``kg extract`` and ``kg ingest`` write it."""
+        ds = Dataset()
+        bind_prefixes(ds)
+        return add_document(ds, self.extraction, "")
+
+    def facts(self) -> list[Fact]:
+        """Every statement of the graph with its evidence, in the order the graph states them (trials first)."""
+        g, shown_as = self.graph, self._shown()
+        rows, n = [], 1
+        while (st := statement_iri(self.extraction.doc_id, n), RDF.type, RDF.Statement) in g:
+            value = lambda p: g.value(st, p).toPython()
+            subject, prop, obj = (g.value(st, p) for p in (RDF.subject, RDF.predicate, RDF.object))
+            rows.append(Fact(shown_as.get(subject, str(subject)), g.qname(prop), shown_as.get(obj, str(obj)),
+                             str(value(CP.rule)), float(value(CP.confidence)), str(value(CP.evidenceText)),
+                             value(CP.charStart), value(CP.charEnd)))
+            n += 1
         return rows
 
-    def dropped_facts(self) -> list[tuple[str, str, str, str, float]]:
-        """(relation, subject, object, rules, probability) of the candidates the scorer turned down, likeliest first."""
+    def trials(self) -> list[TrialRow]:
+        """The release's trial nodes: label, IRI and names, as the graph holds them."""
+        g = self.graph
+        return [TrialRow(str(g.value(n, RDFS.label)), str(n), ", ".join(sorted(map(str, g.objects(n, CP.trialName)))))
+                for n in self._trial_nodes()]
+
+    def _trial_nodes(self) -> list:
+        g = self.graph
+        return sorted(g.subjects(RDF.type, CP.ClinicalTrial), key=lambda n: (str(g.value(n, RDFS.label)), str(n)))
+
+    def _shown(self) -> dict:
+        """Node -> how the report names it: its rdfs:label; a trial whose label another trial of the
+        release shares, its label and IRI."""
+        g = self.graph
+        out = {s: str(o) for s, o in g.subject_objects(RDFS.label)}
+        labels = [out[n] for n in self._trial_nodes()]
+        for n in self._trial_nodes():
+            if labels.count(out[n]) > 1:
+                out[n] = f"{out[n]} <{n}>"
+        return out
+
+    def dropped_facts(self) -> list[Dropped]:
+        """The candidates the scorer turned down, each named by the property that would have stated it,
+        likeliest first."""
         names = {**self.names, **{k: e.name for k, e in self.extraction.entities.items()}}
         name = lambda k: names.get(k, k.partition("|")[2] or k)
-        rows = [(c.relation, name(c.fact[1]), name(c.fact[2]) + (f" ({c.fact[3]})" if len(c.fact) > 3 else ""),
-                 ",".join(sorted(c.rules)), c.probability) for c in self.dropped]
-        return sorted(rows, key=lambda r: (-r[4], r[:3]))
+        rows = []
+        for c in self.dropped:
+            prop, subject, obj = CANDIDATE_PROPERTIES[c.relation]
+            args = [c.fact[0], *map(name, c.fact[1:3]), *c.fact[3:]]
+            rows.append(Dropped(curie(prop), subject.format(a=args[1], b=args[2]), str(args[obj]),
+                                ",".join(sorted(c.rules)), c.probability))
+        return sorted(rows, key=lambda r: (-r.probability, r[:3]))
 
     def zones(self) -> list[tuple[str, str, str]]:
         return [(z.label_, z.id_, z.text[:80]) for z in self.doc.spans.get("kg_zones", [])]
@@ -75,13 +162,16 @@ class Explanation:
                 o_s, o_e = d.original_span(e.start_char, e.end_char)
                 out.append(f"  {e.label_:9} {e.text!r:45} rule={e.id_} name={e.kb_id_!r} chars={o_s}-{o_e}")
         out += ["", "## zones"] + [f"  {z:5} {r:35} {t!r}" for z, r, t in self.zones()]
-        out += ["", "## facts (subject | predicate | object | rule | confidence | evidence)"]
-        for s, p, o, rule, conf, text, start, end in self.facts():
-            out.append(f"  {s} | {p} | {o} | {rule} | {conf:.2f} | [{start}-{end}] {text[:160]}")
+        out += ["", f"## trials ({' | '.join(TRIAL_COLUMNS)})"] + [f"  {' | '.join(t)}" for t in self.trials()]
+        out += ["", f"## facts ({' | '.join(FACT_COLUMNS)})"]
+        for f in self.facts():
+            out.append(f"  {f.subject} | {f.property} | {f.object} | {f.rule} | {f.confidence:.2f} | "
+                       f"[{f.start}-{f.end}] {f.evidence[:160]}")
         if self.threshold is not None:
             out += ["", f"## candidates the scorer dropped (threshold {self.threshold:.2f}; "
-                        "relation | subject | object | rules | probability)"]
-            out += [f"  {r} | {a} | {b} | {rules} | {p:.2f}" for r, a, b, rules, p in self.dropped_facts()]
+                        f"{' | '.join(DROPPED_COLUMNS)})"]
+            out += [f"  {r.property} | {r.subject} | {r.object} | {r.rules} | {r.probability:.2f}"
+                    for r in self.dropped_facts()]
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
@@ -97,15 +187,20 @@ class Explanation:
         marked = displacy.render(parsed, style="ent", manual=True, page=False, jupyter=False,
                                  options={"ents": sorted(LABELS), "colors": COLOURS})
         meta = "".join(f"<li><b>{esc(k)}</b>: {esc(str(v))}</li>" for k, v in d.meta.items())
+        head = lambda columns: "<tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr>"
         fact_rows = "".join(
-            f"<tr><td>{esc(s)}</td><td>{esc(p)}</td><td>{esc(o)}</td><td><code>{esc(r)}</code></td>"
-            f"<td>{c:.2f}</td><td>{esc(t)}<br><small>chars {a}\u2013{b}</small></td></tr>"
-            for s, p, o, r, c, t, a, b in self.facts())
+            f"<tr><td>{esc(f.subject)}</td><td><code>{esc(f.property)}</code></td><td>{esc(f.object)}</td>"
+            f"<td><code>{esc(f.rule)}</code></td><td>{f.confidence:.2f}</td>"
+            f"<td>{esc(f.evidence)}<br><small>chars {f.start}\u2013{f.end}</small></td></tr>"
+            for f in self.facts())
         dropped = "" if self.threshold is None else (
-            f"<h2>Candidates the scorer dropped (threshold {self.threshold:.2f})</h2><table><tr><th>relation</th>"
-            f"<th>subject</th><th>object</th><th>rules</th><th>probability</th></tr>"
-            + "".join(f"<tr><td>{esc(r)}</td><td>{esc(a)}</td><td>{esc(b)}</td><td><code>{esc(rules)}</code></td>"
-                      f"<td>{p:.2f}</td></tr>" for r, a, b, rules, p in self.dropped_facts()) + "</table>")
+            f"<h2>Candidates the scorer dropped (threshold {self.threshold:.2f})</h2><table>{head(DROPPED_COLUMNS)}"
+            + "".join(f"<tr><td><code>{esc(r.property)}</code></td><td>{esc(r.subject)}</td><td>{esc(r.object)}</td>"
+                      f"<td><code>{esc(r.rules)}</code></td><td>{r.probability:.2f}</td></tr>"
+                      for r in self.dropped_facts()) + "</table>")
+        trial_rows = "".join(f"<tr><td>{esc(t.label)}</td><td><code>{esc(t.iri)}</code></td>"
+                             f"<td>{esc(t.names)}</td></tr>"
+                             for t in self.trials())
         zone_rows = "".join(f"<tr><td>{esc(z)}</td><td><code>{esc(r)}</code></td><td>{esc(t)}</td></tr>"
                             for z, r, t in self.zones())
         ent_rows = "".join(
@@ -118,8 +213,8 @@ class Explanation:
                 f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
                 f"<title>kg explain: {esc(d.source)}</title>"
                 f"<style>{style}</style></head><body><h1>{esc(d.source)}</h1><ul>{meta}</ul>"
-                f"<h2>Facts</h2><table><tr><th>subject</th><th>predicate</th><th>object</th><th>rule</th>"
-                f"<th>confidence</th><th>evidence</th></tr>{fact_rows}</table>{dropped}"
+                f"<h2>Facts</h2><table>{head(FACT_COLUMNS)}{fact_rows}</table>{dropped}"
+                f"<h2>Trials</h2><table>{head(TRIAL_COLUMNS)}{trial_rows}</table>"
                 f"<h2>Text and entities</h2>{marked}"
                 f"<h2>Entities</h2><table><tr><th>label</th><th>text</th><th>rule</th><th>name</th></tr>{ent_rows}</table>"
                 f"<h2>Zones</h2><table><tr><th>zone</th><th>rule</th><th>start</th></tr>{zone_rows}</table>"

@@ -9,6 +9,12 @@ Coordinated modifiers share the head: "colorectal, lung and renal cell
 cancers" gives three conditions. ``span.kb_id_`` is the canonical name:
 qualifiers ("advanced", "relapsed or refractory") stripped, ellipsis
 restored ("lung" -> "lung cancer").
+
+Text in capitals (a headline, an EDGAR title: :func:`capital_tokens`) has no reliable parts of
+speech, and its case tells nothing of where a name starts: there a condition is a name of the
+MeSH dictionary or a disease abbreviation standing whole between words that cannot be part of it
+(:func:`capital_conditions`), or nothing, never the tail of a longer name ("CELL CANCER" of
+"RENAL CELL CANCER").
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataFileError
 from .abbreviations import KEY as ABBR_KEY
-from .resources import check_choice, data_path, doc_text, load_tsv, word_set
+from .resources import check_choice, data_path, doc_text, in_capitals, load_tsv, word_set
 
 KEY = "kg_condition"
 MAX_TOKENS = 9
@@ -184,15 +190,23 @@ def _case(text: str) -> str:
     return " ".join(out).replace("\u2019", "'")
 
 
-def find_conditions(doc: Doc) -> list[Span]:
-    """Pure function over a parsed doc: condition spans with canonical names in ``kb_id_``."""
+def defined_abbreviations(doc: Doc) -> dict[str, str]:
+    """The short forms the release defines -> their long forms ("RCC" -> "renal cell carcinoma")."""
+    text = doc_text(doc)
+    return {text[s_start:s_end]: text[l_start:l_end]
+            for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, [])}
+
+
+def find_conditions(doc: Doc, capitals: list[bool] | None = None) -> list[Span]:
+    """Pure function over a parsed doc: condition spans with canonical names in ``kb_id_``. Heads in
+    ``capitals`` (:func:`capital_tokens`, worked out when not given) are :func:`capital_conditions`' business."""
     heads, mods, abbr_lex = lexicon()
-    defined = {}
+    capitals = capital_tokens(doc) if capitals is None else capitals
+    defined = defined_abbreviations(doc)
     spans: list[Span] = []
     text = doc_text(doc)
     for s_start, s_end, l_start, l_end in doc.user_data.get(ABBR_KEY, []):
         long_form = text[l_start:l_end]
-        defined[text[s_start:s_end]] = long_form
         if _looks_like_condition(long_form, heads):
             # "chemotherapy-induced pain and peripheral neuropathy (CIPPN)": the long form is one condition
             span = doc.char_span(l_start, l_end, label="CONDITION", alignment_mode="expand")
@@ -209,9 +223,6 @@ def find_conditions(doc: Doc) -> list[Span]:
                 span.id_ = "condition.abbreviation-long-form"
                 spans.append(span)
     for sent in doc.sents:
-        letters = [c for c in sent.text if c.isalpha()]
-        if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
-            continue             # an all-capitals headline: no reliable parts of speech
         lo, hi = sent.start, sent.end
         i = lo
         while i < hi:
@@ -219,6 +230,9 @@ def find_conditions(doc: Doc) -> list[Span]:
             low = tok.lower_
             head_len = 0
             is_abbr = False
+            if capitals[i]:
+                i += 1           # text in capitals: no reliable parts of speech
+                continue
             if low in heads:
                 head_len = 1
             elif tok.text in defined or tok.text in abbr_lex:
@@ -523,22 +537,130 @@ def dictionary_terms() -> frozenset[str]:
     return frozenset(out)
 
 
-def dictionary_conditions(doc: Doc, matcher: PhraseMatcher) -> list[Span]:
-    """Disease names of the MeSH dictionary, wherever the text names them ("Fibromyalgia, a chronic
-    condition ..."): rule ``condition.dictionary``; not in all-capitals headlines."""
+def dictionary_conditions(doc: Doc, matches: list[tuple[int, int, int]], capitals: list[bool]) -> list[Span]:
+    """Disease names of the MeSH dictionary (``matches`` of :func:`make_conditions`' matcher), wherever
+    the text names them ("Fibromyalgia, a chronic condition ..."): rule ``condition.dictionary``; not in
+    text in ``capitals`` (:func:`capital_conditions`)."""
     out = []
     not_mention = followers()[1]
-    for _, start, end in matcher(doc):
-        if end < len(doc) and doc[end].lower_ in not_mention:
+    for _, start, end in matches:
+        if capitals[start] or end < len(doc) and doc[end].lower_ in not_mention:
             continue             # "cancer cell survival", "ALS Association": the name modifies the noun
         span = Span(doc, start, end, label="CONDITION")
-        letters = [c for c in span.sent.text if c.isalpha()]
-        if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
-            continue
         span.kb_id_ = canonical(span.text)
         span.id_ = "condition.dictionary"
         out.append(span)
     return out
+
+
+def capital_tokens(doc: Doc) -> list[bool]:
+    """Which tokens stand in text written in capitals (:func:`~kg.nlp.resources.in_capitals`): their
+    sentence is, or their line. A headline the parser cut in two ("... FOR THE TREATMENT OF RENAL" /
+    "CELL CANCER") is in capitals in both its pieces."""
+    out = [False] * len(doc)
+    for sent in doc.sents:
+        if in_capitals(sent.text):
+            out[sent.start:sent.end] = [True] * (sent.end - sent.start)
+    at = 0
+    for line in doc_text(doc).splitlines(keepends=True):
+        if in_capitals(line):
+            span = doc.char_span(at, at + len(line.rstrip()), alignment_mode="expand")
+            if span is not None:
+                out[span.start:span.end] = [True] * (span.end - span.start)
+        at += len(line)
+    return out
+
+
+def capital_conditions(doc: Doc, matches: list[tuple[int, int, int]], capitals: list[bool]) -> list[Span]:
+    """Conditions in text in capitals: a name of the MeSH dictionary (``matches``, rule
+    ``condition.dictionary+capitals``) or a disease abbreviation, defined in the release or listed in
+    ``condition_abbreviations.tsv`` (``condition.abbreviation+capitals``), that stands whole
+    (:func:`whole_name_start`), with the qualifiers before it ("ADVANCED RENAL CELL CANCER")."""
+    _, _, abbr_lex = lexicon()
+    defined = defined_abbreviations(doc)
+    found = [(start, end, "condition.dictionary+capitals", None) for _, start, end in matches]
+    found += [(t.i, t.i + 1, "condition.abbreviation+capitals", defined.get(t.text) or abbr_lex[t.text])
+              for t in doc if capitals[t.i] and (t.text in abbr_lex or t.text in defined)]
+    out = []
+    for start, end, rule, long_form in found:
+        if not all(capitals[start:end]) or long_form is not None and not _looks_like_condition(long_form, lexicon()[0]):
+            continue
+        first = whole_name_start(doc, start, end)
+        if first is None:
+            continue
+        span = Span(doc, first, end, label="CONDITION", span_id=rule)
+        span.kb_id_ = canonical(span.text if long_form is None else long_form)    # "ADVANCED NSCLC": its long form
+        out.append(span)
+    return out
+
+
+def whole_name_start(doc: Doc, start: int, end: int) -> int | None:
+    """Where the condition name ``doc[start:end]`` starts with the qualifiers before it ("ADVANCED
+    RENAL CELL CANCER"), if it stands whole, read without case or parts of speech; else None.
+
+    It stands whole when the words around it cannot be part of a name: the text's start or end, a
+    word not in capitals, punctuation (not a hyphen or slash joined to it), a function word ("IN",
+    "FOR", "WITH"; not "OF" after it, which may go on "CANCER OF THE PANCREAS"; not "AND" inside
+    "HEAD AND NECK"), or after it a noun that keeps it a mention ("PATIENTS", "TRIAL":
+    ``condition_followers.tsv``).
+    """
+    start = _qualifiers_before(doc, start)
+    return start if _stands_whole(doc, start, end) else None
+
+
+def _stands_whole(doc: Doc, start: int, end: int) -> bool:
+    before, after = _word_next_to(doc, start - 1, -1), _word_next_to(doc, end, 1)
+    if before is not None and not _outside_a_name(before, doc[start]):
+        return False
+    if after is None or after.lower_ in followers()[0]:
+        return True
+    return after.lower_ not in ("of", "'s", "\u2019s") and _outside_a_name(after, doc[end - 1])
+
+
+def _word_next_to(doc: Doc, i: int, step: int) -> Token | None:
+    """The first token from ``i`` on, going ``step``, that is not white space; None at the text's edge
+    or past a paragraph break (a name may wrap at a line's end, but not run into the next paragraph)."""
+    breaks = 0
+    while 0 <= i < len(doc) and doc[i].is_space:
+        breaks += doc[i].text.count("\n")
+        i += step
+    return doc[i] if 0 <= i < len(doc) and breaks < 2 else None
+
+
+def _outside_a_name(tok: Token, edge: Token) -> bool:
+    """Is ``tok``, next to ``edge`` (the first or last word of a name), no part of that name?"""
+    joined = tok.i == edge.i - 1 and not tok.whitespace_ or tok.i == edge.i + 1 and not edge.whitespace_
+    if tok.is_alpha and not tok.is_upper:
+        return True              # a word not in capitals: the running text after a headline
+    if tok.is_punct:
+        return not (joined and tok.text in ("-", "/", "'", "\u2019"))
+    if tok.lower_ in ("and", "&", "or") and tok.i < edge.i:
+        first = _word_next_to(tok.doc, tok.i - 1, -1)
+        return first is None or (first.lower_, edge.lower_) not in FIXED_COORDINATIONS
+    return tok.is_stop and not joined
+
+
+def _qualifiers_before(doc: Doc, start: int) -> int:
+    """Where the qualifiers right before ``doc[start]`` begin ("RELAPSED OR REFRACTORY", "END-STAGE"):
+    ``condition_modifiers.tsv``; ``start`` for none."""
+    mods = lexicon()[1]
+
+    def qualifier_ending_at(j: int) -> int | None:      # the start of a qualifier whose last token is doc[j]
+        for n in (1, 3):                                 # "advanced", "end-stage"
+            if j - n + 1 >= 0 and mods.get(doc[j - n + 1:j + 1].text.lower()) == "qualifier":
+                return j - n + 1
+        return None
+
+    took = False
+    while (prev := _word_next_to(doc, start - 1, -1)) is not None:
+        q = qualifier_ending_at(prev.i)
+        if q is None and took and prev.lower_ in ("or", "and", "to", ","):
+            before = _word_next_to(doc, prev.i - 1, -1)       # "RELAPSED OR REFRACTORY": one between two
+            q = qualifier_ending_at(before.i) if before is not None else None
+        if q is None:
+            break
+        start, took = q, True
+    return start
 
 
 @Language.factory("kg_conditions")
@@ -555,8 +677,11 @@ class ConditionFinder:
         self.matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans[KEY] = [s for s in find_conditions(doc) + dictionary_conditions(doc, self.matcher)
-                          if not not_a_condition(s.text)]
+        capitals = capital_tokens(doc)
+        matches = self.matcher(doc)
+        found = find_conditions(doc, capitals) + dictionary_conditions(doc, matches, capitals) \
+            + capital_conditions(doc, matches, capitals)
+        doc.spans[KEY] = [s for s in found if not not_a_condition(s.text)]
         return doc
 
 

@@ -29,7 +29,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .abbreviations import KEY as ABBR_KEY
-from .organizations import canonical_org
+from .organizations import ROLES as ORG_ROLES
+from .organizations import canonical_org, names_a_document
 from .resources import check_choice, company_words, data_path, doc_text, load_tsv, word_set
 
 MODEL_KEY = "kg_model_ents"
@@ -480,6 +481,21 @@ def _substance_in_condition(span: Span, conditions: dict[int, list[Span]]) -> bo
                for c in conditions.get(span.start, ()))
 
 
+def _document_as_org(span: Span, short_forms: frozenset[str]) -> bool:
+    """An organisation guessed from the name of an agreement, filing, designation or law ("a Clinical
+    Trial Agreement", "Orphan Drug Designation"; :func:`~kg.nlp.organizations.names_a_document`), or
+    from the short form the release defines for one ("... Development Agreement (CRADA)": ``short_forms``).
+    The organisations of ``organizations.tsv`` are named there and never guessed."""
+    return span.label_ == "ORG" and span.id_.split(".")[-1] not in ORG_ROLES \
+        and (span.text in short_forms or names_a_document(span.text))
+
+
+def _document_short_forms(doc: Doc) -> frozenset[str]:
+    """The short forms the release defines for the names of documents ("CRADA", "MOU")."""
+    text = doc_text(doc)
+    return frozenset(text[s:e] for s, e, ls, le in doc.user_data.get(ABBR_KEY, []) if names_a_document(text[ls:le]))
+
+
 def _by_token(spans: list[Span]) -> dict[int, list[Span]]:
     """Each token index -> the spans covering it, in the order of ``spans``."""
     out: dict[int, list[Span]] = {}
@@ -520,7 +536,9 @@ def ner_candidates(doc: Doc) -> list[Span]:
       part of a URL, or a headline run into the next sentence;
     * a condition must be grounded in the MeSH dictionary or end on a condition head or a disease
       ending, and not be part of the name of something else ("T-Cell Lymphoma Forum": the word after
-      it, or its own last word, is a not-mention word of condition_followers.tsv);
+      it, or its own last word, is a not-mention word of condition_followers.tsv); in text in capitals
+      it must stand whole, as the rules' own there (:func:`kg.nlp.conditions.whole_name_start`: never
+      "CELL CANCER" of "RENAL CELL CANCER");
     * a target must name an HGNC gene.
     """
     out = []
@@ -546,10 +564,17 @@ def _ner_drug_ok(doc: Doc, ent: Span, text: str) -> str | None:
 
 
 def _ner_condition_ok(doc: Doc, ent: Span, text: str) -> str | None:
-    from .conditions import canonical, followers, lexicon, lookup_condition, not_a_condition
+    from .conditions import (canonical, capital_tokens, followers, lexicon, lookup_condition, not_a_condition,
+                             whole_name_start)
 
     if not_a_condition(ent.text):
         return None
+    if ent.text.isupper():
+        known = doc.user_data.setdefault(WORDS_KEY, {})
+        if "capitals" not in known:
+            known["capitals"] = capital_tokens(doc)
+        if known["capitals"][ent.start] and whole_name_start(doc, ent.start, ent.end) is None:
+            return None
     not_mention = followers()[1]
     nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
     if ent[-1].lower_ in not_mention or nxt in not_mention:
@@ -599,7 +624,9 @@ def _resolve(doc: Doc) -> list[Span]:
             s.kb_id_ = canonical_org(s.text)
         candidates.append(s)
     conditions = _by_token([c for c in candidates if c.label_ == "CONDITION"])
-    candidates = [s for s in candidates if not _substance_in_condition(s, conditions)]
+    documents = _document_short_forms(doc)
+    candidates = [s for s in candidates if not _substance_in_condition(s, conditions)
+                  and not _document_as_org(s, documents)]
     # letters-only codes ("GEO-MVA") compete for their characters only where the release uses them as a drug
     candidates = [s for s in candidates if s.id_ != "drug.code-letters" or used_as_drug(doc, s.text)]
     taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}

@@ -250,6 +250,30 @@ def canonical_org(name: str) -> str:
     return n.strip().rstrip(",")
 
 
+@functools.lru_cache(maxsize=1)
+def _document_head() -> re.Pattern:
+    """``document_nouns.tsv``: a head noun that ends the name, or is followed by a word of its complement."""
+    path = data_path("lexicons", "document_nouns.tsv")
+    rows = load_tsv(path, ["phrase", "kind"])
+    kinds = {"head": [], "complement": []}
+    for r in rows:
+        kinds[check_choice(path, r, "kind", set(kinds))].append(r["phrase"])
+    alternation = lambda words: "|".join(re.escape(w).replace(r"\ ", r"\s+")         # noqa: E731
+                                         for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation(kinds['head'])})"
+                      rf"(?:\s*$|\s+(?:{alternation(kinds['complement'])})(?![\w-]))", re.I)
+
+
+def names_a_document(name: str) -> bool:
+    """Is ``name``, read as an organisation's, the name of an agreement, filing, designation or law?
+
+    "a Clinical Trial Agreement", "the Letter of Intent for the Acquisition", "Orphan Drug
+    Designation", "the Private Securities Litigation Reform Act": its head noun is one of
+    ``document_nouns.tsv``. "Contract Research Organization" is an organisation: its head is not.
+    """
+    return bool(_document_head().search(name.strip().strip("\"'\u201c\u201d.,;:")))
+
+
 # -- one name per institution ------------------------------------------------------
 
 @dataclass(frozen=True)

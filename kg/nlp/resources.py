@@ -157,6 +157,16 @@ def doc_text(doc) -> str:
     return text
 
 
+def in_capitals(text: str) -> bool:
+    """Is ``text`` written in capitals, as headlines and EDGAR titles are? Four in five of its letters
+    upper case, and more than 20 letters or two words of four letters or more ("CELL CANCER"), so that
+    a short run of acronyms ("AML, MDS") is not."""
+    letters = [c for c in text if c.isalpha()]
+    if sum(c.isupper() for c in letters) <= 0.8 * len(letters):
+        return False
+    return len(letters) > 20 or sum(w.isupper() for w in re.findall(r"[^\W\d_]{4,}", text)) >= 2
+
+
 @functools.lru_cache(maxsize=None)
 def word_set(name: str, column: str) -> frozenset[str]:
     """One column of a lexicon as a set (cached; the files do not change at run time)."""

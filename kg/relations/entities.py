@@ -19,14 +19,14 @@ from spacy.tokens import Span
 from ..nlp.conditions import ground_condition, mesh_parents, normal_condition_name
 from ..nlp.drugs import code_aliases, drug_lexicon, normalize_code
 from ..nlp.organizations import (canonical_org, institution_name, institution_words, known_institution,
-                                  named_by, org_lexicon, parent_of)
+                                  named_by, names_a_document, org_lexicon, parent_of)
 from ..nlp.resources import company_words, phrase_regex, word_set
 from ..records import Entity, Evidence, Extraction, entity_key, normalize_name
 from .lexicon import Vocabulary, org_roles
 from .mentions import LABEL_TYPES, MARKER_LABELS, DocumentIndex, Mention, surface
 from .roles import generic_name
 
-WORDS = Vocabulary("entity_words.tsv", ("dateline-verb", "exchange", "issuer-noun", "not-org-word"))
+WORDS = Vocabulary("entity_words.tsv", ("dateline-verb", "exchange", "issuer-noun"))
 
 ALIAS_CONNECTOR = re.compile(
     r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
@@ -197,7 +197,7 @@ def _org_name(ent: Span, kb: str, orgs) -> tuple[str, set[str], set[str]]:
     if rule.startswith("org.institution") or known_institution(name) or institution_words().search(name):
         roles.add("institution")
         name = institution_name(name)      # one node per institution, its units as alternative labels
-    if not name or name[0].islower() or WORDS.regex(r"\b<<not-org-word>>\b").search(name):
+    if not name or name[0].islower() or names_a_document(name):      # "the Orphan Drug Act"
         return "", set(), roles
     return name, set(), roles
 

@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 
 from ..documents import Document
 from ..nlp.context import cues_from
-from ..nlp.resources import doc_text
+from ..nlp.resources import doc_text, in_capitals
 from ..nlp.sections import ZONES_KEY
 from ..records import Evidence
 from ..schema import SPAN_TYPES
@@ -123,8 +123,7 @@ class DocumentIndex:
     def _usable_now(self, sent: Span) -> bool:
         if self.zone(sent) == "skip":
             return False
-        letters = [c for c in self.text[sent.start_char:sent.end_char] if c.isalpha()]
-        return not (len(letters) > 20 and sum(c.isupper() for c in letters) > 0.8 * len(letters))
+        return not in_capitals(self.text[sent.start_char:sent.end_char])
 
     def evidence(self, sent: Span, rule: str, confidence: float) -> Evidence:
         """The sentence as evidence of a fact ``rule`` states, at offsets of the original file."""

@@ -42,6 +42,61 @@ def test_british_and_american_spellings_name_one_condition(nlp):
     assert kb(nlp, "It was tested in solid tumours.", "CONDITION") == kb(nlp, "It was tested in solid tumors.", "CONDITION")
 
 
+# -- conditions in text in capitals (headlines, EDGAR titles) ----------------------
+
+@pytest.mark.parametrize("headline, mixed", [
+    ("ZX-4410 SHOWS ACTIVITY IN ADVANCED RENAL CELL CANCER", "ZX-4410 shows activity in advanced renal cell cancer."),
+    ("HARBOR BIOLOGICS REPORTS DATA IN IDIOPATHIC PULMONARY FIBROSIS",
+     "Harbor Biologics reports data in idiopathic pulmonary fibrosis."),
+    ("FIRST PATIENT DOSED IN TRIAL OF ZX-4410 IN RELAPSED OR REFRACTORY MULTIPLE MYELOMA",
+     "The first patient was dosed in a trial of ZX-4410 in relapsed or refractory multiple myeloma."),
+    ("HARBOR BIOLOGICS TO PRESENT DATA IN NON-SMALL CELL LUNG CANCER AT THE ANNUAL MEETING",
+     "Harbor Biologics will present data in non-small cell lung cancer at the annual meeting."),
+    ("ZX-4410 ENTERS PHASE 2 IN PATIENTS WITH ACUTE MYELOID LEUKEMIA",
+     "ZX-4410 entered Phase 2 in patients with acute myeloid leukemia."),
+    ("HARBOR BIOLOGICS STARTS PHASE 2 STUDY OF ZX-4410 IN NSCLC",
+     "Harbor Biologics started a study of ZX-4410 in NSCLC."),
+    ("ZX-4410 IMPROVES MOTOR SCORES IN PARKINSON'S DISEASE", "ZX-4410 improved motor scores in Parkinson's disease."),
+])
+def test_a_condition_in_capitals_is_found_whole_and_named_as_in_running_text(nlp, headline, mixed):
+    in_capitals = [(t, k.casefold()) for t, _, k, _ in ents(nlp, headline, "CONDITION")]
+    [(_, name)] = in_capitals
+    assert {name} == {k.casefold() for k in kb(nlp, mixed, "CONDITION")}
+
+
+@pytest.mark.parametrize("text, name, whole", [
+    # the parser cuts the headline after "RENAL"; "CELL CANCER" is a sentence of its own
+    ("HARBOR BIOLOGICS ANNOUNCES INTERIM CLINICAL RESULTS OF ZX-4410 IN COMBINATION CHEMOTHERAPY FOR THE "
+     "TREATMENT OF RENAL CELL CANCER\n\n- Further clinical development plans to proceed -", "RENAL CELL CANCER", True),
+    # a paragraph break ends a name: "BOSTON" of the dateline is no part of it
+    ("HARBOR BIOLOGICS DOSES FIRST PATIENT WITH ADVANCED NSCLC\n\nBOSTON, May 4, 2025 -- Harbor Biologics Inc. "
+     "today announced that the first patient was dosed.", "ADVANCED NSCLC", True),
+    # the headline wraps inside the name
+    ("HARBOR BIOLOGICS REPORTS ZX-4410 DATA FOR THE TREATMENT OF RENAL\nCELL CANCER", "RENAL\nCELL CANCER", False),
+    ("HARBOR BIOLOGICS REPORTS DATA IN METASTATIC CASTRATION-RESISTANT PROSTATE CANCER",
+     "CASTRATION-RESISTANT PROSTATE CANCER", False),
+    ("HARBOR BIOLOGICS STARTS TRIAL IN PARKINSON'S DISEASE PSYCHOSIS", "PARKINSON'S DISEASE PSYCHOSIS", False),
+    ("HARBOR BIOLOGICS REPORTS DATA IN SQUAMOUS CELL CARCINOMA OF THE HEAD AND NECK",
+     "SQUAMOUS CELL CARCINOMA OF THE HEAD AND NECK", False),
+])
+def test_a_condition_in_capitals_is_never_the_tail_of_a_longer_name(nlp, text, name, whole):
+    """The whole name, or (where it cannot be told from the words around it) nothing."""
+    found = [t for t, *_ in ents(nlp, text, "CONDITION")]
+    assert found == ([name] if whole else [])
+
+
+def test_text_in_capitals_is_told_by_its_sentence_or_its_line(nlp):
+    from kg.nlp.conditions import capital_tokens
+    from kg.nlp.resources import in_capitals
+
+    assert in_capitals("CELL CANCER") and not in_capitals("AML, MDS") and not in_capitals("Renal Cell Cancer")
+    doc = nlp("HARBOR BIOLOGICS REPORTS ZX-4410 DATA FOR THE TREATMENT OF RENAL\nCELL CANCER\n\n"
+              "Harbor Biologics Inc. today announced results in renal cell cancer.")
+    capitals = capital_tokens(doc)
+    assert [t.text for t in doc if capitals[t.i] and not t.is_space][-3:] == ["RENAL", "CELL", "CANCER"]
+    assert not any(capitals[t.i] for t in doc if t.text == "Harbor")
+
+
 # -- drugs ---------------------------------------------------------------------
 
 def test_dictionary_drug_carries_identifiers(nlp, extractor):

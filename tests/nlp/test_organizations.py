@@ -8,7 +8,7 @@ import pytest
 
 from kg.errors import DataFileError
 from kg.nlp import organizations
-from kg.nlp.organizations import institution_name, named_by, org_lexicon, parent_of
+from kg.nlp.organizations import institution_name, named_by, names_a_document, org_lexicon, parent_of
 
 
 @pytest.mark.parametrize("unit, institution", [
@@ -97,7 +97,7 @@ def data_copy(tmp_path, monkeypatch):
     shutil.copytree(data_dir(), tmp_path / "data")
     monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
     caches = [org_lexicon, organizations.institution_lexicon, organizations._campuses, organizations._units,
-              organizations._university, organizations._unit_of]
+              organizations._university, organizations._unit_of, organizations._document_head]
     for c in caches:
         c.cache_clear()
     yield tmp_path / "data" / "lexicons"
@@ -133,6 +133,58 @@ def test_a_name_two_institutions_claim_is_an_error(data_copy):
     _append(data_copy / "institutions.tsv", "Cross Cancer Centre of Alberta\tCross Cancer Center\t\t")
     with pytest.raises(DataFileError, match=r"institutions.tsv:\d+: 'Cross Cancer Center' already names"):
         institution_name("Cross Cancer Center")
+
+
+def test_a_bad_document_noun_kind_is_an_error(data_copy):
+    _append(data_copy / "document_nouns.tsv", "Waiver\theads")
+    with pytest.raises(DataFileError, match=r"document_nouns.tsv:\d+: kind 'heads' is not valid"):
+        names_a_document("a Clinical Trial Agreement")
+
+
+# -- agreements, filings and laws are no organisations ------------------------------
+
+@pytest.mark.parametrize("name", [
+    "a Clinical Trial Agreement", "the Material Transfer Agreement", "Cooperative Research and Development Agreement",
+    "Letter of Intent", "the Letter of Intent for the Acquisition", "Memorandum of Understanding",
+    "Exclusive License Agreement With Borealis Pharma", "the \u201cRegistration Statement\u201d",
+    "Orphan Drug Designation", "the Private Securities Litigation Reform Act", "Biologics License Application",
+    "the Clinical Study Report", "CLINICAL SUPPLY AGREEMENT",
+])
+def test_the_name_of_an_agreement_filing_designation_or_law_names_a_document(name):
+    assert names_a_document(name)
+
+
+@pytest.mark.parametrize("name", [
+    "Contract Research Organization", "Contract Pharmacal Corp.", "Act Pharma Inc.", "Application Science Group",
+    "National Cancer Institute", "Report Therapeutics", "Cancer Therapy Evaluation Program",
+])
+def test_an_organisation_whose_name_only_holds_such_a_word_is_an_organisation(name):
+    assert not names_a_document(name)
+
+
+def test_the_entities_leave_out_documents_the_model_reads_as_organisations(nlp):
+    from spacy.tokens import Span
+
+    from kg.nlp.entities import MODEL_KEY, NER_KEY, resolve
+
+    doc = nlp.make_doc("Harbor Biologics signed a Clinical Trial Agreement and a Letter of Intent with Contract "
+                       "Pharmacal Corp. under the Orphan Drug Act.")
+    words = [t.text for t in doc]
+    span = lambda first, last: Span(doc, words.index(first), words.index(last) + 1, label="ORG")   # noqa: E731
+    doc.spans[MODEL_KEY] = [span("Harbor", "Biologics"), span("Clinical", "Agreement"), span("Letter", "Intent"),
+                            span("Contract", "Corp."), span("Orphan", "Act")]
+    doc.spans[NER_KEY] = []
+    assert [s.text for s in resolve(doc) if s.label_ == "ORG"] == ["Harbor Biologics", "Contract Pharmacal Corp."]
+
+
+def test_an_agreement_and_its_short_form_are_no_organisations_in_a_release(nlp):
+    doc = nlp("Harbor Biologics entered into an Exclusive License Agreement with Borealis Pharma for ZX-4410. "
+              "Under a Cooperative Research and Development Agreement (CRADA) with the National Cancer Institute, "
+              "ZX-4410 will be tested in gout. The CRADA runs for five years. "
+              "The Asset Purchase Agreement with Borealis Pharma closed in March.")
+    orgs = [e.kb_id_ for e in doc.ents if e.label_ == "ORG"]
+    assert not [o for o in orgs if "Agreement" in o or o == "CRADA"]
+    assert "Borealis Pharma" in orgs and "National Cancer Institute" in orgs
 
 
 # -- the recogniser: institutions in a list stay apart -------------------------------

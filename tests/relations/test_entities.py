@@ -75,6 +75,16 @@ def test_a_law_or_an_agreement_is_no_organisation(make_doc):
     assert x.entities == {} and ix.mentions == []
 
 
+def test_an_organisation_whose_name_holds_a_document_word_keeps_its_node(make_doc):
+    ix, x = make_doc("Act Pharma Inc. and the Contract Research Organization of Lakeside signed it.",
+                     [("Act Pharma Inc.", "ORG", "org.model"), ("Contract Research Organization of Lakeside", "ORG",
+                                                                 "org.model")])
+    link_entities(ix, x)
+    named = {m.span.text: x.entities[m.key].name for m in ix.mentions if m.rule == "org.model"}
+    assert named == {"Act Pharma Inc.": "Act Pharma",
+                     "Contract Research Organization of Lakeside": "Contract Research Organization of Lakeside"}
+
+
 def test_ticker_after_a_name_is_read_from_the_exchange_list(make_doc):
     ix, x = make_doc(DATELINE, [("Acme Biosciences Inc.", "ORG", "org.model")])
     link_entities(ix, x)
