@@ -708,3 +708,18 @@ def test_a_binding_a_grouped_query_would_ignore_is_refused():
     assert "VALUES (?x)" in bind_values('SELECT ?x WHERE { ?x ?p "GROUP BY" } # COUNT(', {"x": "v"})
     slotted = "SELECT ?c (COUNT(*) AS ?n) WHERE {\n  VALUES ?d { UNDEF }\n  ?d a ?c } GROUP BY ?c"
     assert 'VALUES ?d { "x" }' in bind_values(slotted, {"d": "x"})
+
+
+def test_a_trig_dump_of_real_graphs_needs_no_escape(tmp_path):
+    """Entities and the evidence statements alike are prefixed names Turtle, TriG and a query take as
+    written (statements were ``cpdoc:<doc>\\/evidence\\/3``)."""
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as s:
+        for x, h in sample_extractions():
+            s.replace_document(document_iri(x.doc_id), add_document(Dataset(), x, h), source=x.source, content_hash=h)
+        text = s.dump(format="trig").decode("utf-8")
+    assert "\\/" not in text and "\\-" not in text
+    assert re.search(r"\bcpdoc:\w+-evidence-\d+ cp:rule ", text)
+    statements = run_query("SELECT ?st WHERE { ?st a rdf:Statement }", store=path)
+    cell = format_result(statements, "table").splitlines()[2].strip()
+    assert cell.startswith("cpdoc:") and run_query(f"ASK {{ {cell} a rdf:Statement }}", store=path).boolean

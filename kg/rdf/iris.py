@@ -94,4 +94,6 @@ def document_iri(doc_id: str) -> URIRef:
 
 
 def statement_iri(doc_id: str, n: int) -> URIRef:
-    return DOC[f"{doc_id}/evidence/{n}"]
+    """The ``n``-th evidence statement of a document: ``cpdoc:<doc>-evidence-<n>``, a prefixed name that
+    Turtle, TriG and a query take as written (a ``/`` in it would have to be escaped)."""
+    return DOC[f"{doc_id}-evidence-{n}"]
