@@ -11,8 +11,8 @@ BIN     = $(VENV)/bin
 OUT    ?= out
 STORE  ?= $(OUT)/demo-store
 DEV    ?= ../shared/corpus/dev
-MIN_F1 ?= 0.79
-MIN_CV_F1 ?= 0.75
+MIN_F1 ?= 0.86
+MIN_CV_F1 ?= 0.77
 
 .PHONY: demo test test-quick eval train vocab install install-viz install-test clean
 
