@@ -81,12 +81,18 @@ def _fire(url: str, query: str, into: dict, key) -> threading.Thread:
 # fairness: runaway queries do not lock everyone else out
 # ---------------------------------------------------------------------------
 
+def _start_with_runaways(srv: SparqlServer, n: int) -> tuple[str, dict, list[threading.Thread]]:
+    """Start ``srv`` and send it ``n`` runaway queries: its endpoint, where their replies go (by number),
+    and the threads waiting for them."""
+    srv.start()
+    url = srv.url + "/sparql"
+    runaways: dict = {}
+    return url, runaways, [_fire(url, RUNAWAY, runaways, i) for i in range(n)]
+
+
 def test_simple_query_answers_while_two_runaways_hold_the_workers(store_path):
     with SparqlServer(store=store_path, port=0, timeout=4, workers=2) as srv:
-        srv.start()
-        url = srv.url + "/sparql"
-        runaways: dict = {}
-        threads = [_fire(url, RUNAWAY, runaways, i) for i in range(2)]
+        url, runaways, threads = _start_with_runaways(srv, 2)
         _until(lambda: srv.pool.busy == 2)                   # both general workers are counting
         t0 = time.perf_counter()
         r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
@@ -105,10 +111,7 @@ def test_simple_query_answers_while_two_runaways_hold_the_workers(store_path):
 
 def test_query_overrunning_the_short_lane_waits_for_a_general_worker_and_the_lane_comes_back(store_path):
     with SparqlServer(store=store_path, port=0, timeout=4, workers=2, short_timeout=1) as srv:
-        srv.start()
-        url = srv.url + "/sparql"
-        runaways: dict = {}
-        threads = [_fire(url, RUNAWAY, runaways, i) for i in range(2)]
+        url, runaways, threads = _start_with_runaways(srv, 2)
         _until(lambda: srv.pool.busy == 2)
         threads.append(_fire(url, RUNAWAY, runaways, "third"))     # on the short lane, the only idle worker
         _until(lambda: srv.pool.replaced == 1)                      # stopped there after 1 s
@@ -126,10 +129,7 @@ def test_query_overrunning_the_short_lane_waits_for_a_general_worker_and_the_lan
 def test_simple_query_answers_behind_a_burst_of_runaways_from_its_own_address(store_path):
     # every local client is 127.0.0.1: the fair order cannot tell the simple query from the runaways
     with SparqlServer(store=store_path, port=0, timeout=3, workers=2, short_timeout=2) as srv:
-        srv.start()
-        url = srv.url + "/sparql"
-        runaways: dict = {}
-        threads = [_fire(url, RUNAWAY, runaways, i) for i in range(6)]
+        url, runaways, threads = _start_with_runaways(srv, 6)
         _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == 4 and srv.pool.short_idle == 1)
         t0 = time.perf_counter()
         r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
