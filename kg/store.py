@@ -1090,15 +1090,52 @@ def _secret_forms(auth: tuple[str, str] | None, token: str | None) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+SHORTEST_SHOWN_PART = 4     # a run of this many characters of a secret is starred out wherever it stands
+
+
 def _without_secrets(text: str, secrets: list[str]) -> str:
-    """``text`` (an endpoint's error message, which a server may fill with the request's headers) with
-    every form of a secret starred out; a secret too short to star out safely drops the text."""
+    """``text`` (an endpoint's error message, which a server may fill with the request's headers, in
+    whatever encoding; a log line) with every run of 4 or more characters of a secret starred out,
+    longest first: a server that decodes a UTF-8 password as Latin-1 still shows its ASCII part, a
+    percent-encoded base64 its letters. A secret too short for that drops the text when it shows."""
     for secret in secrets:
-        if secret in text:
-            if len(secret) < 4:
+        if len(secret) < SHORTEST_SHOWN_PART:
+            if secret in text:
                 return "(its message held the credentials; not shown)"
-            text = text.replace(secret, "***")
+            continue
+        for n in range(len(secret), SHORTEST_SHOWN_PART - 1, -1):
+            for i in range(len(secret) - n + 1):
+                if secret[i:i + n] in text:
+                    text = text.replace(secret[i:i + n], "***")
     return text
+
+
+class _Redactor(logging.Filter):
+    """Stars out the secrets of every remote store in the records of the HTTP libraries' loggers: at
+    ``-vv`` urllib3 logs each request line, and a redirect can carry the credentials in its URL."""
+
+    LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager", "requests")
+
+    def __init__(self):
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def add(self, secrets: list[str]) -> None:
+        if not self.secrets:
+            for name in self.LOGGERS:
+                logging.getLogger(name).addFilter(self)
+        self.secrets.update(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            clean = _without_secrets(text, sorted(self.secrets, key=len, reverse=True))
+            if clean != text:
+                record.msg, record.args = clean, ()
+        return True
+
+
+_REDACTOR = _Redactor()
 
 
 def _header_safe(value: str) -> bool:
@@ -1162,15 +1199,16 @@ class RemoteStore(Store):
         if auth is None and not token:
             auth = url_auth or update_auth
         self._credentials = auth        # as given: Digest needs the text, not the bytes Basic sends
-        self._secrets = _secret_forms(auth, token)
         if token:
-            token = token.strip()
+            token = token.strip()       # as sent
             if not _header_safe(token):
                 raise StoreError("KG_ENDPOINT_TOKEN holds characters HTTP headers cannot carry "
                                  "(a bearer token is ASCII letters, digits and -._~+/=)")
             self._session.headers["Authorization"] = f"Bearer {token}"
         elif auth:
             self._session.auth = _basic_credentials(*auth)
+        self._secrets = _secret_forms(None if token else auth, token)
+        _REDACTOR.add(self._secrets)
 
     def _post(self, url: str, *, data, headers: dict, what: str, error=StoreError):
         import requests
