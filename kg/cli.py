@@ -97,7 +97,9 @@ def _byte_size(text: str) -> int | None:
 
     try:
         return parse_max_bytes(text)
-    except ValueError:
+    except ValueError as e:
+        if "more than any file" in str(e):
+            raise argparse.ArgumentTypeError(str(e)) from None
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (bytes, or a number with kB, MB or GB; "
                                          f"0 or none: no limit)") from None
 

@@ -261,7 +261,12 @@ def parse_max_bytes(value: str) -> int | None:
     if m is None:
         raise ValueError(f"not a size: {value!r} (write bytes, or a number with k, M or G, or none)")
     n = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2).lower()]
+    if not n < MAX_LIMIT:
+        raise ValueError(f"not a size: {value!r} is more than any file holds (write none for no limit)")
     return max(1, int(n))
+
+
+MAX_LIMIT = 2 ** 62         # bytes: a larger limit is no limit a file system knows (and overflows a read)
 
 
 def _default_max_bytes() -> int | None:
@@ -312,8 +317,10 @@ def _stat_problem(path: str | Path, e: OSError) -> str:
 
 
 def _too_large(size: int | None, max_bytes: int, option: str | None) -> str:
-    amount = _size(size) if size is not None else f"more than {_size(max_bytes)}"
-    return f"too large: {amount}, over the limit of {_size(max_bytes)}" + (f" ({option})" if option else "")
+    amount, limit = (_size(size) if size is not None else f"more than {_size(max_bytes)}"), _size(max_bytes)
+    if amount == limit:                       # rounded alike ("2 kB, over the limit of 2 kB"): in bytes
+        amount, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+    return f"too large: {amount}, over the limit of {limit}" + (f" ({option})" if option else "")
 
 
 def read_bytes(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES, *,

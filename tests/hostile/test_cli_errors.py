@@ -143,6 +143,8 @@ BAD = [
     (["ingest", "{release}", "--endpoint", "http://[::1"], 1, "not a valid URL"),
     (["ingest", "{release}", "--endpoint", "http://user:{secret}@{refused}/sparql"], 1, "connection refused"),
     # query
+    (["extract", "{release}", "--max-bytes", "9999999999999999999999"], 2, "more than any file holds"),
+    (["ingest", "{release}", "--max-bytes", "1e400"], 2, "not a size"),
     (["query"], 2, "give a SPARQL query"),
     (["query", "ASK {}", "-f", "drug-targets"], 2, "not both"),
     (["query", "ASK {}", "--format", "xml"], 2, "invalid choice"),

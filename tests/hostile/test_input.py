@@ -163,6 +163,8 @@ def test_the_size_limit_is_a_parameter_of_every_reader(tmp_path):
     assert errors == [f"{folder / 'b.txt'}: too large: 8.5 kB, over the limit of 1 kB (--max-bytes)"]
     docs, errors = problems([folder], max_bytes=None)       # no limit
     assert len(docs) == 2 and errors == []
+    with pytest.raises(DocumentError, match=r"too large: 8,500 bytes, over the limit of 8,499 bytes"):
+        load_documents(folder / "b.txt", max_bytes=8_499)   # both "8.5 kB" when rounded
 
 
 def test_a_file_larger_than_its_size_says_is_read_no_further_than_the_limit():
@@ -179,6 +181,8 @@ def test_the_default_limit_comes_from_the_environment():
     assert parse_max_bytes("1234") == 1234 and parse_max_bytes("none") is None
     with pytest.raises(ValueError):
         parse_max_bytes("lots")
+    with pytest.raises(ValueError, match="more than any file holds"):
+        parse_max_bytes("99999999999999999999999999GB")          # overflowed a read before
     code = "import kg.documents as d; print(d.DEFAULT_MAX_BYTES)"
     for value, expected in (("50M", "50000000"), ("none", "None"), ("", "10000000")):
         out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "KG_MAX_BYTES": value},
