@@ -584,6 +584,19 @@ def test_extraction_time_grows_linearly_with_distinct_drugs_sharing_conditions(e
     assert ratio < 14, f"ten times the text took {ratio:.1f} times as long"
 
 
+def test_file_names_differing_by_a_control_character_are_distinct_sources(tmp_path):
+    from kg.documents import source_name, source_path
+
+    names = [tmp_path / "c\x01.txt", tmp_path / "c\x02.txt", tmp_path / "c.txt", tmp_path / "d\u0085\x7f.txt"]
+    for p in names:
+        p.write_text(RELEASE)
+    sources = [source_name(p) for p in names]
+    assert len(set(sources)) == len(names)                          # all three were "c.txt" in the exports
+    assert not any(CONTROL_CHARS.search(s) for s in sources)
+    assert sources[0].endswith("c\\x01.txt") and sources[3].endswith("d\\u0085\\x7f.txt")
+    assert [source_path(s) for s in sources] == [str(p) for p in names]
+
+
 @model
 def test_a_file_name_that_is_not_utf8_is_stored_and_pruned_with_the_rest(extractor, tmp_path):
     """A name with bytes that do not decode is stored as ``\\xNN`` (an RDF literal holds Unicode only):
