@@ -391,13 +391,14 @@ def iter_paths(paths: Iterable[str | Path],
                on_error: Callable[[DocumentError], None] | None = None) -> Iterator[Path]:
     """Expand files and folders (recursively, sorted) into the files to read.
 
-    Hidden files and folders are skipped inside folders, and so are links to
-    folders (a link is not followed into another tree); a link to a file is
-    read. A path named explicitly is always yielded, so its problem gets
-    reported when it is read. What a folder holds that cannot be read (a
-    subfolder that cannot be listed, a broken link, a named pipe, a device)
-    goes to ``on_error`` as a :class:`DocumentError`; without ``on_error`` it
-    is yielded like a file, and reading it reports the problem.
+    Hidden files and folders are skipped inside folders; a link to a file is
+    read, a link to a folder is not followed (it may lead into another tree,
+    or round in a loop) and is reported. A path named explicitly is always
+    yielded, so its problem gets reported when it is read. What a folder
+    holds that cannot be read (a subfolder that cannot be listed, a broken
+    link, a link to a folder, a named pipe, a device) goes to ``on_error`` as
+    a :class:`DocumentError`; without ``on_error`` it is yielded like a file,
+    and reading it reports the problem.
     """
     for raw in paths:
         p = Path(raw)
@@ -442,7 +443,9 @@ def _walk(folder: Path, on_error: Callable[[DocumentError], None] | None) -> Ite
             continue
         if stat.S_ISREG(mode):
             yield path
-        elif not stat.S_ISDIR(mode):
+        elif stat.S_ISDIR(mode):        # not followed: it may lead out of the tree, or round in a loop
+            yield from _problem(path, "link to a folder, not followed (name the folder to read it)", on_error)
+        else:
             yield from _problem(path, _not_regular(mode), on_error)
 
 

@@ -334,11 +334,15 @@ def test_the_walk_keeps_its_order_and_skips_hidden_entries(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     (tmp_path / "b" / "link").symlink_to(tmp_path / "a")      # a link to a folder is not followed
+    (tmp_path / "b" / "loop").symlink_to(tmp_path / "b")      # nor one that leads round in a loop
     expected = [p for p in sorted(tmp_path.rglob("*")) if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(tmp_path).parts)]
-    assert list(iter_paths([tmp_path])) == expected
+    errors: list[DocumentError] = []
+    assert list(iter_paths([tmp_path], on_error=errors.append)) == expected
     assert [p.relative_to(tmp_path).as_posix() for p in expected] == [
         "B.txt", "a/b.txt", "a-c.txt", "a.txt", "b/c/d.txt"]
+    assert [str(e) for e in errors] == [f"{tmp_path / 'b' / name}: link to a folder, not followed (name the "
+                                        f"folder to read it)" for name in ("link", "loop")]
 
 
 def test_a_deep_folder_tree_is_walked(tmp_path):
