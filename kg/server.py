@@ -84,10 +84,13 @@ and a burst of them each holds a short-lane worker for no more than
 ``short_timeout``; a simple query arriving behind them, from any client or
 the same one, finds the spare and is answered at once (within a worker's
 start-up, well under a second, when the burst used the last spare a moment
-before; only a burst beyond the process budget makes it wait for the
-first short-lane slot to end). The short lane is a head start, not a refusal: a query that
-overruns it is stopped (its worker killed, the lane keeping its spare) and
-goes back to waiting for a general worker, in the place it had;
+before). A burst beyond the process budget fills the short lane: then the
+short lane serves the newest request first, and a newcomer stops the
+short-lane query that has run longest once it has had ``SHORT_LANE_SURE``
+(0.25 s), taking a fresh worker. The short lane is a head start, not a
+refusal: a query that overruns it, or is stopped there, is stopped (its
+worker killed, the lane keeping its spare) and goes back to waiting for a
+general worker, in the place it had;
 a request is refused as busy only as before, when no general worker came
 its way within ``max(timeout, 30 s)`` (503, with ``Retry-After``: when the
 first general worker will be free at the latest). ``short_timeout=0`` (or
@@ -153,6 +156,9 @@ DEFAULT_MAX_RESULTS = 10000
 DEFAULT_MAX_BODY = 1 << 20          # bytes of a POST body
 WORKER_START_TIMEOUT = 60.0         # seconds for a worker to import and open the store
 QUEUE_TIMEOUT = 30.0                # seconds a request waits at least for a free worker
+#: seconds a query keeps its short-lane worker for sure: past that, a newer request finding the lane full
+#: stops it (the query then waits for a general worker, as one that overran the lane)
+SHORT_LANE_SURE = 0.25
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
 # ---------------------------------------------------------------------------
@@ -752,6 +758,7 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.lane = lane
+        self.evicted = False            # stopped to make room on the short lane
 
     def kill(self) -> None:
         try:
@@ -797,8 +804,11 @@ class Scheduler:
         return Ticket(client, next(self._arrivals))
 
     def _first(self, lane: str) -> Ticket | None:
+        # the short lane serves the newest first among equals: a request that came after a burst is
+        # likely not part of it, and the older ones still wait for a general worker in fair order
+        newest = -1 if lane == SHORT else 1
         return min((t for t in self._waiting if lane in t.lanes),
-                   key=lambda t: (self._held[t.client], t.arrival), default=None)
+                   key=lambda t: (self._held[t.client], newest * t.arrival), default=None)
 
     def put(self, worker) -> None:
         """``worker`` is idle: a new one, or one back from a query."""
@@ -1064,7 +1074,7 @@ class WorkerPool:
         deadline = time.monotonic() + wait
         ticket = self._scheduler.ticket(client)
         while True:
-            w = self._scheduler.take(ticket, deadline)
+            w = self._take(ticket, deadline)
             if w is None:
                 retry = self._retry_after()
                 return Reply.error(503, f"the server is busy with long queries: no query worker became free for "
@@ -1076,6 +1086,35 @@ class WorkerPool:
             if reply is not None:
                 return reply
             ticket.lanes = (GENERAL,)
+
+    def _take(self, ticket: Ticket, deadline: float) -> _Worker | None:
+        """A worker for ``ticket`` by ``deadline``; while it may take the short lane and finds it full,
+        room is made there (:meth:`_make_room`) as soon as a query has had its sure time."""
+        while True:
+            if SHORT not in ticket.lanes or not self.short_max:
+                return self._scheduler.take(ticket, deadline)
+            w = self._scheduler.take(ticket, min(deadline, time.monotonic() + SHORT_LANE_SURE / 2))
+            if w is not None or time.monotonic() >= deadline or self._closed:
+                return w
+            self._make_room()
+
+    def _make_room(self) -> None:
+        """Every worker busy and the short lane at its budget: stop the short-lane query that has run
+        longest, if past :data:`SHORT_LANE_SURE`, so a newer request gets a fresh worker (forked in tens
+        of milliseconds). The stopped query waits for a general worker, keeping its place."""
+        with self._lock:
+            if (self._short_slots < self.short_max or self._short_starting or self._scheduler.idle(SHORT)
+                    or self._scheduler.idle(GENERAL)):
+                return                          # a worker is free, or on its way
+            now = time.monotonic()
+            running = [(end, w) for w, end in self._busy.items()
+                       if w.lane == SHORT and not w.evicted and end is not None
+                       and now - (end - self.short_timeout) >= SHORT_LANE_SURE]
+            if not running:
+                return
+            w = min(running, key=lambda r: r[0])[1]         # the earliest deadline: the one that started first
+            w.evicted = True
+        w.process.kill()                        # its request sees the worker end (see _run_on)
 
     def _run_on(self, w: _Worker, job: Job, client: str) -> Reply | None:
         """``job``'s reply from worker ``w``; ``None`` when it overran the short lane (``w`` is replaced)."""
@@ -1098,8 +1137,14 @@ class WorkerPool:
             kept = w
             return reply
         except (EOFError, OSError) as e:
-            log.error("query worker %s died (%s); replacing it", w.process.pid, type(e).__name__)
+            if self._closed:                    # stopped with the server
+                return Reply.error(503, "the server is stopping; try again when it is back")
             self._replace(w)
+            if w.evicted:
+                log.info("query stopped on the short lane after %g s to make room for a newer one; the query "
+                         "waits for a general worker", SHORT_LANE_SURE)
+                return None
+            log.error("query worker %s died (%s); replaced it", w.process.pid, type(e).__name__)
             return Reply.error(500, "query failed: the worker process running it died (out of memory?)")
         except BaseException:
             self._replace(w)
@@ -1156,14 +1201,19 @@ class WorkerPool:
         with self._lock:
             workers = list(self._workers)
             self._workers.clear()
+            busy = set(self._busy)
         for w in workers:
+            if w in busy:
+                w.kill()                # stopped at once: its request is answered 503, the server is stopping
+                continue
             try:
                 w.conn.send(None)
             except (OSError, ValueError):
                 pass
+        end = time.monotonic() + 2      # for the idle ones to end of themselves, all together
         for w in workers:
             try:
-                w.process.wait(2)
+                w.process.wait(max(0.0, end - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
             w.kill()

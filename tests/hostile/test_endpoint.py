@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import threading
 import time
 from types import SimpleNamespace
@@ -144,6 +145,43 @@ def test_simple_query_answers_behind_a_burst_of_runaways_from_its_own_address(st
         _until(lambda: srv.pool.short_busy == 0 and srv.pool.short_idle == 1 and len(srv.pool.pids) == 2 + 1)
         time.sleep(1)
         assert srv.pool.short_idle == 1 and len(srv.pool.pids) == 2 + 1
+
+
+def test_simple_query_answers_behind_a_burst_beyond_the_process_budget(store_path):
+    # more runaways than the general workers and the whole short lane together: a short-lane query past
+    # its sure time is stopped to make room for the newer request, and waits for a general worker
+    with SparqlServer(store=store_path, port=0, timeout=4, workers=2, short_timeout=2) as srv:
+        n = 2 + srv.pool.short_max + 2
+        url, runaways, threads = _start_with_runaways(srv, n)
+        _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == srv.pool.short_max)
+        latencies = []
+        for _ in range(3):                                   # three simple queries in a row
+            t0 = time.perf_counter()
+            r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
+            latencies.append(time.perf_counter() - t0)
+            assert r.status_code == 200 and r.json()["boolean"] is True
+        assert max(latencies) < 1.0, latencies               # before: up to the 2 s of a short-lane turn
+        for t in threads:
+            t.join(120)
+        assert sorted(v[0] for v in runaways.values()) == [503] * n      # each timed out on a general worker
+
+
+def test_a_server_stopped_while_busy_answers_503_and_stops_at_once(store_path, caplog):
+    srv = SparqlServer(store=store_path, port=0, timeout=30, workers=2, short_timeout=2)
+    try:
+        url, runaways, threads = _start_with_runaways(srv, 3)
+        _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == 1)
+        caplog.clear()
+        t0 = time.perf_counter()
+    finally:
+        srv.close()                                          # what Ctrl+C and SIGTERM do
+    took = time.perf_counter() - t0
+    for t in threads:
+        t.join(30)
+    assert took < 1.5                                        # before: 2 s for each busy worker in turn
+    assert sorted(v[0] for v in runaways.values()) == [503] * 3          # was 500, "the worker died"
+    assert all("the server is stopping" in v[1] for v in runaways.values())
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_without_a_short_lane_every_worker_is_general(store_path):
