@@ -585,7 +585,8 @@ def test_extraction_time_grows_linearly_with_distinct_drugs_sharing_conditions(e
         return time.process_time() - t
 
     ratio = seconds(long) / min(seconds(short), seconds(short))
-    assert ratio < 14, f"ten times the text took {ratio:.1f} times as long"
+    # linear measures 8-15 here (the machine's other work still shows in CPU time); the old code 32
+    assert ratio < 20, f"ten times the text took {ratio:.1f} times as long"
 
 
 def test_file_names_differing_by_a_control_character_are_distinct_sources(tmp_path):
