@@ -155,7 +155,8 @@ def cmd_extract(args) -> int:
             raise UsageError(f"unknown output format {out.suffix!r}: use one of {', '.join(RDF_FORMATS)}")
         check_output(args.output)       # before the pipeline loads and the documents are read
     failures: list[DocumentError] = []
-    paths = list(iter_paths(args.documents))
+    # what the folders hold that is not read is reported here, once; the files go on to be read
+    paths = list(iter_paths(args.documents, on_error=lambda e: _report(e, failures)))
     docs = read_documents(paths, on_error=lambda e: _report(e, failures), max_bytes=_max_bytes(args))
     first = next(docs, None)            # no readable document: no pipeline to load
     items = []

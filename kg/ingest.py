@@ -373,9 +373,10 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
 
     # files, by absolute path (the document's source), remembering how the user named them
     shown: dict[str, str] = {}
-    for p in iter_paths(paths):
+    walk_problems: list[DocumentError] = []       # what the folders hold that is not read (reported below)
+    for p in iter_paths(paths, on_error=walk_problems.append):
         shown.setdefault(os.path.abspath(p), str(p))
-    if not shown:
+    if not shown and not walk_problems:
         log.warning("no files found under %s", ", ".join(map(str, paths)))
 
     try:
@@ -385,7 +386,7 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
             runner.close(cancel=True)
         raise
     summary = IngestSummary(s.location)
-    bar = _progress_bar(len(shown), quiet, on_progress)
+    bar = _progress_bar(len(shown) + len(walk_problems), quiet, on_progress)
 
     def show(source: str) -> str:
         path, sep, part = source.partition("#")
@@ -403,6 +404,9 @@ def ingest(paths: Iterable[str | os.PathLike], store: str | os.PathLike | None =
     def on_document_error(e: DocumentError) -> None:
         report(f"{show(e.path)}: {e.problem}")
         bar.update()
+
+    for problem in walk_problems:
+        on_document_error(problem)
 
     in_flight: deque = deque()        # (task handle, its documents), oldest first
     written: set[str] = set()         # graphs written in this run (perhaps still in the pending batch)

@@ -329,6 +329,28 @@ def test_a_query_file_in_a_folder_that_cannot_be_entered_is_not_called_missing(t
     assert str(err.value) == f"{locked / 'q.rq'}: permission denied; give a SPARQL query file"
 
 
+@model
+def test_a_link_to_a_folder_is_reported_once_and_not_read_through(extractor, tmp_path):
+    from kg.ingest import ingest
+
+    folder, outside = tmp_path / "docs", tmp_path / "outside"
+    (folder / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (folder / "sub" / "a.txt").write_text(RELEASE)
+    (outside / "b.txt").write_text(RELEASE.replace("NWB-1107", "NWB-2208"))
+    (folder / "self").symlink_to(folder)                     # a loop
+    (folder / "out").symlink_to(outside)                     # out of the tree
+    errors: list[str] = []
+    summary = ingest([str(folder)], store=str(tmp_path / "store"), quiet=True, extractor=extractor,
+                     relevance_filter=False, on_error=errors.append)
+    assert summary.ingested == 1 and summary.failed == 2     # was 2 read, one twice through the loop, one outside
+    assert errors == [f"kg: skipped {folder / name}: link to a folder, not followed (name the folder to read it)"
+                      for name in ("out", "self")]
+    code = subprocess.run([sys.executable, "-m", "kg.cli", "extract", str(folder), "-q"], capture_output=True,
+                          text=True, timeout=300)
+    assert code.stderr.count("link to a folder, not followed") == 2 and code.stdout.count("NWB-2208") == 0
+
+
 def test_the_walk_keeps_its_order_and_skips_hidden_entries(tmp_path):
     for name in ("a/b.txt", "a-c.txt", "a.txt", "b/.hidden.txt", ".git/config", "b/c/d.txt", "B.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
