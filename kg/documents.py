@@ -469,35 +469,38 @@ def _problem(path: Path, problem: str, on_error: Callable[[DocumentError], None]
 
 
 def source_name(path: str | Path) -> str:
-    """The name a document's source is known by: its path, with each byte the file system name could not
-    decode as UTF-8 written ``\\xNN`` (an RDF literal holds Unicode only), and each control character
-    written ``\\xNN`` (C0, DEL) or ``\\uNNNN`` (C1), so no export drops it and two files never share a
-    name; :func:`source_path` inverts it."""
+    """The name a document's source is known by: its path, written so that it is Unicode text an RDF
+    literal holds, never drops out of an export, and names one file only. A byte the file system name
+    could not decode as UTF-8 is written ``\\xNN`` (80-ff), a control character ``\\xNN`` (C0, DEL) or
+    ``\\uNNNN`` (C1, the line and paragraph separators), and a backslash ``\\\\``; :func:`source_path`
+    inverts it."""
     return _SOURCE_ESCAPES.sub(_source_escape, str(path))
 
 
-_SOURCE_ESCAPES = re.compile("[\udc80-\udcff\x00-\x1f\x7f\x80-\x9f]")
+_SOURCE_ESCAPES = re.compile("[\\\\\udc80-\udcff\x00-\x1f\x7f\x80-\x9f\u2028\u2029]")
 
 
 def _source_escape(m: re.Match) -> str:
     c = ord(m.group())
+    if c == 0x5C:
+        return "\\\\"
     if c >= 0xDC00:                             # an undecodable byte of the name
         return f"\\x{c - 0xDC00:02x}"
     return f"\\x{c:02x}" if c < 0x80 else f"\\u{c:04x}"
 
 
 def source_path(source: str) -> str:
-    """The file a source names (:func:`source_name` inverted); the name itself when no such file exists."""
-    if "\\" not in source or os.path.lexists(source):
-        return source
+    """The file a source names: :func:`source_name` inverted."""
 
     def char(m: re.Match) -> str:
         if m.group(1):
             n = int(m.group(1), 16)
             return chr(0xDC00 + n) if n >= 0x80 else chr(n)
-        return chr(int(m.group(2), 16))
+        if m.group(2):
+            return chr(int(m.group(2), 16))
+        return "\\"
 
-    return re.sub(r"\\x([0-9a-f]{2})|\\u(00[89][0-9a-f])", char, source)
+    return re.sub(r"\\x([0-9a-f]{2})|\\u(00[89][0-9a-f]|202[89])|\\\\", char, source)
 
 
 def load_documents(path: str | Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Document]:

@@ -614,11 +614,12 @@ def test_extraction_time_grows_linearly_with_distinct_drugs_sharing_conditions(e
 def test_file_names_differing_by_a_control_character_are_distinct_sources(tmp_path):
     from kg.documents import source_name, source_path
 
-    names = [tmp_path / "c\x01.txt", tmp_path / "c\x02.txt", tmp_path / "c.txt", tmp_path / "d\u0085\x7f.txt"]
+    names = [tmp_path / "c\x01.txt", tmp_path / "c\x02.txt", tmp_path / "c.txt", tmp_path / "d\u0085\x7f.txt",
+             tmp_path / "c\\x01.txt", tmp_path / "d\\u0085\\x7f.txt"]     # the same, written with backslashes
     for p in names:
         p.write_text(RELEASE)
     sources = [source_name(p) for p in names]
-    assert len(set(sources)) == len(names)                          # all three were "c.txt" in the exports
+    assert len(set(sources)) == len(names)          # "c.txt" thrice in the exports, then c\x01 twice
     assert not any(CONTROL_CHARS.search(s) for s in sources)
     assert sources[0].endswith("c\\x01.txt") and sources[3].endswith("d\\u0085\\x7f.txt")
     assert [source_path(s) for s in sources] == [str(p) for p in names]
