@@ -488,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # before the parser: building it reads settings ($KG_MAX_BYTES) whose warnings must look like ours
     logging.basicConfig(level=logging.WARNING, format="kg: %(levelname)s %(name)s: %(message)s")
+    _redact_logs()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING - 10 * min(args.verbose, 2))
@@ -521,6 +522,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _redact_logs() -> None:
+    """Every log line this command prints goes through the endpoints' secrets (kg.store) first."""
+    from .secrets import LOG_REDACTOR
+
+    for handler in logging.getLogger().handlers:
+        if LOG_REDACTOR not in handler.filters:
+            handler.addFilter(LOG_REDACTOR)
+
+
 def _one_line(e: BaseException) -> str:
     """An error's message on one line: line breaks and control characters escaped, long ones cut."""
     text = shown(" ".join(str(e).split("\n")).strip()) or type(e).__name__
@@ -528,7 +538,9 @@ def _one_line(e: BaseException) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"kg: error: {message}", file=sys.stderr)
+    from .secrets import without_secrets
+
+    print(f"kg: error: {without_secrets(message)}", file=sys.stderr)     # it may quote an endpoint's words
     return 1
 
 

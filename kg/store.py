@@ -51,6 +51,7 @@ from typing import Any, Iterator, Mapping
 
 from . import snapshots
 from .errors import QueryError, StoreError
+from .secrets import LOG_REDACTOR, secret_forms, without_secrets as _without_secrets
 from .schema import TYPES
 
 log = logging.getLogger(__name__)
@@ -1075,67 +1076,6 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
 
 
-def _secret_forms(auth: tuple[str, str] | None, token: str | None) -> list[str]:
-    """The ways a request carries the password or token, longest first: as written, percent-encoded,
-    and as the Basic ``Authorization`` header's base64 of ``user:password``."""
-    import base64
-    from urllib.parse import quote
-
-    forms = set()
-    for secret in (auth[1] if auth else None, token):
-        if secret:
-            forms |= {secret, quote(secret, safe="")}
-    if auth and auth[1]:
-        forms.add(base64.b64encode(f"{auth[0]}:{auth[1]}".encode("utf-8")).decode())
-    return sorted(forms, key=len, reverse=True)
-
-
-SHORTEST_SHOWN_PART = 4     # a run of this many characters of a secret is starred out wherever it stands
-
-
-def _without_secrets(text: str, secrets: list[str]) -> str:
-    """``text`` (an endpoint's error message, which a server may fill with the request's headers, in
-    whatever encoding; a log line) with every run of 4 or more characters of a secret starred out,
-    longest first: a server that decodes a UTF-8 password as Latin-1 still shows its ASCII part, a
-    percent-encoded base64 its letters. A secret too short for that drops the text when it shows."""
-    for secret in secrets:
-        if len(secret) < SHORTEST_SHOWN_PART:
-            if secret in text:
-                return "(its message held the credentials; not shown)"
-            continue
-        for n in range(len(secret), SHORTEST_SHOWN_PART - 1, -1):
-            for i in range(len(secret) - n + 1):
-                if secret[i:i + n] in text:
-                    text = text.replace(secret[i:i + n], "***")
-    return text
-
-
-class _Redactor(logging.Filter):
-    """Stars out the secrets of every remote store in the records of the HTTP libraries' loggers: at
-    ``-vv`` urllib3 logs each request line, and a redirect can carry the credentials in its URL."""
-
-    LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager", "requests")
-
-    def __init__(self):
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def add(self, secrets: list[str]) -> None:
-        if not self.secrets:
-            for name in self.LOGGERS:
-                logging.getLogger(name).addFilter(self)
-        self.secrets.update(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            clean = _without_secrets(text, sorted(self.secrets, key=len, reverse=True))
-            if clean != text:
-                record.msg, record.args = clean, ()
-        return True
-
-
-_REDACTOR = _Redactor()
 
 
 def _header_safe(value: str) -> bool:
@@ -1207,8 +1147,8 @@ class RemoteStore(Store):
             self._session.headers["Authorization"] = f"Bearer {token}"
         elif auth:
             self._session.auth = _basic_credentials(*auth)
-        self._secrets = _secret_forms(None if token else auth, token)
-        _REDACTOR.add(self._secrets)
+        self._secrets = secret_forms(None if token else auth, token)
+        LOG_REDACTOR.add(self._secrets)
 
     def _post(self, url: str, *, data, headers: dict, what: str, error=StoreError):
         import requests
@@ -1227,7 +1167,7 @@ class RemoteStore(Store):
             raise StoreError(f"{shown} refused the {what} (HTTP {r.status_code}); set KG_ENDPOINT_USER and "
                              f"KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN")
         if r.status_code >= 400:
-            detail = _without_secrets(_first_line(r.text), self._secrets) if r.text else r.reason
+            detail = _without_secrets(_first_line(r.text) if r.text else r.reason or "", self._secrets)
             hint = ""
             if "permission" in detail.lower():      # Virtuoso refuses anonymous updates with a 500
                 hint = " (the endpoint wants credentials: set KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import json
 import os
 import re
 import socket
@@ -330,6 +331,30 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(self.headers.get("Authorization"))
+        auth = self.headers.get("Authorization") or ""
+        scheme, _, value = auth.partition(" ")
+        if self.path.endswith("/reason"):            # ... in its status line, with no body
+            self.send_response(500, f"Bad {auth}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.endswith(("/garbage", "/ctype")):       # ... in a result that does not parse, or its type
+            body = json.dumps({"head": {"vars": [auth]}, "results": {"bindings": []}}).encode()
+            ctype = "application/sparql-results+json" if self.path.endswith("/garbage") else f"x/{value}"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.endswith("/password64"):        # ... as the base64 of the password alone
+            password = base64.b64decode(value).decode("utf-8").partition(":")[2] if scheme == "Basic" else value
+            body = f"bad: {base64.b64encode(password.encode()).decode()}".encode()
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.endswith("/redirect"):          # ... or sends the client on with them in the URL
             auth = (self.headers.get("Authorization") or "").replace(" ", "_")
             self.send_response(302)
@@ -429,13 +454,17 @@ def test_an_endpoint_echoing_the_credentials_in_its_error_does_not_get_them_show
     if variable == "KG_ENDPOINT_PASSWORD":
         monkeypatch.setenv("KG_ENDPOINT_USER", "ann")
     monkeypatch.setenv(variable, value)
-    code, out, err = run(["query", "ASK {}", "--endpoint", f"http://{recorder.address}/echo"], capsys)
-    line = assert_one_error(code, out, err, 1)
-    assert "rejected the query (HTTP 400): bad request; you sent Authorization: " in line
-    for secret in (*SECRETS, value.strip(), base64.b64encode(f"ann:{SECRET}".encode()).decode(),
-                   SECRET.encode("utf-8").decode("latin-1")):        # the password as a Latin-1 server reads it
-        assert secret not in line
-    assert "***" in line and "s3cr" not in line
+    for path, says in (("echo", "rejected the query (HTTP 400): bad request; you sent Authorization: "),
+                       ("reason", "rejected the query (HTTP 500): Bad "), ("garbage", "does not parse"),
+                       ("ctype", "content type"), ("password64", "rejected the query (HTTP 400): bad: ")):
+        code, out, err = run(["query", "ASK {}", "--endpoint", f"http://{recorder.address}/{path}"], capsys)
+        line = assert_one_error(code, out, err, 1)
+        assert says in line, line
+        for secret in (*SECRETS, value.strip(), base64.b64encode(f"ann:{SECRET}".encode()).decode(),
+                       base64.b64encode(value.strip().encode()).decode(),
+                       SECRET.encode("utf-8").decode("latin-1")):        # the password as a Latin-1 server reads it
+            assert secret not in line
+        assert "***" in line and "s3cr" not in line.lower(), line
 
 
 def test_debug_logs_show_no_credentials(recorder):
