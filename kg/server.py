@@ -727,8 +727,6 @@ class _Forked:
     """A worker the factory forked: the part of :class:`subprocess.Popen` the pool uses, by pid (the
     factory's kernel reaps it, so a pid that is gone has ended)."""
 
-    returncode = None               # the factory, not the server, learns how it ended
-
     def __init__(self, pid: int):
         self.pid = pid
 

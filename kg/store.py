@@ -333,9 +333,11 @@ def _binding_edits(sparql: str, terms: Mapping[str, Any]) -> list[tuple[int, int
     return edits
 
 
-#: comments, IRIs and strings of a query: what a keyword search must not read
-_NOT_CODE = re.compile(r"""#[^\n\r]*|<[^<>"{}|^`\\\x00-\x20]*>|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
-                       r"""|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'""")
+#: comments, IRIs and strings of a query (a verbose pattern): what a search for its keywords or its prefixed
+#: names must not read
+_NOT_CODE_PATTERN = r"""\#[^\n\r]* | <[^<>"{}|^`\\\x00-\x20]*> | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                      | '''(?:[^'\\]|\\.|'(?!''))*''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'"""
+_NOT_CODE = re.compile(_NOT_CODE_PATTERN, re.X)
 _AGGREGATE = re.compile(r"\b(?:COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I)
 _GROUP_BY = re.compile(r"\bGROUP\s+BY\b(?P<keys>.*?)(?=\bHAVING\b|\bORDER\b|\bLIMIT\b|\bOFFSET\b|\bVALUES\b|$)",
                        re.I | re.S)
@@ -365,8 +367,7 @@ def _values_clause(terms: Mapping[str, Any]) -> str:
 _NAME = "\\w\u00b7\u00c0-\U000effff"
 _LEXEMES = re.compile(rf"""
     (?P<decl> \bPREFIX\s*(?P<declared>[^\s:]*): )
-  | (?P<skip> \#[^\n\r]* | <[^<>"{{}}|^`\\\x00-\x20]*> | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-            | '''(?:[^'\\]|\\.|'(?!''))*''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
+  | (?P<skip> {_NOT_CODE_PATTERN}
             | [?$][{_NAME}]+ | _:[{_NAME}.\-]* | [{_NAME}][{_NAME}.\-]*(?![{_NAME}.\-:]) )
   | (?P<used> (?P<prefix>(?:[A-Za-z\u00c0-\U000effff][{_NAME}.\-]*)?) : (?:[{_NAME}.\-:%]|\\.)* )
 """, re.X | re.I)
