@@ -573,9 +573,9 @@ def _make_document(original: str, source: str, start: int, end: int) -> Document
     region = original[start:end]
     fmt = detect_format(region, source)
     b = TextBuilder()
-    html_title = None
+    html_title, published = None, []
     if fmt == "html":
-        html_title = clean_html(original, start, end, b)
+        html_title, published = clean_html(original, start, end, b)
     elif fmt == "markdown":
         clean_markdown(original, start, end, b)
     else:
@@ -585,7 +585,7 @@ def _make_document(original: str, source: str, start: int, end: int) -> Document
         return None
     doc = Document(id=content_id(region), text=text, source=source, original=original,
                    offsets=offsets, format=fmt)
-    doc.meta = extract_metadata(doc)
+    doc.meta = extract_metadata(doc, published)
     html_title = re.sub(r"\s+", " ", without_controls(html_title or "")).strip()
     if html_title:
         doc.meta["title"] = html_title
@@ -788,6 +788,7 @@ class _HTMLText(HTMLParser):
         self.skip = 0
         self.in_title = False
         self.title = ""
+        self.published: list[str] = []     # the content of the <meta> tags that give a publication date
         self.pre = 0
         src = original[start:end]
         self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", src)]
@@ -796,7 +797,16 @@ class _HTMLText(HTMLParser):
         line, col = self.getpos()
         return self.base + self._line_starts[line - 1] + col
 
+    def _meta(self, attrs) -> None:
+        """A ``<meta>`` tag naming a publication date (by name, property or itemprop): keep its content."""
+        a = {k: (v or "") for k, v in attrs}
+        names = {a.get(k, "").strip().lower() for k in ("name", "property", "itemprop")}
+        if names & _HTML_DATE_NAMES and a.get("content"):
+            self.published.append(a["content"])
+
     def handle_starttag(self, tag, attrs):
+        if tag == "meta":
+            self._meta(attrs)
         if tag in _SKIP_TAGS and tag != "head":
             self.skip += 1
         if tag == "title":
@@ -809,6 +819,8 @@ class _HTMLText(HTMLParser):
             self.pieces.append(("cell", self._pos(), self._pos(), ""))
 
     def handle_startendtag(self, tag, attrs):
+        if tag == "meta":
+            self._meta(attrs)
         if tag in _BLOCK_TAGS:
             self.pieces.append(("break", self._pos(), self._pos(), ""))
 
@@ -850,10 +862,11 @@ class _HTMLText(HTMLParser):
         self._entity("&#" + name + ";")
 
 
-def clean_html(original: str, start: int, end: int, b: TextBuilder) -> str | None:
+def clean_html(original: str, start: int, end: int, b: TextBuilder) -> tuple[str | None, list[str]]:
     """HTML: text of the body, block elements as paragraphs, whitespace collapsed.
 
-    Returns the document's ``<title>``, if it has one.
+    Returns the document's ``<title>``, if it has one, and the content of the ``<meta>`` tags that give
+    its publication date (:data:`_HTML_DATE_NAMES`), read in the same pass.
     """
     parser = _HTMLText(original, start, end)
     parser.feed(original[start:end])
@@ -905,7 +918,7 @@ def clean_html(original: str, start: int, end: int, b: TextBuilder) -> str | Non
                 b.put(" ", *pending_space)
                 pending_space = None
             keep_text(b, m.group(0), s + m.start())
-    return re.sub(r"\s+", " ", parser.title).strip() or None
+    return re.sub(r"\s+", " ", parser.title).strip() or None, parser.published
 
 
 # ---------------------------------------------------------------------------
@@ -1054,30 +1067,25 @@ def _edgar_header_date(original: str) -> str | None:
 _HTML_DATE_NAMES = {"article:published_time", "og:published_time", "datepublished", "date", "dc.date",
                     "dc.date.issued", "dcterms.issued", "dcterms.date", "citation_publication_date", "pubdate",
                     "publish-date", "publication_date", "parsely-pub-date", "sailthru.date"}
-_META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
-_META_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
-def _html_meta_date(original: str) -> str | None:
-    """The publication date an HTML page's ``<meta>`` tags give (name, property or itemprop)."""
-    for tag in _META_TAG.finditer(original):
-        attrs = {k.lower(): html.unescape(a or b or c) for k, a, b, c in _META_ATTR.findall(tag.group(0))}
-        names = {attrs.get(k, "").strip().lower() for k in ("name", "property", "itemprop")}
-        content = attrs.get("content", "")
-        if names & _HTML_DATE_NAMES and content:
-            iso = re.match(r"\s*(\d{4})-(\d\d)-(\d\d)(?![\d-])", content)       # "2023-11-08T07:00:00Z"
-            found = _iso(*map(int, iso.groups())) if iso else next((c[2] for c in _date_candidates(content)), "")
-            if found:
-                return found
+def _published_date(published: list[str]) -> str | None:
+    """The first date among the contents of a web page's publication-date ``<meta>`` tags."""
+    for content in published:
+        iso = re.match(r"\s*(\d{4})-(\d\d)-(\d\d)(?![\d-])", content)       # "2023-11-08T07:00:00Z"
+        found = _iso(*map(int, iso.groups())) if iso else next((c[2] for c in _date_candidates(content)), "")
+        if found:
+            return found
     return None
 
 
-def release_date(doc: "Document", head: str) -> tuple[str, str] | None:
+def release_date(doc: "Document", head: str, published: list[str] = ()) -> tuple[str, str] | None:
     """The release date and where it was read (a :data:`kg.schema.DATE_SOURCES` value), trusting the
-    EDGAR header, then a web page's <meta> tags, the dateline (in ``head``), a date in the text; ``None``
-    when the release carries none (:func:`load_documents` then falls back on the file's time)."""
+    EDGAR header, then a web page's publication ``<meta>`` tags (``published``, their contents, read by
+    :func:`clean_html`), the dateline (in ``head``), a date in the text; ``None`` when the release carries
+    none (:func:`load_documents` then falls back on the file's time)."""
     readers = {"edgar-header": lambda: _edgar_header_date(doc.original),
-               "html-meta": lambda: _html_meta_date(doc.original) if doc.format == "html" else None,
+               "html-meta": lambda: _published_date(published),
                "dateline": lambda: _dateline_date(head),
                "body": lambda: _body_date(doc.text)}
     for source in DATE_SOURCES:
@@ -1107,9 +1115,9 @@ def _only_company_words(name: str) -> bool:
     return all(words.fullmatch(w) for w in re.findall(r"[\w&'\u2019-]+", rest)) if rest.strip(" ,.") else True
 
 
-def extract_metadata(doc: Document) -> dict:
-    """Title, release date and where it was read (:func:`release_date`), issuing companies and tickers,
-    read from the text."""
+def extract_metadata(doc: Document, published: list[str] = ()) -> dict:
+    """Title, release date and where it was read (:func:`release_date`; ``published``: what a web page's
+    ``<meta>`` tags give as its publication date), issuing companies and tickers, read from the text."""
     text = doc.text
     paras = [p.strip() for p in text.split(PARA) if p.strip()]
     meta: dict = {"format": doc.format}
@@ -1123,7 +1131,7 @@ def extract_metadata(doc: Document) -> dict:
         title = re.sub(r"\s+", " ", title)
         meta["title"] = title if len(title) <= 250 else title[:250].rsplit(" ", 1)[0] + "\u2026"
     head = text[:3000]
-    found = release_date(doc, head)
+    found = release_date(doc, head, published)
     if found:
         meta["date"], meta["date_source"] = found
     tickers = []
