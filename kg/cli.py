@@ -93,13 +93,13 @@ def _row_limit(text: str) -> int | None:
 
 def _byte_size(text: str) -> int | None:
     """A size as :func:`kg.documents.parse_max_bytes` reads it (``10MB``, ``512kB``), or ``0`` / ``none``: no limit."""
-    from .documents import parse_max_bytes
+    from .documents import LimitTooLarge, parse_max_bytes
 
     try:
         return parse_max_bytes(text)
-    except ValueError as e:
-        if "more than any file" in str(e):
-            raise argparse.ArgumentTypeError(str(e)) from None
+    except LimitTooLarge as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (bytes, or a number with kB, MB or GB; "
                                          f"0 or none: no limit)") from None
 

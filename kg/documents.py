@@ -262,11 +262,15 @@ def parse_max_bytes(value: str) -> int | None:
         raise ValueError(f"not a size: {value!r} (write bytes, or a number with k, M or G, or none)")
     n = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2).lower()]
     if not n < MAX_LIMIT:
-        raise ValueError(f"not a size: {value!r} is more than any file holds (write none for no limit)")
+        raise LimitTooLarge(f"not a size: {value!r} is more than any file holds (write none for no limit)")
     return max(1, int(n))
 
 
 MAX_LIMIT = 2 ** 62         # bytes: a larger limit is no limit a file system knows (and overflows a read)
+
+
+class LimitTooLarge(ValueError):
+    """A size limit larger than :data:`MAX_LIMIT` (:func:`parse_max_bytes`)."""
 
 
 def _default_max_bytes() -> int | None:
