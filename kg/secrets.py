@@ -37,16 +37,18 @@ def without_secrets(text: str, secrets: list[str] | None = None) -> str:
     store opened in this process."""
     if secrets is None:
         secrets = sorted(LOG_REDACTOR.secrets, key=len, reverse=True)
+    low = text.lower()                  # an echo may change the case (a content type)
     for secret in secrets:
         if len(secret) < SHORTEST_SHOWN_PART:
-            if secret.lower() in text.lower():
+            if secret.lower() in low:
                 return "(its message held the credentials; not shown)"
             continue
         for n in range(len(secret), SHORTEST_SHOWN_PART - 1, -1):
             for i in range(len(secret) - n + 1):
                 part = secret[i:i + n]
-                if part.lower() in text.lower():            # an echo may change the case (a content type)
+                if part.lower() in low:
                     text = re.sub(re.escape(part), "***", text, flags=re.I)
+                    low = text.lower()
     return text
 
 
