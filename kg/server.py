@@ -910,6 +910,8 @@ class WorkerPool:
         self._busy: dict[_Worker, float | None] = {}         # workers at work: free at the latest then
         self._closed = False
         self.replaced = 0                                   # workers killed and replaced so far
+        self.ran_out = 0                                    # ... of which at their lane's time limit
+        self.evictions = 0                                  # ... of which to make room on the short lane
         self._factory: _Worker | None = None
         try:
             self._spawner.submit(self._start_factory).result()
@@ -1112,6 +1114,7 @@ class WorkerPool:
                 return
             w = min(running, key=lambda r: r[0])[1]         # the earliest deadline: the one that started first
             w.evicted = True
+            self.evictions += 1
         w.process.kill()                        # its request sees the worker end (see _run_on)
 
     def _run_on(self, w: _Worker, job: Job, client: str) -> Reply | None:
@@ -1123,6 +1126,8 @@ class WorkerPool:
         try:
             w.conn.send(job)
             if limit and not w.conn.poll(limit):
+                with self._lock:
+                    self.ran_out += 1
                 self._replace(w)
                 if w.lane == SHORT and (self.timeout is None or limit < self.timeout):
                     log.info("query ran past %g s on the short lane; killed worker %s, the query waits for a "

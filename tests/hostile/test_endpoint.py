@@ -95,12 +95,10 @@ def test_simple_query_answers_while_two_runaways_hold_the_workers(store_path):
     with SparqlServer(store=store_path, port=0, timeout=4, workers=2) as srv:
         url, runaways, threads = _start_with_runaways(srv, 2)
         _until(lambda: srv.pool.busy == 2)                   # both general workers are counting
-        t0 = time.perf_counter()
         r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
-        latency = time.perf_counter() - t0
         assert r.status_code == 200 and r.json()["boolean"] is True
-        assert runaways == {}                                # answered beside them, not after them
-        assert latency < 2.0                                 # the old wait was the whole 4 s timeout
+        # answered beside them, not after them: the old wait was the whole 4 s timeout
+        assert runaways == {} and srv.pool.ran_out == 0
         for t in threads:
             t.join(60)
         assert [runaways[i][0] for i in range(2)] == [503, 503]
@@ -132,12 +130,11 @@ def test_simple_query_answers_behind_a_burst_of_runaways_from_its_own_address(st
     with SparqlServer(store=store_path, port=0, timeout=3, workers=2, short_timeout=2) as srv:
         url, runaways, threads = _start_with_runaways(srv, 6)
         _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == 4 and srv.pool.short_idle == 1)
-        t0 = time.perf_counter()
         r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
-        latency = time.perf_counter() - t0
         assert r.status_code == 200 and r.json()["boolean"] is True
-        assert runaways == {}                                # none had ended: it did not wait for them
-        assert latency < 1.0                                 # the old wait: four short-lane turns, ~8 s
+        # none had ended, not even a short-lane turn: it did not wait for them (the old wait: four
+        # short-lane turns, ~8 s)
+        assert runaways == {} and srv.pool.ran_out == 0
         for t in threads:
             t.join(60)
         assert sorted(v[0] for v in runaways.values()) == [503] * 6
@@ -154,13 +151,12 @@ def test_simple_query_answers_behind_a_burst_beyond_the_process_budget(store_pat
         n = 2 + srv.pool.short_max + 2
         url, runaways, threads = _start_with_runaways(srv, n)
         _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == srv.pool.short_max)
-        latencies = []
         for _ in range(3):                                   # three simple queries in a row
-            t0 = time.perf_counter()
             r = requests.get(url, params={"query": SIMPLE, "format": "json"}, timeout=60)
-            latencies.append(time.perf_counter() - t0)
             assert r.status_code == 200 and r.json()["boolean"] is True
-        assert max(latencies) < 1.0, latencies               # before: up to the 2 s of a short-lane turn
+        # each found room by stopping a short-lane query past its sure time; before, it waited for a
+        # short-lane turn to run out (2 s)
+        assert srv.pool.ran_out == 0 and srv.pool.evictions >= 1
         for t in threads:
             t.join(120)
         assert sorted(v[0] for v in runaways.values()) == [503] * n      # each timed out on a general worker
@@ -172,13 +168,11 @@ def test_a_server_stopped_while_busy_answers_503_and_stops_at_once(store_path, c
         url, runaways, threads = _start_with_runaways(srv, 3)
         _until(lambda: srv.pool.busy == 2 and srv.pool.short_busy == 1)
         caplog.clear()
-        t0 = time.perf_counter()
     finally:
         srv.close()                                          # what Ctrl+C and SIGTERM do
-    took = time.perf_counter() - t0
     for t in threads:
         t.join(30)
-    assert took < 1.5                                        # before: 2 s for each busy worker in turn
+    assert srv.pool.ran_out == 0                 # before: it waited for each busy worker's turn to run out
     assert sorted(v[0] for v in runaways.values()) == [503] * 3          # was 500, "the worker died"
     assert all("the server is stopping" in v[1] for v in runaways.values())
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
