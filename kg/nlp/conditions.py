@@ -479,26 +479,52 @@ def _lookup_any(names: list[str]) -> ConditionRecord | None:
     return next(filter(None, (lookup_condition(n) for n in names)), None)
 
 
+def _under(rec: ConditionRecord, heading: ConditionRecord) -> bool:
+    """Whether ``rec`` sits below ``heading`` in the MeSH tree."""
+    return any(t.startswith(h + ".") for t in rec.tree for h in heading.tree)
+
+
+def _heading_of(name: str) -> ConditionRecord | None:
+    """The MeSH heading ``name`` names in one of its spellings, or by a disease it names followed by a
+    heading above it, a head that adds nothing ("smallpox infections", "mpox infection": the disease
+    is an infection already)."""
+    rec = _lookup_any(_spellings(name))
+    if rec is not None:
+        return rec
+    words = name.split()
+    for k in (1, 2):
+        if len(words) > k:
+            head = _lookup_any(_spellings(" ".join(words[-k:])))
+            rest = head and _lookup_any(_spellings(" ".join(words[:-k])))
+            if rest is not None and head is not None and _under(rest, head):
+                return rest
+    return None
+
+
 @functools.lru_cache(maxsize=4096)       # asked for every condition mention, and again by the identity stage
 def ground_condition(name: str) -> tuple[ConditionRecord | None, ConditionRecord | None]:
     """(the MeSH heading ``name`` names, the heading of the broader condition it is a kind of).
 
     Tried in order: the name as an entry term, abbreviations written out and in the spellings of
-    ``condition_variants.tsv`` ("ovarian carcinoma" -> ovarian neoplasms); "A/B" by A when B is a
-    condition too ("chronic lymphocytic leukemia/small lymphocytic lymphoma"); a subtype MeSH lists as
+    ``condition_variants.tsv`` ("ovarian carcinoma" -> ovarian neoplasms), or as a disease followed by
+    a heading above it ("smallpox infection" -> smallpox); "A/B" by A when B is a condition too
+    ("chronic lymphocytic leukemia/small lymphocytic lymphoma", "MPOX/Smallpox infections"); a subtype MeSH lists as
     "<heading>, <modifier>" ("castration-resistant prostate cancer" -> "Prostatic Neoplasms,
     Castration-Resistant"). Else the name is a kind of the longest grounded name it contains with its
     head word kept ("bulbar-onset ALS" -> amyotrophic lateral sclerosis, "pancreatic ductal
     adenocarcinoma" -> pancreatic neoplasms): its broader condition, not its identifier. A grounded
     heading's broader conditions are its MeSH parents (:func:`mesh_parents`).
     """
-    rec = _lookup_any(_spellings(name))
+    rec = _heading_of(name)
     if rec is not None:
         return rec, None
     if name.count("/") == 1:
         a, b = (p.strip() for p in name.split("/"))
-        if " " in b and _lookup_any(_spellings(b)) is not None and _lookup_any(_spellings(a)) is not None:
-            return _lookup_any(_spellings(a)), None
+        if " " in b and _heading_of(b) is not None:
+            # "A/B <head>": A alone or with B's head ("MPOX/Smallpox infections" -> mpox)
+            first = _heading_of(a) or _heading_of(" ".join([a, *b.split()[1:]]))
+            if first is not None:
+                return first, None
     words = name.split()
     _, headings, _, heading_of = _mesh()
     for n in range(len(words), 0, -1):               # the longest contained name first, its head word kept

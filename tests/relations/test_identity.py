@@ -95,6 +95,9 @@ def test_trial_references_and_their_evidence_follow_the_new_keys():
     ("castrate-resistant prostate cancer", "castration-resistant prostatic neoplasms"),   # a MeSH subtype
     ("hormone refractory prostate cancer", "castration-resistant prostatic neoplasms"),
     ("chronic lymphocytic leukemia/small lymphocytic lymphoma", "b-cell chronic lymphocytic leukemia"),
+    ("smallpox infections", "smallpox"),                  # a head above the disease adds nothing
+    ("hepatitis B infection", "hepatitis b"),
+    ("MPOX/Smallpox infections", "monkeypox mpox"),       # "A/B <head>": A with B's head
 ])
 def test_conditions_ground_to_one_heading_whatever_the_wording(name, heading):
     rec, broader = ground_condition(name)
@@ -110,6 +113,11 @@ def test_conditions_ground_to_one_heading_whatever_the_wording(name, heading):
 def test_a_subtype_mesh_does_not_list_is_linked_to_the_condition_it_is_a_kind_of(name, parent):
     rec, broader = ground_condition(name)
     assert rec is None and broader is not None and broader.name == parent
+
+
+def test_a_head_word_that_is_not_above_the_disease_keeps_the_name_a_kind_of_it():
+    # lung neoplasms are not below "disease" in MeSH: "lung cancer disease" is not read as lung cancer
+    assert ground_condition("lung cancer disease")[0] is None
 
 
 def test_a_heading_is_linked_to_the_headings_above_it_and_labelled_plainly():
