@@ -300,7 +300,9 @@ def merge_clusters(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None
             continue
         src, dst = x.entities.pop(key), x.entities[root]
         fold(dst, src)
-        if key in clusters.why and src.name != dst.name:
+        if is_issuer_noun(src.name):        # "the Company" refers to the issuer; it is no name of it
+            dst.aliases -= {n for n in src.aliases | {src.name} if is_issuer_noun(n)}
+        elif key in clusters.why and src.name != dst.name:
             dst.joined.setdefault(src.name, clusters.why[key])
     for m in ix.mentions:
         m.key = clusters.find(m.key)

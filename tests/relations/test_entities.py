@@ -25,6 +25,10 @@ def test_dateline_company_issues_the_release_and_the_company_is_it(make_doc):
     # "The Company" and the unlabelled short name "Acme" are mentions of the issuer
     assert {m.key for m in ix.mentions} == {"Organization|acme biosciences"}
     assert "org.company-short-name" in {m.rule for m in ix.mentions}
+    # a mention of the issuer by its kind is no name of it: "Company" would be an alternative label
+    # of every issuer, and the one name they all share
+    issuer = x.entities["Organization|acme biosciences"]
+    assert "The Company" not in issuer.aliases and "Company" not in issuer.aliases and not issuer.joined
 
 
 def test_only_companies_before_the_dateline_verb_issue_the_release(make_doc):
