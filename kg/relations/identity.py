@@ -21,6 +21,7 @@ whatever order releases are ingested.
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 
 from ..nlp.conditions import display_name, ground_condition, mesh_record
 from ..records import Assertion, Entity, Extraction, entity_key
@@ -38,6 +39,7 @@ MESH_PREFIX = "http://id.nlm.nih.gov/mesh/"
 def resolve(x: Extraction) -> Extraction:
     """Re-key ``x``'s entities by their identifiers (in place)."""
     new = {key: _key_of(e) for key, e in x.entities.items()}
+    _one_word_order(x.entities, new)
     merged: dict[str, Entity] = {}
     for key in sorted(x.entities, key=lambda k: (new[k] != k, k)):     # an entity already keyed so wins
         e = x.entities[key]
@@ -58,6 +60,22 @@ def resolve(x: Extraction) -> Extraction:
     x.entities = merged
     _rewrite(x, new)
     return x
+
+
+def _one_word_order(entities: dict[str, Entity], new: dict[str, str]) -> None:
+    """Conditions no vocabulary knows that a release names with the same words in two orders ("type 2
+    diabetic nephropathy", "diabetic type 2 nephropathy") are one: keyed by the smaller key (in
+    ``new``, in place)."""
+    orders: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for key, e in entities.items():
+        if e.type == "Condition" and not e.ids:
+            words = tuple(sorted(new[key].split("|", 1)[1].replace("-", " ").split()))
+            if len(words) > 1:
+                orders[words].append(key)
+    for keys in orders.values():
+        first = min(new[k] for k in keys)
+        for k in keys:
+            new[k] = first
 
 
 def _gene(e: Entity):

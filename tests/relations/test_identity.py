@@ -89,6 +89,19 @@ def test_trial_references_and_their_evidence_follow_the_new_keys():
 
 # -- conditions ----------------------------------------------------------------------------
 
+def test_an_ungrounded_condition_named_in_two_word_orders_is_one():
+    names = ("type 2 diabetic nephropathies", "diabetic type 2 nephropathies", "type 2 diabetes")
+    a, b, c = (Entity(entity_key("Condition", n), "Condition", n, {n}) for n in names)
+    x = extraction(a, b, c)
+    t = Trial("t1")
+    t.add("conditions", a.key, EV)
+    t.add("conditions", b.key, EV)
+    x.trials = [t]
+    resolve(x)
+    assert set(x.entities) == {b.key, c.key}                   # other words stay apart
+    assert x.trials[0].conditions == [b.key] and names[0] in x.entities[b.key].aliases
+
+
 @pytest.mark.parametrize("name, heading", [
     ("ovarian carcinoma", "ovarian neoplasms"),                                    # a variant spelling
     ("non small cell lung cancers", "non-small-cell lung carcinoma"),
