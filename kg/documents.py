@@ -249,7 +249,7 @@ def content_id(text: str) -> str:
 
 TEXT_SUFFIXES = {".txt", ".htm", ".html", ".xhtml", ".md", ".markdown", ".nc", ".sgml", ""}
 MAX_BYTES_BUILTIN = 10_000_000      # 10 MB: the largest press releases seen are well under 1 MB
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", re.I)
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", re.I | re.ASCII)    # "٣" is no digit here
 
 
 def parse_max_bytes(value: str) -> int | None:
@@ -273,15 +273,16 @@ class LimitTooLarge(ValueError):
     """A size limit larger than :data:`MAX_LIMIT` (:func:`parse_max_bytes`)."""
 
 
-def _default_max_bytes() -> int | None:
+def _default_max_bytes() -> tuple[int | None, bool]:
+    """(the default size limit, whether ``KG_MAX_BYTES`` set it)."""
     value = os.environ.get("KG_MAX_BYTES")
     if not value:
-        return MAX_BYTES_BUILTIN
+        return MAX_BYTES_BUILTIN, False
     try:
-        return parse_max_bytes(value)
+        return parse_max_bytes(value), True
     except ValueError as e:
         log.warning("KG_MAX_BYTES: %s; using %s", e, _size(MAX_BYTES_BUILTIN))
-        return MAX_BYTES_BUILTIN
+        return MAX_BYTES_BUILTIN, False
 
 
 def _size(n: int) -> str:
@@ -292,7 +293,7 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-DEFAULT_MAX_BYTES: int | None = _default_max_bytes()     # ``KG_MAX_BYTES``, else 10 MB
+DEFAULT_MAX_BYTES, _LIMIT_FROM_ENVIRONMENT = _default_max_bytes()     # ``KG_MAX_BYTES``, else 10 MB
 
 _SPECIAL_FILES = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
                   (stat.S_ISBLK, "block device"))
@@ -324,6 +325,8 @@ def _too_large(size: int | None, max_bytes: int, option: str | None) -> str:
     amount, limit = (_size(size) if size is not None else f"more than {_size(max_bytes)}"), _size(max_bytes)
     if amount == limit:                       # rounded alike ("2 kB, over the limit of 2 kB"): in bytes
         amount, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+    if option and max_bytes == DEFAULT_MAX_BYTES and _LIMIT_FROM_ENVIRONMENT:
+        option = f"KG_MAX_BYTES; {option} overrides it"       # the limit the user set is the one named
     return f"too large: {amount}, over the limit of {limit}" + (f" ({option})" if option else "")
 
 

@@ -184,11 +184,26 @@ def test_the_default_limit_comes_from_the_environment():
         parse_max_bytes("lots")
     with pytest.raises(ValueError, match="more than any file holds"):
         parse_max_bytes("99999999999999999999999999GB")          # overflowed a read before
+    with pytest.raises(ValueError, match="not a size"):
+        parse_max_bytes("\u0663kB")                             # an Arabic-Indic three was read as 3 kB
     code = "import kg.documents as d; print(d.DEFAULT_MAX_BYTES)"
     for value, expected in (("50M", "50000000"), ("none", "None"), ("", "10000000")):
         out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "KG_MAX_BYTES": value},
                              capture_output=True, text=True, check=True)
         assert out.stdout.strip() == expected
+
+
+def test_a_file_over_a_limit_from_the_environment_names_the_variable(tmp_path):
+    (tmp_path / "b.txt").write_text((RELEASE * 30)[:8_500])
+    env = {**os.environ, "KG_MAX_BYTES": "1k"}
+    lines = {}
+    for extra in ([], ["--max-bytes", "2k"]):
+        proc = subprocess.run([sys.executable, "-m", "kg.cli", "extract", str(tmp_path / "b.txt"), "-o",
+                               str(tmp_path / "out.trig"), *extra], env=env, capture_output=True, text=True,
+                              timeout=300)
+        [lines[bool(extra)]] = [line for line in proc.stderr.splitlines() if "too large" in line]
+    assert lines[False].endswith("over the limit of 1 kB (KG_MAX_BYTES; --max-bytes overrides it)")
+    assert lines[True].endswith("over the limit of 2 kB (--max-bytes)")
 
 
 def test_a_bad_limit_in_the_environment_is_one_line_of_ours(tmp_path):
