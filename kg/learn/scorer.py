@@ -131,9 +131,12 @@ def build_dataset(corpus: Corpus, names: list[str], jobs: int = 2, progress: boo
 def fit(rows: list[Row]):
     """A vectorizer and a calibrated model fitted on ``rows`` (optional facts left out).
 
-    One gradient-boosted model fitted on every row, and one isotonic calibrator fitted on that model's
-    company-grouped out-of-fold scores (``CalibratedClassifierCV(ensemble=False)``): probabilities that
-    mean what they say, at the cost of one model at run time.
+    Four gradient-boosted models, each fitted on the rows of three of four company groups and
+    calibrated (isotonic) on the fourth, their probabilities averaged (``CalibratedClassifierCV(
+    ensemble=True)``): probabilities that mean what they say and hold still when a few rows change.
+    One model calibrated on the out-of-fold scores (``ensemble=False``) was as well calibrated, but
+    a handful of changed features (six rows of 5,931) moved its cross-validated threshold from 0.54
+    to 0.60 and the cross-validated dev F1 by 0.02; the average of four moves by less than 0.01.
     """
     import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
@@ -148,7 +151,7 @@ def fit(rows: list[Row]):
     base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, max_leaf_nodes=15,
                                           min_samples_leaf=10, l2_regularization=1.0, random_state=SEED)
     splits = list(GroupKFold(n_splits=min(4, len(set(groups)))).split(X, y, groups))
-    model = CalibratedClassifierCV(base, method="isotonic", cv=splits, ensemble=False)
+    model = CalibratedClassifierCV(base, method="isotonic", cv=splits, ensemble=True)
     model.fit(X, y)
     return vec, model
 
