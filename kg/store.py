@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from . import snapshots
-from .errors import QueryError, StoreError
+from .errors import QueryError, StoreError, shown
 from .secrets import LOG_REDACTOR, secret_forms, without_secrets as _without_secrets
 from .schema import TYPES
 
@@ -844,6 +844,8 @@ class EmbeddedStore(Store):
                 self._snapshot = snapshots.open_latest(p)
                 self._ox = self._snapshot.store
             else:
+                if not p.parent.is_dir():      # as for an output file: a mistyped path is no new store
+                    raise StoreError(f"{p}: cannot create the store: folder {shown(p.parent)} does not exist")
                 self._ox = _open_for_writing(p)
         except OSError as e:
             if snapshots.is_lock_error(e):

@@ -134,6 +134,7 @@ BAD = [
     (["ingest"], 2, "required: PATH"),
     (["ingest", "{release}", "--store", "{afile}"], 1, "is a file, not a store folder"),
     (["ingest", "{release}", "--store", "{junk}"], 1, "holds no store"),
+    (["ingest", "{release}", "--store", "{nodir}/store"], 1, "cannot create the store: folder"),
     (["ingest", "{release}", "--jobs", "0"], 2, "--jobs: must be at least 1"),
     (["ingest", "{release}", "-j", "-3"], 2, "--jobs: must be at least 1"),
     (["ingest", "{release}", "--jobs", "two"], 2, "--jobs: not a whole number"),
