@@ -34,6 +34,11 @@ ALIAS_CONNECTOR = re.compile(
     r"|,?\s*(?:formerly|previously|now|also)\s+(?:known\s+as|called|named)\s+|,?\s*\(?formerly\s+)$", re.I)
 POSSESSIVE_END = re.compile(r"['\u2019]s?$")
 ALIAS_IN_LIST = re.compile(r"^\s*(?:,|;|or|, or|also known as|aka)\s*(?:synthetic\s+)?$", re.I)
+#: "IFB-088 (also named sephin1 or icerguastat)": a later name of the bracket, after names no recogniser
+#: found ("sephin1"), is a name of the drug before it all the same
+ALIAS_LATER_IN_BRACKET = re.compile(
+    r"^\s*\(\s*(?:formerly|previously|also)\s+(?:known\s+as|called|named)\s+"
+    r"[\w\-]+(?:\s*,\s*[\w\-]+){0,3}\s*,?\s*(?:or|and)\s+$", re.I)
 FORMERLY = re.compile(r"formerly|previously", re.I)
 
 
@@ -75,6 +80,7 @@ class Clusters:
     def __init__(self):
         self.parent: dict[str, str] = {}
         self.why: dict[str, Evidence] = {}      # a key folded into another -> the rule and sentence that joined them
+        self.nameless: set[str] = set()         # keys folded in as mentions, their text no name of the entity
 
     def find(self, key: str) -> str:
         while self.parent.get(key, key) != key:
@@ -220,7 +226,7 @@ def alias_connectors(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> No
         for a, b in zip(drugs, drugs[1:]):
             between = text[a.end:b.start]
             product = product_of().match(between) or made_of(between, text[b.end:b.end + 200])
-            if product or ALIAS_CONNECTOR.match(between) or (
+            if product or ALIAS_CONNECTOR.match(between) or ALIAS_LATER_IN_BRACKET.match(between) or (
                     ALIAS_IN_LIST.match(between) and "(" in text[max(0, a.start - 60):a.start]
                     and ")" not in text[a.start - 60 if a.start > 60 else 0:a.start].split("(")[-1]):
                 older = b.key if FORMERLY.search(between) else None
@@ -299,9 +305,10 @@ def merge_clusters(ix: DocumentIndex, x: Extraction, clusters: Clusters) -> None
         if root == key:
             continue
         src, dst = x.entities.pop(key), x.entities[root]
+        names = dst.aliases | {dst.name}
         fold(dst, src)
-        if is_issuer_noun(src.name):        # "the Company" refers to the issuer; it is no name of it
-            dst.aliases -= {n for n in src.aliases | {src.name} if is_issuer_noun(n)}
+        if key in clusters.nameless:        # "the Company", "Palatin Technologies Scores Triple Win"
+            dst.aliases = names - {dst.name}
         elif key in clusters.why and src.name != dst.name:
             dst.joined.setdefault(src.name, clusters.why[key])
     for m in ix.mentions:
@@ -427,13 +434,17 @@ def _issuer_names(ix: DocumentIndex, x: Extraction, clusters: Clusters, companie
         if m.label != "ORG" or m.key in companies:
             continue
         t = _bare(m.text)
-        if is_issuer_noun(m.text):
+        if is_issuer_noun(m.text):          # "the Company" refers to the issuer; it is no name of it
             clusters.union(m.key, first, prefer=first)
+            clusters.nameless.add(m.key)
             continue
         for w, key in shorts.items():
             if t == w.lower() or t.startswith(w.lower() + " ") and not (
                     x.entities[m.key].roles & org_roles("not-short-name")):
                 clusters.union(m.key, key, prefer=key)
+                at = m.text.lower().find(w.lower())
+                if at < 0 or not _company_name_words(m.text[at + len(w):]):
+                    clusters.nameless.add(m.key)    # a span run on past the name: the issuer, not its name
     _unlabeled_short_names(ix, x, shorts)
     for m in ix.mentions:
         if m.label == "ORG" and is_issuer_noun(m.text):
@@ -488,6 +499,13 @@ def _unlabeled_short_names(ix: DocumentIndex, x: Extraction, shorts: dict[str, s
         span = ix.doc[tok.i:tok.i + 1]
         x.entities[shorts[w]].aliases.add(w)
         ix.add(Mention("ORG", span, shorts[w], "org.company-short-name"))
+
+
+def _company_name_words(rest: str) -> bool:
+    """Whether what follows a company's short name is a legal form or industry words only (" Therapeutics,
+    Inc."), so the whole is a name of the company; not " Scores Triple Win" or " Inc LOR Shares"."""
+    words = company_words()
+    return all(words.fullmatch(w) for w in re.findall(r"[\w&'\u2019-]+", rest))
 
 
 def _bare(text: str) -> str:

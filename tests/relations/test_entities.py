@@ -16,6 +16,19 @@ def test_alias_connector_makes_one_drug_named_by_its_former_name(make_doc):
     assert {m.key for m in ix.mentions} == {drugs[0].key}
 
 
+def test_a_later_name_in_an_also_named_bracket_is_the_drug_though_one_before_it_was_missed(make_doc):
+    # "sephin1" is found by no recogniser: "icerguastat" is still a name of IFB-088
+    ix, x = make_doc("IFB-088 (also named sephin1 or icerguastat) is a small molecule.",
+                     [("IFB-088", "DRUG", "drug.code-name"), ("icerguastat", "DRUG", "drug.dictionary")])
+    link_entities(ix, x)
+    [drug] = [e for e in x.entities.values() if e.type == "Drug"]
+    assert {"IFB-088", "icerguastat"} <= drug.aliases | {drug.name}
+    ix, x = make_doc("IFB-088 (also named sephin1) and icerguastat are tested.",
+                     [("IFB-088", "DRUG", "drug.code-name"), ("icerguastat", "DRUG", "drug.dictionary")])
+    link_entities(ix, x)
+    assert len([e for e in x.entities.values() if e.type == "Drug"]) == 2      # the bracket closed: two drugs
+
+
 def test_dateline_company_issues_the_release_and_the_company_is_it(make_doc):
     ix, x = make_doc(DATELINE + " The Company said the trial of Acme's drug goes on.",
                      [("Acme Biosciences Inc.", "ORG", "org.model"), ("The Company", "ORG", "org.model")])
@@ -29,6 +42,17 @@ def test_dateline_company_issues_the_release_and_the_company_is_it(make_doc):
     # of every issuer, and the one name they all share
     issuer = x.entities["Organization|acme biosciences"]
     assert "The Company" not in issuer.aliases and "Company" not in issuer.aliases and not issuer.joined
+
+
+def test_a_span_run_on_past_the_issuers_name_is_a_mention_of_it_not_a_name(make_doc):
+    ix, x = make_doc("ACME BIOSCIENCES SCORES TRIPLE WIN. " + DATELINE + " Acme Biosciences, Inc. said so.",
+                     [("ACME BIOSCIENCES SCORES TRIPLE WIN", "ORG", "org.model"),
+                      ("Acme Biosciences Inc.", "ORG", "org.model"), ("Acme Biosciences, Inc.", "ORG", "org.model")])
+    link_entities(ix, x)
+    issuer = x.entities["Organization|acme biosciences"]
+    assert {m.key for m in ix.mentions} == {issuer.key}              # all three are the issuer
+    assert not any("WIN" in a.upper() for a in issuer.aliases)       # the headline is no name of it
+    assert "Acme Biosciences, Inc." in issuer.aliases                # its name with a legal form is
 
 
 def test_only_companies_before_the_dateline_verb_issue_the_release(make_doc):
