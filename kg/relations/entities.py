@@ -265,7 +265,9 @@ def units_of_institutions(ix: DocumentIndex, x: Extraction, clusters: Clusters) 
             between = ix.text[a.end:b.start]
             if "institution" in ea.roles and "institution" in eb.roles and \
                     re.fullmatch(r"\)?\s*(?:\([^()]*\)\s*)?at\s+(?:the\s+|The\s+)?", between):
-                ea.aliases.add(surface(ix.text[a.start:b.end]))
+                whole = surface(ix.text[a.start:b.end])
+                if whole.count("(") == whole.count(")"):    # not "CTRC) at The University of ..."
+                    ea.aliases.add(whole)
                 clusters.union(a.key, b.key, prefer=b.key)
                 units.add(id(b))
             elif FORMER_NAME.fullmatch(between) and ix.text[b.end:b.end + 2].lstrip().startswith(")"):

@@ -97,6 +97,15 @@ def test_unit_of_an_institution_is_not_a_site_of_its_own(make_doc):
     assert "Myeloma Center at the Heidelberg University Hospital" in x.entities[ix.mentions[0].key].aliases
 
 
+def test_a_unit_named_by_its_bracketed_abbreviation_gives_no_half_bracketed_name(make_doc):
+    ix, x = make_doc("The study runs at the Cancer Therapy Center (CTRC) at The Gamma University.",
+                     [("CTRC", "ORG", "org.institution"), ("Gamma University", "ORG", "org.institution")])
+    units = link_entities(ix, x)
+    assert len(units) == 1                                           # the unit is the university
+    names = {n for e in x.entities.values() for n in e.aliases | {e.name}}
+    assert not [n for n in names if n.count("(") != n.count(")")]
+
+
 def test_a_law_or_an_agreement_is_no_organisation(make_doc):
     ix, x = make_doc("The Orphan Drug Act applies.", [("Orphan Drug Act", "ORG", "org.model")])
     link_entities(ix, x)
