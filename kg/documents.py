@@ -1114,9 +1114,10 @@ def _iso(y: int, m: int, d: int) -> str:
         return ""
 
 
-def _only_company_words(name: str) -> bool:
-    """A "name" made of legal forms and industry words alone ("Cosmetics Co.", "Biologics Inc."): the tail of a
-    longer name the patterns did not reach, not a company's name."""
+def only_company_words(name: str) -> bool:
+    """Text of legal forms and industry words alone ("Cosmetics Co.", " Therapeutics, Inc.", or nothing): as a
+    "name", the tail of a longer name the patterns did not reach; after a company's short name, what makes
+    the whole a name of that company (kg.relations.entities)."""
     words = phrase_regex("company_words.tsv", "word")
     rest = re.sub(_LEGAL, " ", name)
     return all(words.fullmatch(w) for w in re.findall(r"[\w&'\u2019-]+", rest)) if rest.strip(" ,.") else True
@@ -1163,7 +1164,7 @@ def extract_metadata(doc: Document, published: list[str] = ()) -> dict:
                 if k is None or k == 0:
                     continue
                 name = " ".join(words[max(0, k - 2):k + 1])
-            if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name) or _only_company_words(name):
+            if _NOT_COMPANY.search(name) or name.isupper() or re.fullmatch(_LEGAL, name) or only_company_words(name):
                 continue
             found.append((m.start(1), name))
     # a listed name inside a longer match is the better reading ("Headline Words Acme Inc.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+
 def secret_forms(auth: tuple[str, str] | None, token: str | None) -> list[str]:
     """The ways a request carries the password or token, longest first: as written, percent-encoded,
     in base64, and as the Basic ``Authorization`` header's base64 of ``user:password``."""

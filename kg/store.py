@@ -1079,8 +1079,6 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
 
 
-
-
 def _header_safe(value: str) -> bool:
     """Whether ``value`` can go in an HTTP header as it is: visible ASCII characters and spaces."""
     return value.isascii() and value.isprintable()

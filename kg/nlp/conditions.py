@@ -579,10 +579,17 @@ def dictionary_conditions(doc: Doc, matches: list[tuple[int, int, int]], capital
     return out
 
 
+CAPITALS_KEY = "kg_capital_tokens"      # doc.user_data: capital_tokens, worked out once per document
+
+
 def capital_tokens(doc: Doc) -> list[bool]:
     """Which tokens stand in text written in capitals (:func:`~kg.nlp.resources.in_capitals`): their
     sentence is, or their line. A headline the parser cut in two ("... FOR THE TREATMENT OF RENAL" /
-    "CELL CANCER") is in capitals in both its pieces."""
+    "CELL CANCER") is in capitals in both its pieces. Worked out once per document (the condition
+    finder and the NER's conditions both ask)."""
+    known = doc.user_data.get(CAPITALS_KEY)
+    if known is not None and len(known) == len(doc):
+        return known
     out = [False] * len(doc)
     for sent in doc.sents:
         if in_capitals(sent.text):
@@ -594,6 +601,7 @@ def capital_tokens(doc: Doc) -> list[bool]:
             if span is not None:
                 out[span.start:span.end] = [True] * (span.end - span.start)
         at += len(line)
+    doc.user_data[CAPITALS_KEY] = out
     return out
 
 

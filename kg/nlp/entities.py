@@ -569,12 +569,8 @@ def _ner_condition_ok(doc: Doc, ent: Span, text: str) -> str | None:
 
     if not_a_condition(ent.text):
         return None
-    if ent.text.isupper():
-        known = doc.user_data.setdefault(WORDS_KEY, {})
-        if "capitals" not in known:
-            known["capitals"] = capital_tokens(doc)
-        if known["capitals"][ent.start] and whole_name_start(doc, ent.start, ent.end) is None:
-            return None
+    if ent.text.isupper() and capital_tokens(doc)[ent.start] and whole_name_start(doc, ent.start, ent.end) is None:
+        return None
     not_mention = followers()[1]
     nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
     if ent[-1].lower_ in not_mention or nxt in not_mention:

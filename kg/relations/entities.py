@@ -16,6 +16,7 @@ from dataclasses import fields
 
 from spacy.tokens import Span
 
+from ..documents import only_company_words
 from ..nlp.conditions import ground_condition, mesh_parents, normal_condition_name
 from ..nlp.drugs import code_aliases, drug_lexicon, normalize_code
 from ..nlp.organizations import (canonical_org, institution_name, institution_words, known_institution,
@@ -444,9 +445,11 @@ def _issuer_names(ix: DocumentIndex, x: Extraction, clusters: Clusters, companie
             if t == w.lower() or t.startswith(w.lower() + " ") and not (
                     x.entities[m.key].roles & org_roles("not-short-name")):
                 clusters.union(m.key, key, prefer=key)
+                # a span run on past the name (" Scores Triple Win", not " Therapeutics, Inc."): the
+                # issuer, not a name of it
                 at = m.text.lower().find(w.lower())
-                if at < 0 or not _company_name_words(m.text[at + len(w):]):
-                    clusters.nameless.add(m.key)    # a span run on past the name: the issuer, not its name
+                if at < 0 or not only_company_words(m.text[at + len(w):]):
+                    clusters.nameless.add(m.key)
     _unlabeled_short_names(ix, x, shorts)
     for m in ix.mentions:
         if m.label == "ORG" and is_issuer_noun(m.text):
@@ -501,13 +504,6 @@ def _unlabeled_short_names(ix: DocumentIndex, x: Extraction, shorts: dict[str, s
         span = ix.doc[tok.i:tok.i + 1]
         x.entities[shorts[w]].aliases.add(w)
         ix.add(Mention("ORG", span, shorts[w], "org.company-short-name"))
-
-
-def _company_name_words(rest: str) -> bool:
-    """Whether what follows a company's short name is a legal form or industry words only (" Therapeutics,
-    Inc."), so the whole is a name of the company; not " Scores Triple Win" or " Inc LOR Shares"."""
-    words = company_words()
-    return all(words.fullmatch(w) for w in re.findall(r"[\w&'\u2019-]+", rest))
 
 
 def _bare(text: str) -> str:

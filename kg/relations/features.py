@@ -93,11 +93,9 @@ class FactIndex:
         got = self._phase_condition.get((phase, condition))
         if got is None:
             stated = self.phase_sentences.get(phase, {})
-            cond_sents, conds = self.sentences(condition)
-            shared = [s for s in cond_sents if s in stated] if len(cond_sents) < len(stated) else \
-                [s for s in stated if s in conds]
+            conds = self.sentences(condition)[1]
             best, crowd = NO_DISTANCE, 0.0
-            for _, m, sid in sorted((i, m, sid) for sid in shared for i, m in stated[sid]):
+            for _, m, sid in sorted((i, m, sid) for sid in shared_sentences(stated, conds) for i, m in stated[sid]):
                 for _, c in conds[sid]:
                     gap = max(c.span.start - m.span.end, m.span.start - c.span.end, 0)
                     if gap < best:
@@ -159,6 +157,13 @@ def _depth(tok: Token) -> int:
         tok = tok.head
         d += 1
     return d
+
+
+def shared_sentences(a: dict[int, list], b: dict[int, list]) -> list[int]:
+    """The sentences in both ``a`` and ``b`` (sentence -> mentions there), found by going through the
+    smaller: the cost does not grow with how often the other entity is named."""
+    few, many = (a, b) if len(a) < len(b) else (b, a)
+    return [s for s in few if s in many]
 
 
 def dependency_distance(a: Span, b: Span) -> int:
@@ -249,9 +254,7 @@ def _phase_features(f: dict, drug: str, condition: str, phase: str, index: FactI
     f["doc_phase_values"] = float(len(index.phase_values))
     stated = index.phase_sentences.get(phase, {})       # sentence -> this phase's mentions there
     best, crowd = index.phase_near_condition(phase, condition)
-    drug_sents, drug_at = index.sentences(drug)
-    same_drug = float(any(s in stated for s in drug_sents) if len(drug_sents) < len(stated) else
-                      any(s in drug_at for s in stated))
+    same_drug = float(bool(shared_sentences(stated, index.sentences(drug)[1])))
     f["phase_condition_gap"] = float(min(best, NO_DISTANCE))
     f["phase_sentence_conditions"] = crowd
     f["phase_with_drug"] = same_drug
