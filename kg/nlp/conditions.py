@@ -697,6 +697,92 @@ def _qualifiers_before(doc: Doc, start: int) -> int:
     return start
 
 
+FRAME_FILLERS = {"of", "for", "the", "a", "an", "patients", "people", "adults", "children", "with", "in"}
+LIST_JOINS = {",", "and", "or", "/", "&"}
+MAX_ITEMS = 8
+
+
+@functools.lru_cache(maxsize=1)
+def frame_cues() -> dict[str, frozenset[str]]:
+    """``condition_frame_cues.tsv``: side -> cue words."""
+    path = data_path("lexicons", "condition_frame_cues.tsv")
+    out: dict[str, set[str]] = {"before": set(), "after": set()}
+    for r in load_tsv(path, ["word", "side"]):
+        out[check_choice(path, r, "side", set(out))].add(r["word"].lower())
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _frame_term(doc: Doc, start: int, end: int) -> ConditionRecord | None:
+    """The MeSH heading ``doc[start:end]`` names as a whole (an eponym in the possessive, "Alzheimer’s",
+    by its disease), unless the name is a general one ("disease", "infections")."""
+    text = doc[start:end].text
+    if not any(c.isalpha() for c in text) or doc[start].is_space or doc[end - 1].is_space:
+        return None
+    if end - start == 1 and (doc[start].is_stop or doc[start].pos_ not in ("NOUN", "PROPN")):
+        return None          # one word that is no noun ("combined therapy")
+    name = re.sub(r"\s+", " ", text.lower())
+    head = lexicon()[0].get(name)
+    if name in word_set("generic_conditions.tsv", "word") or not_a_condition(text) or head and not head[1]:
+        return None          # a general name, or a head word that names nothing alone ("infection")
+    rec = _heading_of(text)
+    if rec is None and doc[end - 1].lower_ in ("'s", "\u2019s"):
+        rec = _heading_of(text + " disease")
+    return rec
+
+
+def _longest_term(doc: Doc, i: int, forward: bool, lo: int, hi: int) -> tuple[int, int] | None:
+    """The longest name (up to 6 tokens) starting (``forward``) or ending at token ``i``."""
+    for n in range(6, 0, -1):
+        start, end = (i, i + n) if forward else (i - n + 1, i + 1)
+        if lo <= start and end <= hi and _frame_term(doc, start, end) is not None:
+            return start, end
+    return None
+
+
+def frame_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
+    """Names of the MeSH dictionary in a list a treatment frames (``condition_frame_cues.tsv``): "as a
+    treatment of RSV, COVID-19, Long COVID, influenza", "for the treatment of Shingles", "treating
+    Alzheimer’s, Parkinson’s", "a dual-purpose Mpox and smallpox vaccine". Rule ``condition.frame``.
+    A name with a disease head is :func:`find_conditions`' already; this finds the ones without."""
+    cues = frame_cues()
+    found: list[tuple[int, int]] = []
+    for tok in doc:
+        if capitals[tok.i]:
+            continue
+        sent = tok.sent
+        if tok.lower_ in cues["before"]:
+            j = tok.i + 1
+            while j < sent.end and doc[j].lower_ in FRAME_FILLERS:
+                j += 1
+            for _ in range(MAX_ITEMS):
+                hit = _longest_term(doc, j, True, sent.start, sent.end) if j < sent.end else None
+                if hit is not None:
+                    found.append(hit)
+                    j = hit[1]
+                else:            # an item the dictionary does not know ("RSV"): the list goes on after it
+                    k = next((k for k in range(j, min(j + 4, sent.end)) if doc[k].text == ","), None)
+                    if k is None:
+                        break
+                    j = k
+                if j >= sent.end or doc[j].lower_ not in LIST_JOINS:
+                    break
+                while j < sent.end and doc[j].lower_ in LIST_JOINS:
+                    j += 1
+        if tok.lower_ in cues["after"]:
+            j = tok.i - 1
+            while j >= sent.start and (hit := _longest_term(doc, j, False, sent.start, sent.end)) is not None:
+                found.append(hit)
+                j = hit[0] - 1
+                while j >= sent.start and doc[j].lower_ in LIST_JOINS:
+                    j -= 1
+    out = []
+    for start, end in dict.fromkeys(found):
+        span = Span(doc, start, end, label="CONDITION", span_id="condition.frame")
+        span.kb_id_ = canonical(span.text)
+        out.append(span)
+    return out
+
+
 @Language.factory("kg_conditions")
 def make_conditions(nlp: Language, name: str):
     lexicon()
@@ -714,7 +800,7 @@ class ConditionFinder:
         capitals = capital_tokens(doc)
         matches = self.matcher(doc)
         found = find_conditions(doc, capitals) + dictionary_conditions(doc, matches, capitals) \
-            + capital_conditions(doc, matches, capitals)
+            + capital_conditions(doc, matches, capitals) + frame_conditions(doc, capitals)
         doc.spans[KEY] = [s for s in found if not not_a_condition(s.text)]
         return doc
 

@@ -95,7 +95,7 @@ def drug_frame_evidence(doc: Doc, start: int, end: int) -> bool:
         return True
     if r and r[0] in ("clinical", "program", "development") or r[:1] == ["phase"] and not _trial_name_use(doc, doc[start:end]):
         return True
-    return False
+    return _described_as(doc, doc[start:end]) == "drug"     # "GEO-MVA, a next-generation MVA-based vaccine"
 
 
 def _trial_name_use(doc: Doc, span: Span) -> bool:
@@ -126,18 +126,24 @@ def _described_as(doc: Doc, span: Span) -> str | None:
     The first noun of the description found in drug_nouns.tsv, the trial nouns or non_drug_nouns.tsv decides.
     """
     k = _past_marks(doc, span.end)
-    words = [t.lower_ for t in doc[k:min(span.sent.end, k + 16)]]
+    tokens = list(doc[k:min(span.sent.end, k + 16)])
+    words = [t.lower_ for t in tokens]
     if len(words) < 3 or words[0] not in (",", "is", "was") or words[1] not in ("a", "an", "the", "our", "its"):
         return None
     drug, other = drug_nouns(), word_set("non_drug_nouns.tsv", "noun")
-    for w in words[2:]:
-        if w in drug:
-            return "drug"
+    for i, w in enumerate(words[2:], 2):
+        if i + 1 < len(tokens) and (tokens[i + 1].tag_ == "POS" or words[i + 1] in ("'s", "\u2019s", "\u2019")):
+            continue              # the possessor, not what the description is: "the company's oral agonist"
+        if w in drug and not (i + 1 < len(tokens) and tokens[i + 1].pos_ in ("NOUN", "PROPN") and tokens[i + 1].is_alpha):
+            return "drug"         # not a modifier of the noun after it: "a cell therapy company" is a company
         if w in TRIAL_NOUNS:
             return "trial"
         if w in other:
             return "other"
-        if w in (";", ".", "which", "that", "to", "for", "in", "with"):
+        # a word inside a hyphenated compound ("first-in-class") does not end the description
+        in_compound = words[i - 1] == "-" and not tokens[i - 2].whitespace_ or \
+            i + 1 < len(words) and words[i + 1] == "-" and not tokens[i].whitespace_
+        if w in (";", ".", "which", "that", "to", "for", "in", "with") and not in_compound:
             break
     return None
 
@@ -338,24 +344,90 @@ def trial_names(doc: Doc) -> list[Span]:
     return out
 
 
-def frame_drugs(doc: Doc, taken: set[int]) -> list[Span]:
-    """Unknown capitalised names in strong drug frames: "a phase 2 study of THIO, its lead therapy"."""
+FRAME_VERBS = {"is", "was", "remains"}
+STAGE_WORDS = ("preclinical", "clinical", "phase", "early-stage", "late-stage", "development")
+MARKS_TEXT = {"(R)", "(TM)", "(r)", "(tm)", "\u00ae", "\u2122", "(SM)"}
+NAME_WORD = re.compile(r"(?<![\w-])[A-Za-z][\w]*(?:-[\w]+)*(?![\w-])")
+
+
+def _possessive(tokens) -> bool:
+    """A possessor among ``tokens``: "its", "our", "their", or a name's "'s" ("NanoViricides’")."""
+    return any(t.lower_ in POSSESSIVE_LEADS or t.tag_ == "POS" or t.text in ("\u2019", "'") for t in tokens)
+
+
+def _drug_frame(doc: Doc, span: Span) -> bool:
+    """Does a frame around ``span`` say that it names a drug of the release, whatever its shape?
+
+    "its lead drug candidate, buntanetap," / "OST-HER2, its lead asset" / "X is NanoViricides’ other
+    drug candidate" / "our other advanced drug candidate is X" / "X, a first-in-class oral prodrug" /
+    "X, currently in preclinical development" / "a Phase III study of X for early Parkinson’s".
+    """
     nouns = drug_nouns()
-    out = []
-    for tok in doc:
-        if tok.i in taken or not (tok.is_upper or tok.is_title) or len(tok) < 3 or tok.is_stop \
-                or tok.pos_ not in ("PROPN", "NOUN") or tok.ent_type_ in ("PERSON", "GPE", "DATE", "NORP"):
+    sent = span.sent
+    prv = list(doc[max(sent.start, span.start - 8):span.start])
+    k = _past_marks(doc, span.end)
+    nxt = list(doc[k:min(sent.end, k + 10)])
+    low_p, low_n = [t.lower_ for t in prv], [t.lower_ for t in nxt]
+    if low_p[-1:] == [","] and _possessive(prv[-6:-1]) and any(w in nouns for w in low_p[-3:-1]):
+        return True
+    if low_n[:1] == [","] and _possessive(nxt[1:3]) and any(w in nouns for w in low_n[2:6]):
+        return True
+    if low_n[:1] and low_n[0] in FRAME_VERBS and _possessive(nxt[1:3]) and any(w in nouns for w in low_n[2:7]):
+        return True
+    if low_p[-1:] and low_p[-1] in FRAME_VERBS and any(w in nouns for w in low_p[-3:-1]) and _possessive(prv[-7:-2]):
+        return True
+    if _described_as(doc, span) == "drug":
+        return True
+    if low_n[:1] == [","] and "in" in low_n[1:3]:
+        after = low_n[low_n.index("in", 1) + 1:][:1]
+        if after and after[0].startswith(STAGE_WORDS):
+            return True
+    return len(low_p) >= 3 and low_p[-1] == "of" and low_p[-2] in TRIAL_NOUNS and "phase" in low_p[-6:-2] \
+        and low_n[:1] != [] and low_n[0] in ("for", "in", "versus", "vs", "vs.", "as", "(")
+
+
+def _unknown_name(doc: Doc, span: Span, english: frozenset[str]) -> bool:
+    """Could ``span`` be a name no recogniser knows: a code or brand (a digit, capitals inside, a
+    hyphen, all capitals), or a word that is not English (the model's word index: ``english``)?"""
+    text = span.text
+    if len(text) < 3 or not any(c.isalpha() for c in text) or span[0].is_stop or text in MARKS_TEXT:
+        return False
+    if any(t.ent_type_ in ("PERSON", "GPE", "DATE", "NORP", "LOC", "MONEY", "PERCENT") for t in span):
+        return False
+    if company_words().fullmatch(span[-1].text):
+        return False
+    if re.search(r"\d|-|[a-z][A-Z]", text) or (text.isupper() and len(text) >= 3):
+        return True
+    if not english or len(span) > 1 or span[0].pos_ not in ("NOUN", "PROPN"):
+        return False         # no word index (a blank pipeline), or not a noun: a plain word is no new name
+    return len(text) >= 5 and not _word_forms(text.lower()) & english
+
+
+def _word_forms(word: str) -> set[str]:
+    """``word`` and the stems its English endings may hide ("therapies" -> "therapy", "called" -> "call")."""
+    forms = {word}
+    for ending, stems in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ed", ("", "e")), ("ing", ("", "e"))):
+        if word.endswith(ending):
+            forms.update(word[:-len(ending)] + stem for stem in stems)
+    return forms
+
+
+def frame_drugs(doc: Doc, taken: set[int], english: frozenset[str] = frozenset()) -> list[Span]:
+    """Names no recogniser knows, used in a strong drug frame (:func:`_drug_frame`): a new INN
+    ("its lead drug candidate, buntanetap"), a code of an unusual shape ("its lead asset, OST-HER2"),
+    a brand ("GEMCEDA™, a first-in-class oral gemcitabine prodrug"). Every use of the name is a
+    drug then (:func:`propagate_names`). ``taken``: tokens our other recognisers hold."""
+    out, seen = [], set()
+    text = doc_text(doc)
+    for m in NAME_WORD.finditer(text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
+        if span is None or len(span) > 6 or any(i in taken for i in range(span.start, span.end)):
             continue
-        nxt = [t.lower_ for t in doc[tok.i + 1:tok.i + 6]]
-        prv = [t.lower_ for t in doc[max(0, tok.i - 5):tok.i]]
-        ok = False
-        # "X, its lead therapy" / "its lead drug, X"
-        if nxt[:2] and nxt[0] == "," and nxt[1] in POSSESSIVE_LEADS and any(w in nouns for w in nxt[2:5]):
-            ok = True
-        if prv and prv[-1] == "," and any(w in POSSESSIVE_LEADS for w in prv[:-1]) and any(w in nouns for w in prv[-3:-1]):
-            ok = True
-        if ok:
-            out.append(Span(doc, tok.i, tok.i + 1, label="DRUG", kb_id=tok.text, span_id="drug.frame"))
+        if not _unknown_name(doc, span, english) or _trial_name_use(doc, span) or not _drug_frame(doc, span):
+            continue
+        if span.text not in seen:
+            seen.add(span.text)
+            out.append(Span(doc, span.start, span.end, label="DRUG", kb_id=span.text, span_id="drug.frame"))
     return out
 
 
@@ -589,15 +661,17 @@ def _ner_target_ok(doc: Doc, ent: Span, text: str) -> str | None:
     return ent.text if genes().lookup(ent.text) is not None else None
 
 
-def resolve(doc: Doc) -> list[Span]:
+def resolve(doc: Doc, english: frozenset[str] = frozenset()) -> list[Span]:
+    """The entities of ``doc``; ``english``: the words of the language (:func:`english_words`), which
+    no new name found by a drug frame can be."""
     doc.user_data.pop(WORDS_KEY, None)
     try:
-        return _resolve(doc)
+        return _resolve(doc, english)
     finally:
         doc.user_data.pop(WORDS_KEY, None)     # the doc is saved or pickled without it
 
 
-def _resolve(doc: Doc) -> list[Span]:
+def _resolve(doc: Doc, english: frozenset[str]) -> list[Span]:
     candidates: list[Span] = []
     for key in CANDIDATE_KEYS:
         candidates.extend(doc.spans.get(key, []))
@@ -625,8 +699,10 @@ def _resolve(doc: Doc) -> list[Span]:
                   and not _document_as_org(s, documents)]
     # letters-only codes ("GEO-MVA") compete for their characters only where the release uses them as a drug
     candidates = [s for s in candidates if s.id_ != "drug.code-letters" or used_as_drug(doc, s.text)]
-    taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") for i in range(s.start, s.end)}
-    candidates.extend(frame_drugs(doc, taken))
+    # a drug frame outranks the statistical model's guess of an organisation ("its lead drug, OST-HER2")
+    taken = {i for s in candidates if s.label_ in ("DRUG", "CONDITION", "TARGET", "ORG") and s.id_ != "org.model"
+             for i in range(s.start, s.end)}
+    candidates.extend(frame_drugs(doc, taken, english))
     drug_words = {s.text.lower() for s in candidates if s.label_ == "DRUG" and s.id_ != "drug.coinage"}
     candidates.extend(t for t in trial_names(doc) if t.text.lower() not in drug_words)
     ranked = sorted(candidates, key=lambda s: (-priority(s), -(s.end - s.start), s.start))
@@ -646,13 +722,28 @@ def _resolve(doc: Doc) -> list[Span]:
     return sorted(filter_spans(chosen), key=lambda s: s.start)
 
 
+def english_words(nlp: Language) -> frozenset[str]:
+    """The English words the model's lemmatizer knows (its ``lemma_index``: nouns, verbs, adjectives and
+    adverbs, about 90,000); empty without a rule lemmatizer."""
+    if "lemmatizer" not in nlp.component_names:      # the pipeline keeps it disabled: its tables are read here
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    index = lookups.get_table("lemma_index")
+    return frozenset(w.lower() for pos in ("noun", "verb", "adj", "adv") if pos in index for w in index[pos])
+
+
 @Language.factory("kg_entities")
 def make_entities(nlp: Language, name: str):
     drug_nouns()
-    return EntityResolver()
+    return EntityResolver(english_words(nlp))
 
 
 class EntityResolver:
+    def __init__(self, english: frozenset[str] = frozenset()):
+        self.english = english
+
     def __call__(self, doc: Doc) -> Doc:
-        doc.set_ents(resolve(doc), default="outside")
+        doc.set_ents(resolve(doc, self.english), default="outside")
         return doc

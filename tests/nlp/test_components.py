@@ -312,3 +312,94 @@ def test_never_in_a_hyphenated_population_word_negates_nothing(nlp):
 def test_an_injury_named_with_its_organ_is_a_condition(nlp):
     assert "traumatic brain injury" in kb(nlp, "ONP-002 treats mild traumatic brain injury, or concussion.", "CONDITION")
     assert "concussion" in kb(nlp, "ONP-002 treats mild traumatic brain injury, or concussion.", "CONDITION")
+
+
+# -- names no recogniser knows, in drug frames ---------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    # a new INN in lower case, right after its description
+    ("Zentra Bio is developing its lead drug candidate, velunafitap, for Alzheimer's disease. "
+     "In the study velunafitap was well tolerated.", "velunafitap"),
+    # a code of an unusual shape the code patterns do not cover, after a possessive description
+    ("Their lead asset, QRX-HER2, is an off-the-shelf immunotherapy. QRX-HER2 is given monthly.", "QRX-HER2"),
+    # "X is <a company>'s other drug candidate"
+    ("VX-CoV-2-R is Zentra\u2019s other drug candidate for COVID-19.", "VX-CoV-2-R"),
+    # "<possessive> other advanced candidate is X"
+    ("Our other advanced drug candidate is ZN-HHV-1 for the treatment of shingles.", "ZN-HHV-1"),
+    # a brand in capitals, described as a drug
+    ("GEMORA\u2122, a first-in-class oral gemcitabine prodrug, is in development.", "GEMORA"),
+    # a headline's phase study of an unknown name
+    ("Zentra Announces Data From Phase III Study of Velunafitap for Early Parkinson\u2019s", "Velunafitap"),
+])
+def test_a_name_no_recogniser_knows_is_a_drug_in_a_drug_frame(nlp, text, name):
+    from kg.nlp.entities import english_words, frame_drugs
+
+    assert (name, "DRUG") in [(t, l) for t, l, *_ in ents(nlp, text)]
+    # the frame alone finds it, whatever the other recognisers make of the word
+    assert name in [s.text for s in frame_drugs(nlp(text), set(), english_words(nlp))]
+
+
+@pytest.mark.parametrize("text, word", [
+    # an English word in the frame is not a new name
+    ("Its lead product, apparatus, is in development.", "apparatus"),
+    # a company described by what it makes is not a drug
+    ("Zentrix, a clinical-stage company developing novel therapeutics, announced results.", "Zentrix"),
+    # the frame's description is not a drug's
+    ("VELO-3X, a wearable sensor platform, is in development.", "VELO-3X"),
+    # "of X" after a study with no phase: not a frame on its own
+    ("The study of Velunafitap for memory is described.", "Velunafitap"),
+])
+def test_a_word_outside_a_drug_frame_or_an_english_word_is_not_a_new_drug(nlp, text, word):
+    from kg.nlp.entities import english_words, frame_drugs
+
+    doc = nlp(text)
+    assert word not in [s.text for s in frame_drugs(doc, set(), english_words(nlp))]
+
+
+def test_the_english_words_come_from_the_models_lemmatizer_tables(nlp):
+    from kg.nlp.entities import english_words
+
+    words = english_words(nlp)
+    assert {"patient", "study", "apparatus"} <= words and "velunafitap" not in words
+    import spacy
+    assert english_words(spacy.blank("en")) == frozenset()    # no lemmatizer: no plain word is a new name
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Kadimora is a clinical stage cell therapy company developing cell products.", "Kadimora"),
+    ("Torvexa is a regenerative medicine company developing technologies.", "Torvexa"),
+    ("Our products are called zentrafins and are sold online.", "called"),
+])
+def test_a_drug_noun_modifying_the_noun_after_it_does_not_make_a_drug(nlp, text, word):
+    from kg.nlp.entities import english_words, frame_drugs
+
+    assert word not in [s.text for s in frame_drugs(nlp(text), set(), english_words(nlp))]
+
+
+# -- conditions a treatment frames --------------------------------------------
+
+@pytest.mark.parametrize("text, names", [
+    # a list after "a treatment of", with an item the dictionary does not know ("RSV")
+    ("ZN-387 is an antiviral drug the company plans to develop as a treatment of RSV, Long COVID, "
+     "influenza and other respiratory viral infections.", {"Long COVID"}),
+    ("Our other advanced drug candidate is ZN-HHV-1 for the treatment of Shingles.", {"Shingles"}),
+    # eponyms in the possessive, named by their disease
+    ("The phase two trial is focused on treating Alzheimer\u2019s, Parkinson\u2019s and rare diseases.",
+     {"Alzheimer\u2019s", "Parkinson\u2019s"}),
+    # the list ends right before the cue
+    ("The results support pan-herpesvirus and measles programs.", {"measles"}),
+])
+def test_dictionary_names_a_treatment_frames_are_conditions(nlp, text, names):
+    found = {(t, r) for t, _, _, r in ents(nlp, text, "CONDITION")}
+    assert names <= {t for t, _ in found}
+    assert all(r == "condition.frame" for t, r in found if t in names)
+
+
+@pytest.mark.parametrize("text", [
+    "The treatment of patients with pain and infections improved.",      # general or unknown names
+    "The partners will market the combined therapy.",                     # one word that is no noun
+    "Clinics offer mental health treatments.",                            # a field, not an indication
+    "The company reported smallpox data without any treatment.",          # no frame around the name
+])
+def test_no_condition_without_a_treatment_frame_or_from_a_general_word(nlp, text):
+    assert not [r for *_, r in ents(nlp, text, "CONDITION") if r == "condition.frame"]

@@ -86,6 +86,27 @@ def test_target_skip_kinds_are_checked(tmp_path, monkeypatch):
         targets.lexicons.cache_clear()
 
 
+def test_condition_frame_cue_sides_are_checked(tmp_path, monkeypatch):
+    import shutil
+
+    from kg.nlp import conditions
+    from kg.paths import data_dir
+
+    shutil.copytree(data_dir(), tmp_path / "data")
+    with open(tmp_path / "data" / "lexicons" / "condition_frame_cues.tsv", "a", encoding="utf-8") as f:
+        f.write("remedy\tbefor\n")
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
+    conditions.frame_cues.cache_clear()
+    try:
+        with pytest.raises(DataFileError, match=r"condition_frame_cues.tsv:\d+: side 'befor' is not valid "
+                                                r"\(allowed: after, before\)"):
+            conditions.frame_cues()
+    finally:
+        monkeypatch.delenv("KG_DATA_DIR")
+        conditions.frame_cues.cache_clear()
+    assert "treatment" in conditions.frame_cues()["before"] and "vaccine" in conditions.frame_cues()["after"]
+
+
 def test_the_shipped_data_files_load():
     from kg.nlp.conditions import lexicon
     from kg.nlp.drugs import code_patterns, inn_stems
