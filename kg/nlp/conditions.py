@@ -778,7 +778,8 @@ def frame_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
     out = []
     for start, end in dict.fromkeys(found):
         span = Span(doc, start, end, label="CONDITION", span_id="condition.frame")
-        span.kb_id_ = canonical(span.text)
+        eponym = doc[end - 1].lower_ in ("'s", "\u2019s") and _heading_of(span.text) is None
+        span.kb_id_ = canonical(span.text + " disease" if eponym else span.text)    # "Alzheimer's" -> its disease
         out.append(span)
     return out
 

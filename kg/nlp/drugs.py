@@ -10,6 +10,8 @@ Sources, each recorded as the span's rule id:
   regular expressions in ``data/patterns/code_names.jsonl``, minus prefixes
   that name genes, registries or filings (``code_prefix_stop.tsv``);
 * ``drug.inn-stem``: words ending in an INN stem (``inn_suffixes.tsv``);
+* ``drug.regimen``: chemotherapy regimens named by acronym ("FOLFIRINOX", its
+  modified dosing "mFOLFIRINOX" a name of the same regimen), from ``drug_regimens.tsv``;
 * ``drug.brand-mark``: a capitalised word carrying (R)/(TM)/\u00ae/\u2122; weak
   until the entity resolver sees the word used as a drug.
 
@@ -152,6 +154,21 @@ def has_inn_stem(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
+def regimen_pattern() -> re.Pattern:
+    """The regimen acronyms of ``drug_regimens.tsv`` as one expression: an optional "m" / "modified "
+    (group ``mod``), the acronym (group ``name``), whole ("FOLFIRINOX-based" names FOLFIRINOX)."""
+    path = data_path("lexicons", "drug_regimens.tsv")
+    names = []
+    for r in load_tsv(path, ["name", "components"]):
+        if not re.fullmatch(r"[A-Z][A-Z-]*[A-Z]", r["name"]) or not r["components"].strip():
+            raise DataFileError(path, int(r["_line"]), f"a regimen is an acronym in capitals with its components, "
+                                                       f"got {r['name']!r}")
+        names.append(r["name"])
+    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?P<mod>m|modified\s+)?(?P<name>{alts})(?![\w])")
+
+
+@functools.lru_cache(maxsize=1)
 def code_patterns() -> tuple[dict, ...]:
     return tuple(load_entity_patterns(data_path("patterns", "code_names.jsonl")))
 
@@ -248,6 +265,12 @@ def find_candidates(doc: Doc) -> list[Span]:
             s.id_ = row["id"]
             s.kb_id_ = normalize_code(code)
             spans.append(s)
+    for m in regimen_pattern().finditer(text):
+        s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="strict")
+        if s is not None:
+            s.id_ = "drug.regimen"
+            s.kb_id_ = m.group("name")      # "mFOLFIRINOX" is a name of the regimen, dosed another way
+            spans.append(s)
     for m in re.finditer(r"\((?:INN|USAN|generic name|international nonproprietary name)\s*:\s*([^()]{3,60})\)", text, re.I):
         s = doc.char_span(m.start(1), m.end(1), label="DRUG", alignment_mode="expand")
         if s is not None:
@@ -313,7 +336,7 @@ def _in_url_or_email(text: str, start: int, end: int) -> bool:
 
 @Language.factory("kg_drugs")
 def make_drugs(nlp: Language, name: str):
-    drug_lexicon(); inn_stems(); code_patterns()   # load and validate at build time
+    drug_lexicon(); inn_stems(); code_patterns(); regimen_pattern()   # load and validate at build time
     return DrugCandidates()
 
 

@@ -26,7 +26,7 @@ from .resources import check_choice, data_path, load_tsv
 KEY = "kg_target"
 FRAMES_KEY = "kg_target_frames"
 MAX_TOKENS = 8
-SKIP_KINDS = ("skip", "process", "between", "classifier", "stop")   # the kinds of target_skip.tsv
+SKIP_KINDS = ("skip", "process", "between", "classifier", "stop", "population")   # the kinds of target_skip.tsv
 GREEK = "\u03b1\u03b2\u03b3\u03b4\u03ba\u03bb\u03bc\u03c3\u03c4"
 PART_NOUNS = {"component", "subunit", "domain", "isoform", "chain"}
 GENERIC_MODIFIERS = {"key", "important", "multiple", "several", "various", "specific", "certain", "cancer", "tumor",
@@ -155,6 +155,22 @@ def _np_left(doc: Doc, j: int, lo: int, skip: dict) -> tuple[int, int] | None:
     return (j, end) if end > j else None
 
 
+def _population_target(doc: Doc, np: tuple[int, int], skip: dict) -> tuple[int, int]:
+    """A phrase naming a population by its target is the target: "YES1/SRC-driven tumors" -> YES1/SRC,
+    "BRAF mutations" -> BRAF, "HER2-positive cancers" -> HER2 (``target_skip.tsv``, kind population)."""
+    s, e = np
+    for k in range(s + 1, e):
+        word = doc[k].lower_
+        if skip.get(word) != "population":
+            continue
+        glued = doc[k - 1].text == "-" and not doc[k - 1].whitespace_ and not doc[k - 2].whitespace_ and k - 1 > s
+        if glued:
+            return s, k - 1
+        if k == e - 1 or k == s + 1:
+            return s, k            # "BRAF mutations", "KRAS mutation"
+    return np
+
+
 @functools.lru_cache(maxsize=1)
 def _cues_by_first_word() -> tuple[dict[str, tuple[Cue, ...]], tuple[Cue, ...]]:
     """The cues that can match at a token, by its lower-case text (in the order of :func:`lexicons`):
@@ -206,6 +222,7 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
                 np = (ce, k) if k > ce else None
             elif cue.side == "right":
                 np = _np_right(doc, ce, hi, skip)
+                np = _population_target(doc, np, skip) if np else np
             else:
                 j = cs - 1 if doc[cs - 1].text == "-" and cs - 1 > lo else cs
                 if j - 1 > lo and doc[j - 1].text == "," and cue.words[0] == "the":

@@ -395,6 +395,11 @@ def test_dictionary_names_a_treatment_frames_are_conditions(nlp, text, names):
     assert all(r == "condition.frame" for t, r in found if t in names)
 
 
+def test_an_eponym_in_the_possessive_is_named_by_its_disease(nlp):
+    found = ents(nlp, "The trial is focused on treating Alzheimer\u2019s and other rare diseases.", "CONDITION")
+    assert ("Alzheimer\u2019s", "CONDITION", "Alzheimer's disease", "condition.frame") in found
+
+
 @pytest.mark.parametrize("text", [
     "The treatment of patients with pain and infections improved.",      # general or unknown names
     "The partners will market the combined therapy.",                     # one word that is no noun
@@ -403,3 +408,31 @@ def test_dictionary_names_a_treatment_frames_are_conditions(nlp, text, names):
 ])
 def test_no_condition_without_a_treatment_frame_or_from_a_general_word(nlp, text):
     assert not [r for *_, r in ents(nlp, text, "CONDITION") if r == "condition.frame"]
+
+
+@pytest.mark.parametrize("text, mention, name", [
+    # the modified dosing is a name of the same regimen: one node for both
+    ("ZX-101 is given in combination with mFOLFIRINOX to patients.", "mFOLFIRINOX", "FOLFIRINOX"),
+    ("ZX-101 is given with modified FOLFIRINOX to patients.", "modified FOLFIRINOX", "FOLFIRINOX"),
+    ("ZX-101 is added to FOLFIRINOX-based therapies.", "FOLFIRINOX", "FOLFIRINOX"),
+    ("ZX-101 is studied with R-CHOP in lymphoma.", "R-CHOP", "R-CHOP"),
+])
+def test_a_chemotherapy_regimen_named_by_its_acronym_is_a_drug(nlp, text, mention, name):
+    assert (mention, "DRUG", name, "drug.regimen") in ents(nlp, text, "DRUG")
+
+
+def test_an_acronym_inside_a_longer_word_is_no_regimen(nlp):
+    assert not [e for e in ents(nlp, "The FLOT4 and CHOPIN studies enrolled 40 patients.", "DRUG")
+                if e[3] == "drug.regimen"]
+
+
+@pytest.mark.parametrize("text, target", [
+    ("ZX-900, its second candidate, targets YES1/SRC-driven tumors.", "YES1/SRC"),
+    ("ZX-101 is a type II kinase inhibitor, targeting BRAF mutations common in glioma.", "BRAF"),
+    ("ZX-202 is an immunotherapy targeting HER2-positive cancers.", "HER2"),
+])
+def test_a_population_named_by_its_target_gives_the_target(nlp, text, target):
+    found = [(t, l) for t, l, *_ in ents(nlp, text)]
+    assert (target, "TARGET") in found
+    # the population's own words are not part of the target
+    assert not any(l == "TARGET" and ("tumors" in t or "mutations" in t or "positive" in t) for t, l in found)

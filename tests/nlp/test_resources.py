@@ -79,7 +79,8 @@ def test_target_skip_kinds_are_checked(tmp_path, monkeypatch):
     targets.lexicons.cache_clear()
     try:
         with pytest.raises(DataFileError, match=r"target_skip.tsv:\d+: kind 'stopp' is not valid "
-                                                r"\(allowed: between, classifier, process, skip, stop\)"):
+                                                r"\(allowed: between, classifier, population, process, skip, "
+                                                r"stop\)"):
             targets.lexicons()
     finally:
         monkeypatch.delenv("KG_DATA_DIR")
@@ -105,6 +106,26 @@ def test_condition_frame_cue_sides_are_checked(tmp_path, monkeypatch):
         monkeypatch.delenv("KG_DATA_DIR")
         conditions.frame_cues.cache_clear()
     assert "treatment" in conditions.frame_cues()["before"] and "vaccine" in conditions.frame_cues()["after"]
+
+
+def test_a_regimen_must_be_an_acronym_with_its_components(tmp_path, monkeypatch):
+    import shutil
+
+    from kg.nlp import drugs
+    from kg.paths import data_dir
+
+    shutil.copytree(data_dir(), tmp_path / "data")
+    with open(tmp_path / "data" / "lexicons" / "drug_regimens.tsv", "a", encoding="utf-8") as f:
+        f.write("Folfox\tfluorouracil, leucovorin, oxaliplatin\n")
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
+    drugs.regimen_pattern.cache_clear()
+    try:
+        with pytest.raises(DataFileError, match=r"drug_regimens.tsv:\d+: a regimen is an acronym in capitals"):
+            drugs.regimen_pattern()
+    finally:
+        monkeypatch.delenv("KG_DATA_DIR")
+        drugs.regimen_pattern.cache_clear()
+    assert drugs.regimen_pattern().search("with mFOLFIRINOX alone").group("name") == "FOLFIRINOX"
 
 
 def test_the_shipped_data_files_load():
