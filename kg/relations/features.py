@@ -46,6 +46,7 @@ class FactIndex:
         self._sentence: dict[int, dict[str, float]] = {}
         self._sentences: dict[str, tuple[list[int], dict[int, list]]] = {}
         self._entity: dict[str, tuple[int, bool, int]] = {}
+        self._zones: dict[str, tuple[bool, int]] = {}
         self._phase_condition: dict[tuple[str, str], tuple[int, float]] = {}
         self.phases: list[tuple[int, object, str]] = []      # (sentence, mention, main phase)
         for sid, ms in linker.by_sent.items():
@@ -111,6 +112,17 @@ class FactIndex:
             ms = self.by_key.get(key, [])
             got = self._entity[key] = (len(ms), any(m.start < self.title_end for m in ms),
                                        min((m.start for m in ms), default=self.n_chars))
+        return got
+
+    def zone_stats(self, key: str) -> tuple[bool, int]:
+        """Whether ``key`` is named in an "About" section (the issuer's own description: its pipeline),
+        and how many of its mentions stand in the release's body, outside every zone (once per entity)."""
+        got = self._zones.get(key)
+        if got is None:
+            zones = [self.linker.zone(self.linker.sents[sid]) for sid in self.sentences(key)[0]]
+            got = self._zones[key] = ("about" in zones,
+                                      sum(len(self.sentences(key)[1][sid]) for sid, z in zip(self.sentences(key)[0], zones)
+                                          if z is None))
         return got
 
     def sentence_features(self, sid: int) -> dict[str, float]:
@@ -187,6 +199,9 @@ def _entity_features(f: dict, role: str, key: str, index: FactIndex) -> None:
     f[f"{role}_mentions"] = math.log1p(n)
     f[f"{role}_in_title"] = float(in_title)
     f[f"{role}_first"] = first / index.n_chars
+    in_about, body = index.zone_stats(key)
+    f[f"{role}_in_about"] = float(in_about)
+    f[f"{role}_body_mentions"] = math.log1p(body)
     if e is None:
         return
     f[f"{role}_type={e.type}"] = 1.0

@@ -151,3 +151,21 @@ def test_the_scorer_predicts_on_one_openmp_thread():
 
     assert ScorerModel(Vectorizer(), Model(), 0.5, {}).probabilities([{"prior": 1.0}, {"prior": 0.0}]) == [0.75, 0.75]
     assert seen[0] and all(n == 1 for n in seen[0])
+
+
+def test_a_drug_named_in_the_issuers_about_section_says_so_to_the_scorer(extractor):
+    from kg.documents import parse_documents
+    from kg.nlp.pieces import process
+    from kg.relations import linked
+    from kg.relations.scoring import candidates_with_features
+
+    text = ("Acme Biosciences Reports Third Quarter Results\n\nBOSTON, May 4, 2025 -- Acme Biosciences Inc. "
+            "(NASDAQ: ACMB) reported results for the quarter. ZX-4410 enrolled 40 patients with psoriasis.\n\n"
+            "About Acme Biosciences\n\nAcme Biosciences is developing ZX-7730 for the treatment of asthma.\n")
+    [document] = parse_documents(text, "release.txt")
+    linker = linked(process(extractor.nlp, document.text), document)
+    cands, rows = candidates_with_features(linker)
+    about = {c.fact[1]: r for c, r in zip(cands, rows) if c.fact[0] == "developer"}
+    by_name = {linker.all_entities[k].name: r for k, r in about.items()}
+    assert by_name["ZX-7730"]["a_in_about"] == 1.0 and by_name["ZX-7730"]["a_body_mentions"] == 0.0
+    assert by_name["ZX-4410"]["a_in_about"] == 0.0 and by_name["ZX-4410"]["a_body_mentions"] > 0.0
