@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -484,6 +485,7 @@ def _under(rec: ConditionRecord, heading: ConditionRecord) -> bool:
     return any(t.startswith(h + ".") for t in rec.tree for h in heading.tree)
 
 
+@functools.lru_cache(maxsize=65536)     # asked of every name a frame reads, and again by grounding
 def _heading_of(name: str) -> ConditionRecord | None:
     """The MeSH heading ``name`` names in one of its spellings, or by a disease it names followed by a
     heading above it, a head that adds nothing ("smallpox infections", "mpox infection": the disease
@@ -704,12 +706,12 @@ MAX_ITEMS = 8
 
 @functools.lru_cache(maxsize=1)
 def frame_cues() -> dict[str, frozenset[str]]:
-    """``condition_frame_cues.tsv``: side -> cue words."""
+    """``condition_frame_cues.tsv``: side -> cue words ("any": both sides')."""
     path = data_path("lexicons", "condition_frame_cues.tsv")
     out: dict[str, set[str]] = {"before": set(), "after": set()}
     for r in load_tsv(path, ["word", "side"]):
         out[check_choice(path, r, "side", set(out))].add(r["word"].lower())
-    return {k: frozenset(v) for k, v in out.items()}
+    return {"any": frozenset(out["before"] | out["after"]), **{k: frozenset(v) for k, v in out.items()}}
 
 
 def _frame_term(doc: Doc, start: int, end: int) -> ConditionRecord | None:
@@ -731,8 +733,13 @@ def _frame_term(doc: Doc, start: int, end: int) -> ConditionRecord | None:
 
 
 def _longest_term(doc: Doc, i: int, forward: bool, lo: int, hi: int) -> tuple[int, int] | None:
-    """The longest name (up to 6 tokens) starting (``forward``) or ending at token ``i``."""
-    for n in range(6, 0, -1):
+    """The longest name (up to 6 tokens, none of them a list's comma or conjunction or a full stop)
+    starting (``forward``) or ending at token ``i``."""
+    step, reach = (1, 0) if forward else (-1, 0)
+    while reach < 6 and lo <= i + step * reach < hi and doc[i + step * reach].lower_ not in LIST_JOINS \
+            and doc[i + step * reach].text not in (".", ";", ":", "(", ")"):
+        reach += 1
+    for n in range(reach, 0, -1):
         start, end = (i, i + n) if forward else (i - n + 1, i + 1)
         if lo <= start and end <= hi and _frame_term(doc, start, end) is not None:
             return start, end
@@ -746,9 +753,11 @@ def frame_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
     A name with a disease head is :func:`find_conditions`' already; this finds the ones without."""
     cues = frame_cues()
     found: list[tuple[int, int]] = []
-    for tok in doc:
-        if capitals[tok.i]:
-            continue
+    wanted = {doc.vocab.strings.add(w) for w in cues["any"]}
+    for i, low in enumerate(doc.to_array(LOWER).tolist() if len(doc) else []):
+        if low not in wanted or capitals[i]:
+            continue                 # only the cue words are read as tokens
+        tok = doc[i]
         sent = tok.sent
         if tok.lower_ in cues["before"]:
             j = tok.i + 1

@@ -345,6 +345,8 @@ def trial_names(doc: Doc) -> list[Span]:
 
 
 FRAME_VERBS = {"is", "was", "remains"}
+FRAME_BEFORE = {",", "of"} | FRAME_VERBS      # the word right before a name in one of the drug frames
+FRAME_AFTER = {","} | FRAME_VERBS             # the word right after it
 STAGE_WORDS = ("preclinical", "clinical", "phase", "early-stage", "late-stage", "development")
 MARKS_TEXT = {"(R)", "(TM)", "(r)", "(tm)", "\u00ae", "\u2122", "(SM)"}
 NAME_WORD = re.compile(r"(?<![\w-])[A-Za-z][\w]*(?:-[\w]+)*(?![\w-])")
@@ -362,10 +364,13 @@ def _drug_frame(doc: Doc, span: Span) -> bool:
     drug candidate" / "our other advanced drug candidate is X" / "X, a first-in-class oral prodrug" /
     "X, currently in preclinical development" / "a Phase III study of X for early Parkinson’s".
     """
+    k = _past_marks(doc, span.end)
+    before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    if before not in FRAME_BEFORE and (k >= len(doc) or doc[k].lower_ not in FRAME_AFTER):
+        return False             # every frame has one of these words right beside the name
     nouns = drug_nouns()
     sent = span.sent
     prv = list(doc[max(sent.start, span.start - 8):span.start])
-    k = _past_marks(doc, span.end)
     nxt = list(doc[k:min(sent.end, k + 10)])
     low_p, low_n = [t.lower_ for t in prv], [t.lower_ for t in nxt]
     if low_p[-1:] == [","] and _possessive(prv[-6:-1]) and any(w in nouns for w in low_p[-3:-1]):
@@ -396,11 +401,24 @@ def _unknown_name(doc: Doc, span: Span, english: frozenset[str]) -> bool:
         return False
     if company_words().fullmatch(span[-1].text):
         return False
-    if re.search(r"\d|-|[a-z][A-Z]", text) or (text.isupper() and len(text) >= 3):
+    if CODE_SHAPE.search(text) or (text.isupper() and len(text) >= 3):
         return True
     if not english or len(span) > 1 or span[0].pos_ not in ("NOUN", "PROPN"):
         return False         # no word index (a blank pipeline), or not a noun: a plain word is no new name
     return len(text) >= 5 and not _word_forms(text.lower()) & english
+
+
+def _name_shaped(word: str, english: frozenset[str]) -> bool:
+    """The shape test of :func:`_unknown_name`, on the word's text alone: a code or brand shape, or
+    a word of five letters or more that is no English word."""
+    if len(word) < 3:
+        return False
+    if CODE_SHAPE.search(word) or word.isupper():
+        return True
+    return bool(english) and len(word) >= 5 and not _word_forms(word.lower()) & english
+
+
+CODE_SHAPE = re.compile(r"\d|-|[a-z][A-Z]")
 
 
 def _word_forms(word: str) -> set[str]:
@@ -420,6 +438,8 @@ def frame_drugs(doc: Doc, taken: set[int], english: frozenset[str] = frozenset()
     out, seen = [], set()
     text = doc_text(doc)
     for m in NAME_WORD.finditer(text):
+        if not _name_shaped(m.group(), english):
+            continue             # most words of a release: English, read without making a span
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is None or len(span) > 6 or any(i in taken for i in range(span.start, span.end)):
             continue
