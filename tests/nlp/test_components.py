@@ -316,6 +316,13 @@ def test_an_injury_named_with_its_organ_is_a_condition(nlp):
 
 # -- names no recogniser knows, in drug frames ---------------------------------
 
+def framed(nlp, text):
+    """The names the drug frames alone find in ``text``, whatever the other recognisers make of them."""
+    from kg.nlp.entities import english_words, frame_drugs
+
+    return [s.text for s in frame_drugs(nlp(text), set(), english_words(nlp))]
+
+
 @pytest.mark.parametrize("text, name", [
     # a new INN in lower case, right after its description
     ("Zentra Bio is developing its lead drug candidate, velunafitap, for Alzheimer's disease. "
@@ -332,11 +339,8 @@ def test_an_injury_named_with_its_organ_is_a_condition(nlp):
     ("Zentra Announces Data From Phase III Study of Velunafitap for Early Parkinson\u2019s", "Velunafitap"),
 ])
 def test_a_name_no_recogniser_knows_is_a_drug_in_a_drug_frame(nlp, text, name):
-    from kg.nlp.entities import english_words, frame_drugs
-
     assert (name, "DRUG") in [(t, l) for t, l, *_ in ents(nlp, text)]
-    # the frame alone finds it, whatever the other recognisers make of the word
-    assert name in [s.text for s in frame_drugs(nlp(text), set(), english_words(nlp))]
+    assert name in framed(nlp, text)
 
 
 @pytest.mark.parametrize("text, word", [
@@ -350,10 +354,7 @@ def test_a_name_no_recogniser_knows_is_a_drug_in_a_drug_frame(nlp, text, name):
     ("The study of Velunafitap for memory is described.", "Velunafitap"),
 ])
 def test_a_word_outside_a_drug_frame_or_an_english_word_is_not_a_new_drug(nlp, text, word):
-    from kg.nlp.entities import english_words, frame_drugs
-
-    doc = nlp(text)
-    assert word not in [s.text for s in frame_drugs(doc, set(), english_words(nlp))]
+    assert word not in framed(nlp, text)
 
 
 def test_the_english_words_come_from_the_models_lemmatizer_tables(nlp):
@@ -371,9 +372,7 @@ def test_the_english_words_come_from_the_models_lemmatizer_tables(nlp):
     ("Our products are called zentrafins and are sold online.", "called"),
 ])
 def test_a_drug_noun_modifying_the_noun_after_it_does_not_make_a_drug(nlp, text, word):
-    from kg.nlp.entities import english_words, frame_drugs
-
-    assert word not in [s.text for s in frame_drugs(nlp(text), set(), english_words(nlp))]
+    assert word not in framed(nlp, text)
 
 
 # -- conditions a treatment frames --------------------------------------------

@@ -66,65 +66,47 @@ def test_zone_and_context_rules_validate_their_choices(tmp_path):
         load_rules(p)
 
 
-def test_target_skip_kinds_are_checked(tmp_path, monkeypatch):
+def broken_lexicon(tmp_path, monkeypatch, name: str, line: str, loader, match: str) -> None:
+    """A copy of the shipped data with ``line`` added to ``lexicons/name``: ``loader`` (a cached loader)
+    must fail on it with a message matching ``match``; afterwards the shipped data loads again."""
     import shutil
 
-    from kg.nlp import targets
     from kg.paths import data_dir
 
     shutil.copytree(data_dir(), tmp_path / "data")
-    with open(tmp_path / "data" / "lexicons" / "target_skip.tsv", "a", encoding="utf-8") as f:
-        f.write("remarkable\tstopp\n")
+    with open(tmp_path / "data" / "lexicons" / name, "a", encoding="utf-8") as f:
+        f.write(line)
     monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
-    targets.lexicons.cache_clear()
+    loader.cache_clear()
     try:
-        with pytest.raises(DataFileError, match=r"target_skip.tsv:\d+: kind 'stopp' is not valid "
-                                                r"\(allowed: between, classifier, population, process, skip, "
-                                                r"stop\)"):
-            targets.lexicons()
+        with pytest.raises(DataFileError, match=match):
+            loader()
     finally:
         monkeypatch.delenv("KG_DATA_DIR")
-        targets.lexicons.cache_clear()
+        loader.cache_clear()
+
+
+def test_target_skip_kinds_are_checked(tmp_path, monkeypatch):
+    from kg.nlp import targets
+
+    broken_lexicon(tmp_path, monkeypatch, "target_skip.tsv", "remarkable\tstopp\n", targets.lexicons,
+                   r"target_skip.tsv:\d+: kind 'stopp' is not valid "
+                   r"\(allowed: between, classifier, population, process, skip, stop\)")
 
 
 def test_condition_frame_cue_sides_are_checked(tmp_path, monkeypatch):
-    import shutil
-
     from kg.nlp import conditions
-    from kg.paths import data_dir
 
-    shutil.copytree(data_dir(), tmp_path / "data")
-    with open(tmp_path / "data" / "lexicons" / "condition_frame_cues.tsv", "a", encoding="utf-8") as f:
-        f.write("remedy\tbefor\n")
-    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
-    conditions.frame_cues.cache_clear()
-    try:
-        with pytest.raises(DataFileError, match=r"condition_frame_cues.tsv:\d+: side 'befor' is not valid "
-                                                r"\(allowed: after, before\)"):
-            conditions.frame_cues()
-    finally:
-        monkeypatch.delenv("KG_DATA_DIR")
-        conditions.frame_cues.cache_clear()
+    broken_lexicon(tmp_path, monkeypatch, "condition_frame_cues.tsv", "remedy\tbefor\n", conditions.frame_cues,
+                   r"condition_frame_cues.tsv:\d+: side 'befor' is not valid \(allowed: after, before\)")
     assert "treatment" in conditions.frame_cues()["before"] and "vaccine" in conditions.frame_cues()["after"]
 
 
 def test_a_regimen_must_be_an_acronym_with_its_components(tmp_path, monkeypatch):
-    import shutil
-
     from kg.nlp import drugs
-    from kg.paths import data_dir
 
-    shutil.copytree(data_dir(), tmp_path / "data")
-    with open(tmp_path / "data" / "lexicons" / "drug_regimens.tsv", "a", encoding="utf-8") as f:
-        f.write("Folfox\tfluorouracil, leucovorin, oxaliplatin\n")
-    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
-    drugs.regimen_pattern.cache_clear()
-    try:
-        with pytest.raises(DataFileError, match=r"drug_regimens.tsv:\d+: a regimen is an acronym in capitals"):
-            drugs.regimen_pattern()
-    finally:
-        monkeypatch.delenv("KG_DATA_DIR")
-        drugs.regimen_pattern.cache_clear()
+    broken_lexicon(tmp_path, monkeypatch, "drug_regimens.tsv", "Folfox\tfluorouracil, leucovorin, oxaliplatin\n",
+                   drugs.regimen_pattern, r"drug_regimens.tsv:\d+: a regimen is an acronym in capitals")
     assert drugs.regimen_pattern().search("with mFOLFIRINOX alone").group("name") == "FOLFIRINOX"
 
 
