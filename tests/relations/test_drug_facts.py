@@ -1,6 +1,8 @@
 """kg/relations/drug_facts.py: targets, indications and developers outside trials."""
 from __future__ import annotations
 
+import pytest
+
 from kg.relations.drug_facts import developer_facts, drug_for_target, indication_facts
 from kg.relations.entities import link_entities
 
@@ -25,6 +27,21 @@ def test_indication_cue_between_drug_and_condition(make_doc):
     [(drug, pred, cond, rule, conf)] = facts(x)
     assert (drug, pred, x.entities[cond].name, rule) == ("Drug|hb-3301", "investigatedFor", "gastric cancer",
                                                          "indication.for-the-treatment-of")
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("HB-3301 is an antiviral drug the company plans to develop as a treatment of influenza.",
+     "indication.treatment-of"),
+    ("HB-3301 is a potential treatment for influenza.", "indication.treatment-for"),
+    ("HB-3301 is focused on treating influenza.", "indication.treating"),
+    ("HB-3301 is a vaccine designed to prevent influenza.", "indication.to-prevent"),
+])
+def test_a_treatment_word_between_drug_and_condition_is_an_indication_cue(make_doc, text, rule):
+    ix, x = linked(make_doc, text, [("HB-3301", "DRUG", "drug.code-name"),
+                                    ("influenza", "CONDITION", "condition.dictionary")])
+    indication_facts(ix, x)
+    assert {(a.predicate, x.entities[a.object].name, a.evidence.rule) for a in x.assertions} == \
+        {("investigatedFor", "influenza", rule)}
 
 
 def test_no_indication_of_a_class_of_diseases(make_doc):
