@@ -735,7 +735,7 @@ def _frame_term(doc: Doc, start: int, end: int) -> ConditionRecord | None:
 def _longest_term(doc: Doc, i: int, forward: bool, lo: int, hi: int) -> tuple[int, int] | None:
     """The longest name (up to 6 tokens, none of them a list's comma or conjunction or a full stop)
     starting (``forward``) or ending at token ``i``."""
-    step, reach = (1, 0) if forward else (-1, 0)
+    step, reach = (1 if forward else -1), 0
     while reach < 6 and lo <= i + step * reach < hi and doc[i + step * reach].lower_ not in LIST_JOINS \
             and doc[i + step * reach].text not in (".", ";", ":", "(", ")"):
         reach += 1

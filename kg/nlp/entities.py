@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from .abbreviations import KEY as ABBR_KEY
@@ -132,7 +132,7 @@ def _described_as(doc: Doc, span: Span) -> str | None:
         return None
     drug, other = drug_nouns(), word_set("non_drug_nouns.tsv", "noun")
     for i, w in enumerate(words[2:], 2):
-        if i + 1 < len(tokens) and (tokens[i + 1].tag_ == "POS" or words[i + 1] in ("'s", "\u2019s", "\u2019")):
+        if i + 1 < len(tokens) and _possessive_mark(tokens[i + 1]):
             continue              # the possessor, not what the description is: "the company's oral agonist"
         if w in drug and not (i + 1 < len(tokens) and tokens[i + 1].pos_ in ("NOUN", "PROPN") and tokens[i + 1].is_alpha):
             return "drug"         # not a modifier of the noun after it: "a cell therapy company" is a company
@@ -348,13 +348,19 @@ FRAME_VERBS = {"is", "was", "remains"}
 FRAME_BEFORE = {",", "of"} | FRAME_VERBS      # the word right before a name in one of the drug frames
 FRAME_AFTER = {","} | FRAME_VERBS             # the word right after it
 STAGE_WORDS = ("preclinical", "clinical", "phase", "early-stage", "late-stage", "development")
-MARKS_TEXT = {"(R)", "(TM)", "(r)", "(tm)", "\u00ae", "\u2122", "(SM)"}
 NAME_WORD = re.compile(r"(?<![\w-])[A-Za-z][\w]*(?:-[\w]+)*(?![\w-])")
+CODE_SHAPE = re.compile(r"\d|-|[a-z][A-Z]")       # a code's or brand's shape: a digit, a hyphen, capitals inside
+POSSESSIVE_MARKS = {"'s", "\u2019s", "'", "\u2019"}
+
+
+def _possessive_mark(tok: Token) -> bool:
+    """A name's possessive ending: "'s", or the apostrophe alone ("NanoViricides’")."""
+    return tok.tag_ == "POS" or tok.lower_ in POSSESSIVE_MARKS
 
 
 def _possessive(tokens) -> bool:
-    """A possessor among ``tokens``: "its", "our", "their", or a name's "'s" ("NanoViricides’")."""
-    return any(t.lower_ in POSSESSIVE_LEADS or t.tag_ == "POS" or t.text in ("\u2019", "'") for t in tokens)
+    """A possessor among ``tokens``: "its", "our", "their", or a name's possessive ending."""
+    return any(t.lower_ in POSSESSIVE_LEADS or _possessive_mark(t) for t in tokens)
 
 
 def _drug_frame(doc: Doc, span: Span) -> bool:
@@ -391,34 +397,28 @@ def _drug_frame(doc: Doc, span: Span) -> bool:
         and low_n[:1] != [] and low_n[0] in ("for", "in", "versus", "vs", "vs.", "as", "(")
 
 
-def _unknown_name(doc: Doc, span: Span, english: frozenset[str]) -> bool:
-    """Could ``span`` be a name no recogniser knows: a code or brand (a digit, capitals inside, a
-    hyphen, all capitals), or a word that is not English (the model's word index: ``english``)?"""
-    text = span.text
-    if len(text) < 3 or not any(c.isalpha() for c in text) or span[0].is_stop or text in MARKS_TEXT:
+def _unknown_name(doc: Doc, span: Span) -> bool:
+    """Could ``span``, a word of a name's shape (:func:`_name_shaped`), be a name no recogniser knows?
+    Not a function word, a person, place, date or amount, or a company word; a plain word (no code or
+    brand shape) only as one noun."""
+    if span[0].is_stop or company_words().fullmatch(span[-1].text):
         return False
     if any(t.ent_type_ in ("PERSON", "GPE", "DATE", "NORP", "LOC", "MONEY", "PERCENT") for t in span):
         return False
-    if company_words().fullmatch(span[-1].text):
-        return False
-    if CODE_SHAPE.search(text) or (text.isupper() and len(text) >= 3):
+    if CODE_SHAPE.search(span.text) or span.text.isupper():
         return True
-    if not english or len(span) > 1 or span[0].pos_ not in ("NOUN", "PROPN"):
-        return False         # no word index (a blank pipeline), or not a noun: a plain word is no new name
-    return len(text) >= 5 and not _word_forms(text.lower()) & english
+    return len(span) == 1 and span[0].pos_ in ("NOUN", "PROPN")
 
 
 def _name_shaped(word: str, english: frozenset[str]) -> bool:
-    """The shape test of :func:`_unknown_name`, on the word's text alone: a code or brand shape, or
-    a word of five letters or more that is no English word."""
+    """Does a word look like a name, on its text alone: a code or brand shape (a digit, a hyphen,
+    capitals inside, all capitals), or five letters or more and no English word (``english``: the
+    model's word index; without one, no plain word is)?"""
     if len(word) < 3:
         return False
     if CODE_SHAPE.search(word) or word.isupper():
         return True
     return bool(english) and len(word) >= 5 and not _word_forms(word.lower()) & english
-
-
-CODE_SHAPE = re.compile(r"\d|-|[a-z][A-Z]")
 
 
 def _word_forms(word: str) -> set[str]:
@@ -443,7 +443,7 @@ def frame_drugs(doc: Doc, taken: set[int], english: frozenset[str] = frozenset()
         span = doc.char_span(m.start(), m.end(), alignment_mode="strict")
         if span is None or len(span) > 6 or any(i in taken for i in range(span.start, span.end)):
             continue
-        if not _unknown_name(doc, span, english) or _trial_name_use(doc, span) or not _drug_frame(doc, span):
+        if not _unknown_name(doc, span) or _trial_name_use(doc, span) or not _drug_frame(doc, span):
             continue
         if span.text not in seen:
             seen.add(span.text)

@@ -119,10 +119,9 @@ class FactIndex:
         and how many of its mentions stand in the release's body, outside every zone (once per entity)."""
         got = self._zones.get(key)
         if got is None:
-            zones = [self.linker.zone(self.linker.sents[sid]) for sid in self.sentences(key)[0]]
-            got = self._zones[key] = ("about" in zones,
-                                      sum(len(self.sentences(key)[1][sid]) for sid, z in zip(self.sentences(key)[0], zones)
-                                          if z is None))
+            sids, at = self.sentences(key)
+            zones = [self.linker.zone(self.linker.sents[sid]) for sid in sids]
+            got = self._zones[key] = ("about" in zones, sum(len(at[sid]) for sid, z in zip(sids, zones) if z is None))
         return got
 
     def sentence_features(self, sid: int) -> dict[str, float]:
