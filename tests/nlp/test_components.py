@@ -420,9 +420,13 @@ def test_a_chemotherapy_regimen_named_by_its_acronym_is_a_drug(nlp, text, mentio
     assert (mention, "DRUG", name, "drug.regimen") in ents(nlp, text, "DRUG")
 
 
-def test_an_acronym_inside_a_longer_word_is_no_regimen(nlp):
-    assert not [e for e in ents(nlp, "The FLOT4 and CHOPIN studies enrolled 40 patients.", "DRUG")
-                if e[3] == "drug.regimen"]
+@pytest.mark.parametrize("text", [
+    "The FLOT4 and CHOPIN studies enrolled 40 patients.",      # inside a longer word
+    "Patients were enrolled at CHOP and at Stanford.",          # the Children's Hospital of Philadelphia
+    "The filing was reported to the FEC in March.",             # the Federal Election Commission
+])
+def test_an_acronym_that_names_something_else_is_no_regimen(nlp, text):
+    assert not [e for e in ents(nlp, text, "DRUG") if e[3] == "drug.regimen"]
 
 
 @pytest.mark.parametrize("text, target", [
