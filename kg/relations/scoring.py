@@ -49,8 +49,9 @@ class ScorerModel:
     def probabilities(self, rows: list[dict[str, float]]) -> list[float]:
         if not rows:
             return []
-        # one thread: a batch is a few hundred rows, and the trees' OpenMP threads would spin against the
-        # other worker processes of `kg ingest --jobs N` (jobs 2 ran 1.25x jobs 1 with them, 1.50x without)
+        # one thread: a batch is a few hundred rows, and a model's threads would spin against the other
+        # worker processes of `kg ingest --jobs N` (jobs 2 ran 1.25x jobs 1 with OpenMP threads, 1.50x
+        # without); the forests are built with n_jobs=1, and any OpenMP in scikit-learn is held to one
         with _threads().limit(limits=1, user_api="openmp"):
             return [float(p) for p in self.model.predict_proba(self.vectorizer.transform(rows))[:, 1]]
 
