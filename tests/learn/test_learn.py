@@ -117,3 +117,34 @@ def test_threshold_is_the_lowest_that_reaches_the_precision():
     data = dataset()
     probs = [0.9 if r.label == "true" else 0.3 for r in data.rows]
     assert scorer.choose_threshold(data, probs, min_precision=0.99) == pytest.approx(0.31)
+
+
+def separable_rows(groups: int = 6, per_group: int = 20) -> list:
+    """Rows of several companies whose label a feature gives (with noise in another), for fitting."""
+    rnd = random.Random(3)
+    rows = []
+    for g in range(groups):
+        for i in range(per_group):
+            truth = i % 2
+            rows.append(scorer.Row(f"d{g}", f"company{g}", "train", ("investigatedFor", f"a{g}{i}", "c"), (),
+                                   "true" if truth else "false", {"cue_between": float(truth), "noise": rnd.random()}))
+    return rows
+
+
+def test_the_fitted_scorer_learns_a_cue_and_gives_probabilities():
+    rows = separable_rows()
+    vec, model = scorer.fit(rows)
+    probs = scorer.predict(vec, model, rows)
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    assert min(p for p, r in zip(probs, rows) if r.label == "true") > 0.8
+    assert max(p for p, r in zip(probs, rows) if r.label == "false") < 0.2
+
+
+def test_the_fitted_scorer_is_deterministic_and_single_threaded():
+    rows = separable_rows()
+    vec, model = scorer.fit(rows)
+    again = scorer.fit(rows)
+    assert scorer.predict(vec, model, rows) == scorer.predict(*again, rows)
+    # one job a forest: `kg ingest --jobs N` runs N processes, each scoring with the model
+    forests = [c.estimator for c in model.calibrated_classifiers_]
+    assert len(forests) == 4 and all(f.n_jobs == 1 for f in forests)
