@@ -328,3 +328,25 @@ def test_interim_results_of_a_trial_still_treating_patients_leave_it_ongoing(ext
         "patients with renal cell cancer. One patient is still receiving treatment."))
     [t] = [t for t in trials(x) if "renal cell cancer" in t["conditions"]]
     assert t["status"] == "ongoing"
+
+
+def test_an_nih_institute_with_commas_in_its_name_is_one_agency_of_the_nih(extractor):
+    x = extract(extractor, release(
+        "today announced that its Phase 2 trial of AC-101 in pulmonary arterial hypertension is funded by "
+        "the National Heart, Lung, and Blood Institute."))
+    orgs = {e.name: e for e in x.entities.values() if e.type in ("Organization", "Company")}
+    assert "Blood Institute" not in orgs
+    nhlbi = orgs["National Heart, Lung, and Blood Institute"]
+    assert "agency" in nhlbi.roles
+    assert "National Institutes of Health" in nhlbi.part_of.values()
+    assert "National Heart, Lung, and Blood Institute" in trial_with(x, "pulmonary arterial hypertension")["sponsors"]
+
+
+def test_a_researchers_affiliation_is_not_a_trial_site(extractor):
+    body = ("today announced results of its Phase 2 trial of AC-101 in heart failure. \"The results are "
+            "encouraging,\" said Dr. Jane Roe, lead author of the trial and a scientist at {0}. The trial enrolled "
+            "patients at {1}.")
+    x = extract(extractor, release(body.format("Westbrook University", "Northgate Children's Hospital")))
+    sites = trial_with(x, "heart failure")["sites"]
+    assert "Westbrook University" not in sites
+    assert sites == {"Northgate Children's Hospital"}
