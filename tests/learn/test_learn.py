@@ -148,3 +148,53 @@ def test_the_fitted_scorer_is_deterministic_and_single_threaded():
     # one job a forest: `kg ingest --jobs N` runs N processes, each scoring with the model
     forests = [c.estimator for c in model.calibrated_classifiers_]
     assert len(forests) == 4 and all(f.n_jobs == 1 for f in forests)
+
+
+def separable_dataset() -> scorer.Dataset:
+    data = scorer.Dataset()
+    for i, r in enumerate(separable_rows()):
+        r.hit = ("investigatedFor", f"G{i}", "C")
+        r.subset = "unseen" if r.group in ("company0", "company1") else "train"
+        data.rows.append(r)
+        data.subset[r.doc], data.group[r.doc] = r.subset, r.group
+        data.gold.setdefault(r.doc, set())
+        if r.label == "true":
+            data.gold[r.doc].add(r.hit)
+    return data
+
+
+def test_seed_spread_reports_each_seed_at_its_own_threshold():
+    data = separable_dataset()
+    spread = scorer.seed_spread(data, [7, 8, 9], progress=False)
+    assert spread["seeds"] == [7, 8, 9] and len(spread["thresholds"]) == 3
+    for name in ("unseen", "train", "untuned", "all"):
+        v = spread["f1"][name]
+        assert len(v["values"]) == 3
+        assert v["mean"] == pytest.approx(sum(v["values"]) / 3, abs=1e-4)
+        assert v["sd"] >= 0.0
+    assert spread["f1"]["all"]["mean"] > 0.9          # the cue separates the facts whatever the seed
+
+
+def test_seed_spread_reuses_the_first_seeds_probabilities():
+    data = separable_dataset()
+    wrong = [0.0] * len(data.rows)                     # given for the first seed: it must be used, not recomputed
+    spread = scorer.seed_spread(data, [7, 8], first=wrong, progress=False)
+    assert spread["f1"]["all"]["values"][0] == 0.0
+    assert spread["f1"]["all"]["values"][1] > 0.9
+
+
+def test_crossval_report_shows_the_seed_spread():
+    from kg.learn.crossval import markdown
+
+    data = separable_dataset()
+    probs = scorer.cross_validate(data, progress=False)
+    threshold = scorer.choose_threshold(data, probs, docs=scorer.releases_of(data, "unseen", "train"))
+    res = {"threshold": threshold, "min_precision": 0.8, "folds": scorer.folds(data),
+           "cross_validated": scorer.by_subset(data, probs, threshold), "rules_only": scorer.rules_only(data),
+           "reliability": scorer.reliability(data, probs)}
+    assert "seeds of the model" not in markdown(res, None)
+    res["seed_spread"] = scorer.seed_spread(data, [7, 8], first=probs, progress=False)
+    text = markdown(res, None)
+    assert "Scored F1 over 2 seeds of the model (seeds 7-8" in text
+    row = next(line for line in text.splitlines() if line.startswith("| untuned | "))
+    assert len(row.split("|")[4].split()) == 2          # one F1 per seed
