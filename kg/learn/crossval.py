@@ -81,12 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--min-f1", type=float, help="exit 1 when the cross-validated micro F1 on the dev corpus is lower")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
+    if a.seeds < 1:
+        ap.error("--seeds must be 1 or more")
     logging.basicConfig(level=logging.WARNING)
     from .train import ensure_scale
     from .corpus import scale_dir
     ensure_scale(scale_dir(), a.shared / "corpus" / "scale" / "press-releases-2024-2026.tar.xz")
-    if a.seeds < 1:
-        ap.error("--seeds must be 1 or more")
     res = evaluate(a.shared, a.jobs, not a.quiet, a.min_precision, a.seeds)
     res["min_precision"] = a.min_precision
     meta_file = models_dir() / "ner" / "kg-meta.json"

@@ -736,12 +736,14 @@ def _longest_term(doc: Doc, i: int, forward: bool, lo: int, hi: int) -> tuple[in
     """The longest name (up to 6 tokens, none of them a list's comma or conjunction or a full stop)
     starting (``forward``) or ending at token ``i``."""
     step, reach = (1 if forward else -1), 0
-    while reach < 6 and lo <= i + step * reach < hi and doc[i + step * reach].lower_ not in LIST_JOINS \
-            and doc[i + step * reach].text not in (".", ";", ":", "(", ")"):
+    while reach < 6:
+        j = i + step * reach
+        if not lo <= j < hi or doc[j].lower_ in LIST_JOINS or doc[j].text in (".", ";", ":", "(", ")"):
+            break
         reach += 1
-    for n in range(reach, 0, -1):
+    for n in range(reach, 0, -1):          # every token of the name lies within [lo, hi): reach saw to it
         start, end = (i, i + n) if forward else (i - n + 1, i + 1)
-        if lo <= start and end <= hi and _frame_term(doc, start, end) is not None:
+        if _frame_term(doc, start, end) is not None:
             return start, end
     return None
 
