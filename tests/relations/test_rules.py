@@ -350,3 +350,13 @@ def test_a_researchers_affiliation_is_not_a_trial_site(extractor):
     sites = trial_with(x, "heart failure")["sites"]
     assert "Westbrook University" not in sites
     assert sites == {"Northgate Children's Hospital"}
+
+
+def test_an_acronym_other_organisations_use_is_no_nih_institute(extractor):
+    # "NIA" names an insurance alliance and an investor association in the archive's releases, most
+    # mentions bare ("a review by an internal panel of NIA judges")
+    [document] = parse_documents(release("today announced that a panel of NIA judges reviewed the results of "
+                                         "its Phase 2 trial of AC-101 in asthma."), "release.txt")
+    linker = linked(process(extractor.nlp, document.text), document)
+    nia = [e for e in linker.all_entities.values() if "NIA" in {e.name, *e.aliases}]
+    assert nia and all(e.name != "National Institute on Aging" and "agency" not in e.roles for e in nia)
