@@ -152,8 +152,12 @@ STAGE = re.compile(r"^(?:stages?\s+)?(?:[0IV]{1,4}[a-c]?|[1-4][a-c]?)(?:\s*(?:/|
 
 def canonical(text: str) -> str:
     """Canonical name: leading qualifiers ("advanced, end-stage", "relapsed or refractory") and stages
-    ("stage IIB and IIC melanoma") stripped."""
+    ("stage IIB and IIC melanoma") stripped, unless the name as written is a MeSH entry term that holds
+    them ("mild traumatic brain injury" is a concussion, "severe obesity" morbid obesity,
+    "primary progressive multiple sclerosis" a form of multiple sclerosis MeSH names)."""
     text = re.sub(r"\s+", " ", text).strip()
+    if _qualifier_regex().match(text) and _heading_of(text.lower()) is not None:
+        return _case(text)
     core = _qualifier_regex().sub("", text).strip(" ,/-")
     core = STAGE.sub("", core) if re.match(r"(?i)stage|[0IV]{1,4}[a-c]?\s", core) else core
     return _case(core or text)

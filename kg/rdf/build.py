@@ -16,6 +16,7 @@ them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -197,18 +198,23 @@ Design = tuple[tuple[str, ...], str, tuple[str, ...]]
 SINGLE_ATTRS = tuple(attr for attr, _, _, single in TRIAL_FACTS if single)
 
 
-def trial_design(t: Trial) -> Design | None:
+def trial_design(t: Trial, broader: Mapping[str, set[str]] | None = None) -> Design | None:
     """What names an unnamed trial across releases: its studied drugs, main phase and conditions.
 
     All three must be stated, and one main phase ("Phase 1b" and "Phase 1" are one): a release
     that gives no phase, no condition or two phases says too little to tell its trial from
     another trial of the same drug. Combination partners, sites and sponsors are left out: releases
-    name them unevenly, and the same trial would split on them.
+    name them unevenly, and the same trial would split on them. Releases also name a trial's
+    condition at different depths ("multiple sclerosis"; "multiple sclerosis ... relapsing-remitting
+    MS"): a condition the trial names together with the broader condition it is a kind of
+    (``broader``: condition key -> the keys of the conditions directly above it) is left out of the
+    design, which keeps the name the releases share. The trial's facts keep both.
     """
     phases = {p for p in map(main_phase, t.phases) if p in PHASES}
     if not (t.drugs and t.conditions and len(phases) == 1):
         return None
-    return tuple(sorted(t.drugs)), phases.pop(), tuple(sorted(t.conditions))
+    kinds = {c for c in t.conditions if set((broader or {}).get(c, ())) & set(t.conditions)}
+    return tuple(sorted(t.drugs)), phases.pop(), tuple(sorted(set(t.conditions) - kinds))
 
 
 def trial_nodes(x: Extraction) -> list[tuple[URIRef, str]]:
@@ -222,7 +228,8 @@ def trial_nodes(x: Extraction) -> list[tuple[URIRef, str]]:
     apart: each unnamed one stays the document's own, and so does one whose design the release
     gives two names.
     """
-    designs = [trial_design(t) for t in x.trials]
+    broader = {k: e.broader for k, e in x.entities.items() if e.type == "Condition"}
+    designs = [trial_design(t, broader) for t in x.trials]
     named: dict[Design, set[URIRef]] = {}
     label_of: dict[URIRef, str] = {}
     for t, d in zip(x.trials, designs):

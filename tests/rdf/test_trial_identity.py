@@ -83,6 +83,16 @@ def test_a_different_design_is_a_different_trial(other):
     assert node(release("a", trial())) != node(release("b", other))
 
 
+def test_a_condition_named_with_its_broader_condition_does_not_split_a_trial():
+    ms, rrms = entity_key("Condition", "multiple sclerosis"), entity_key("Condition", "relapsing-remitting multiple sclerosis")
+    both = release("b", trial(conditions=(ms, rrms)))
+    both.entities[rrms].broader = {ms}
+    assert node(both) == node(release("a", trial(conditions=(ms,))))
+    # without the link the two names are two conditions, and two designs
+    both.entities[rrms].broader = set()
+    assert node(both) != node(release("a", trial(conditions=(ms,))))
+
+
 def test_combination_partners_do_not_split_a_trial():
     assert node(release("a", trial(partners=(PARTNER,)))) == node(release("b", trial()))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.nlp.conditions import display_name, ground_condition, lookup_condition, mesh_parents, normal_condition_name
+from kg.nlp.conditions import canonical, display_name, ground_condition, lookup_condition, mesh_parents, normal_condition_name
 from kg.nlp.drugs import code_aliases
 from kg.records import Assertion, Entity, Evidence, Extraction, Trial, entity_key
 from kg.relations.entities import product_of
@@ -126,6 +126,26 @@ def test_conditions_ground_to_one_heading_whatever_the_wording(name, heading):
 def test_a_subtype_mesh_does_not_list_is_linked_to_the_condition_it_is_a_kind_of(name, parent):
     rec, broader = ground_condition(name)
     assert rec is None and broader is not None and broader.name == parent
+
+
+@pytest.mark.parametrize("written, name, heading", [
+    ("mild traumatic brain injury", "mild traumatic brain injury", "brain concussion"),   # "mild" is MeSH's word
+    ("severe obesity", "severe obesity", "morbid obesity"),
+    ("Pediatric Obesity", "pediatric obesity", "pediatric obesity"),
+    ("advanced prostate cancer", "prostate cancer", "prostatic neoplasms"),               # a stage of the disease
+    ("pediatric neuroblastoma", "neuroblastoma", "neuroblastoma"),                        # a population
+    ("childhood cancer", "cancer", "neoplasms"),
+])
+def test_a_qualifier_is_stripped_unless_mesh_names_the_condition_with_it(written, name, heading):
+    assert canonical(written) == name
+    assert ground_condition(name)[0].name == heading
+
+
+def test_a_subtype_spelled_two_ways_is_one_name():
+    # "bulbar ALS" is the usual short name of bulbar-onset ALS (condition_variants.tsv)
+    keys = {normal_condition_name(n) for n in ("bulbar ALS", "bulbar onset ALS", "bulbar-onset ALS")}
+    assert keys == {"bulbar-onset amyotrophic lateral sclerosis"}
+    assert ground_condition("bulbar palsy")[0].name == "progressive bulbar palsy"    # MeSH's own term as written first
 
 
 def test_a_head_word_that_is_not_above_the_disease_keeps_the_name_a_kind_of_it():
