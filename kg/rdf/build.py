@@ -213,8 +213,9 @@ def trial_design(t: Trial, broader: Mapping[str, set[str]] | None = None) -> Des
     phases = {p for p in map(main_phase, t.phases) if p in PHASES}
     if not (t.drugs and t.conditions and len(phases) == 1):
         return None
-    kinds = {c for c in t.conditions if set((broader or {}).get(c, ())) & set(t.conditions)}
-    return tuple(sorted(t.drugs)), phases.pop(), tuple(sorted(set(t.conditions) - kinds))
+    conditions, broader = set(t.conditions), broader or {}
+    kinds = {c for c in conditions if broader.get(c, set()) & conditions}
+    return tuple(sorted(t.drugs)), phases.pop(), tuple(sorted(conditions - kinds))
 
 
 def trial_nodes(x: Extraction) -> list[tuple[URIRef, str]]:
