@@ -141,13 +141,6 @@ def test_a_qualifier_is_stripped_unless_mesh_names_the_condition_with_it(written
     assert ground_condition(name)[0].name == heading
 
 
-def test_a_subtype_spelled_two_ways_is_one_name():
-    # "bulbar ALS" is the usual short name of bulbar-onset ALS (condition_variants.tsv)
-    keys = {normal_condition_name(n) for n in ("bulbar ALS", "bulbar onset ALS", "bulbar-onset ALS")}
-    assert keys == {"bulbar-onset amyotrophic lateral sclerosis"}
-    assert ground_condition("bulbar palsy")[0].name == "progressive bulbar palsy"    # MeSH's own term as written first
-
-
 def test_a_head_word_that_is_not_above_the_disease_keeps_the_name_a_kind_of_it():
     # lung neoplasms are not below "disease" in MeSH: "lung cancer disease" is not read as lung cancer
     assert ground_condition("lung cancer disease")[0] is None
