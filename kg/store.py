@@ -665,14 +665,17 @@ class Store(abc.ABC):
         """Forget ``source``: its graphs lose it, and a graph left without any source is dropped."""
         self._submit(lambda: self._detach(source, keep=None))
 
-    def rename_node(self, graph: str, old: str, new: str, label: str, keep_label: bool = False) -> None:
+    def rename_node(self, graph: str, old: str, new: str, label: str, keep_label: bool = False,
+                    add=(), drop=()) -> None:
         """In the document graph ``graph``: the node ``old`` becomes ``new`` (as subject and as
         object), with ``label`` its one ``rdfs:label`` (the cross-document identity of
         :mod:`kg.rdf.identity`). Its old label becomes an alternative label when ``keep_label`` or when
-        the node has none (a drug's own names are its alternative labels already)."""
+        the node has none (a drug's own names are its alternative labels already). The triples ``add``
+        are added and those of ``drop`` left out (as they read after the rename)."""
         ox = _ox()
         g, o, n = ox.NamedNode(graph), ox.NamedNode(old), ox.NamedNode(new)
         label_p, alt_p = ox.NamedNode(RDFS_LABEL), ox.NamedNode(SKOS_ALT_LABEL)
+        add, drop = ({tuple(map(to_term, t)) for t in triples} for triples in (add, drop))
 
         def plan():
             before = {(q.subject, q.predicate, q.object) for q in self._match(o, None, None, g)}
@@ -688,6 +691,7 @@ class Store(abc.ABC):
                     p_ = alt_p            # a graph written before: its label is its own name
                 after.add((s_, p_, o_))
             after.add((n, label_p, ox.Literal(label)))
+            after = (after | add) - drop
             ops = [op for t in sorted(before - after, key=str) for op in self._delete_ops(g, f"{ox.Triple(*t)}")]
             added = "".join(f"{ox.Triple(*t)} .\n" for t in sorted(after - before, key=str))
             if added:

@@ -48,3 +48,14 @@ def test_the_dev_releases_in_reverse_order_give_the_same_graph(extracted):
     forward = set(build_dataset(extracted).serialize(format="nquads").splitlines())
     backward = set(build_dataset(extracted[::-1]).serialize(format="nquads").splitlines())
     assert forward == backward
+
+
+def test_every_release_of_gti_2040_names_one_target_node(extracted):
+    """One release calls it "R2" only (HGNC gives that alias to CD82); the others ground it as RRM2."""
+    from kg.rdf.namespace import CP
+
+    ds = build_dataset(extracted)
+    drug = next(s for s, _, o, _ in ds.quads((None, None, None, None)) if str(o) == "GTI-2040" and "/drug/" in str(s))
+    targets = {o for _, _, o, _ in ds.quads((drug, CP.targets, None, None))}
+    assert {str(t).rsplit("/", 1)[-1] for t in targets} == {"rrm2"}
+    assert len({g for _, _, _, g in ds.quads((drug, CP.targets, None, None))}) >= 4

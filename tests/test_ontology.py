@@ -46,6 +46,7 @@ def registry_range(rel) -> URIRef:
 # The terms the namespace module adds to the registry's fact properties (kg.schema).
 ADDITIONS = {
     CP.partOf: (CP.Organization, CP.Organization),
+    CP.extractedAs: (CP.Target, XSD.anyURI),
     CP.trialName: (CP.ClinicalTrial, XSD.string),
     CP.subPhase: (CP.ClinicalTrial, XSD.string),
     CP.role: (CP.Organization, XSD.string),

@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from ..records import Evidence, Extraction, Trial
 from ..schema import ASSERTED_RELATIONS, PHASES, RELATIONS, TRIAL_RELATIONS, TYPES, main_phase, phase_parts
 from .identity import DatasetNodes, DrugNodes
+from .targets import TargetNodes
 from .iris import document_iri, entity_iri, statement_iri, trial_iri
 from .namespace import CP, ID
 
@@ -311,23 +312,27 @@ class LabelRegistry:
 class Identities:
     """The cross-document steps a document graph goes through before it is written to ``place`` (a
     :class:`~kg.rdf.identity.DatasetNodes` or :class:`~kg.rdf.identity.StoreNodes`): drug identity
-    first (:mod:`kg.rdf.identity`, which may rename nodes already written), then one label per other
-    entity. Call :meth:`written` once the graph is in the place."""
+    first (:mod:`kg.rdf.identity`, which may rename nodes already written), then the targets of its
+    drugs (:mod:`kg.rdf.targets`), then one label per other entity. Call :meth:`written` once the
+    graph is in the place."""
 
     def __init__(self, place):
         self.place = place
         self.drugs = DrugNodes(place)
+        self.targets = TargetNodes(place)
         self.labels = LabelRegistry(place)
 
     def __call__(self, g: Graph) -> Graph:
-        return self.labels.harmonize(self.drugs.add(g))
+        g = self.drugs.add(g)
+        return self.labels.harmonize(self.targets.add(g, self.drugs.renamed))
 
     def written(self, g: Graph) -> None:
         self.place.register(g)
 
     def recompute(self, drugs) -> None:
-        """Work out again the drugs of graphs that were replaced or dropped."""
+        """Work out again the drugs of graphs that were replaced or dropped, and their targets."""
         self.drugs.recompute(drugs)
+        self.targets.recompute(set(drugs) | self.drugs.renamed)
 
 
 def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:

@@ -15,7 +15,8 @@ abbreviations ("AZA", "STS") name too many things.
 
 :class:`DrugNodes` runs this over a place that holds document graphs: an rdflib
 :class:`~rdflib.Dataset` (:class:`DatasetNodes`, ``kg extract``) or a store (:class:`StoreNodes`,
-``kg ingest``).
+``kg ingest``). A place also renames the trials named by a renamed drug's design
+(:mod:`kg.rdf.designs`), and serves the cross-release identity of targets (:mod:`kg.rdf.targets`).
 """
 from __future__ import annotations
 
@@ -26,10 +27,15 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from ..records import entity_key
+from . import designs
+from .graphs import rename
 from .iris import entity_iri
 from .namespace import CP
+from .targets import TargetNode, joined, read_node, retarget
 
 NAME_PROPERTIES = (RDFS.label, SKOS.altLabel)
+#: what :func:`kg.rdf.targets.read_node` reads of a target node
+TARGET_PROPERTIES = (RDFS.label, SKOS.altLabel, SKOS.exactMatch, CP.extractedAs)
 
 
 def distinctive(name: str) -> bool:
@@ -85,29 +91,35 @@ class DrugNodes:
 
     def __init__(self, place):
         self.place = place
+        self.renamed: set[URIRef] = set()     # the drugs the last add or recompute renamed stored nodes to
 
     def add(self, g: Graph) -> Graph:
         """Fit a new document graph into the place: its drug nodes renamed to the drugs they are, and
         the stored nodes renamed where this graph joins them or names them better. Returns ``g``."""
+        self.renamed = set()
         skip = str(g.identifier)
         drugs = sorted(s for s in g.subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
         own = {("", d): ({str(n) for p in NAME_PROPERTIES for n in g.objects(d, p)}, None) for d in drugs}   # all new
         names = sorted({n for names, _ in own.values() for n in names if distinctive(n)})
         holders = sorted({iri for iris in self.place.holders(names, skip).values() for iri in iris})
         stored = self.place.nodes(holders, skip) if holders else {}
+        trials = designs.designed(g)                    # as the release minted them, from its own drug names
         for (graph, iri), (new, label) in self._resolve({**stored, **own}).items():
             if graph == "":
                 for n in list(g.objects(iri, RDFS.label)):        # the release's own names, all kept
                     g.add((iri, SKOS.altLabel, n))
                 if new != iri:
-                    _rename(g, iri, new)
+                    rename(g, iri, new)
                 _relabel(g, new, label)
             elif new != iri or stored[(graph, iri)][1] != label:
                 self.place.rename(graph, iri, new, label)
+                self.renamed.add(new)
+        designs.apply(g, designs.redesign(g, trials))
         return g
 
     def recompute(self, iris) -> None:
         """Work the drugs ``iris`` out again from the graphs that hold them now (after a graph left)."""
+        self.renamed = set()
         if not iris:
             return
         self.place.settle()              # the graph that left must be gone from what the place answers
@@ -115,6 +127,7 @@ class DrugNodes:
         for (graph, iri), (new, label) in self._resolve(nodes).items():
             if new != iri or nodes[(graph, iri)][1] != label:
                 self.place.rename(graph, iri, new, label)
+                self.renamed.add(new)
 
     @staticmethod
     def _resolve(nodes: dict) -> dict[tuple[str, URIRef], tuple[URIRef, str]]:
@@ -139,15 +152,6 @@ class DrugNodes:
             for m in members:
                 out[m] = (mint(best), best)
         return out
-
-
-def _rename(g: Graph, old: URIRef, new: URIRef) -> None:
-    for s, p, o in list(g.triples((old, None, None))):
-        g.remove((s, p, o))
-        g.add((new, p, o))
-    for s, p, o in list(g.triples((None, None, old))):
-        g.remove((s, p, o))
-        g.add((s, p, new))
 
 
 def _relabel(g: Graph, node: URIRef, label: str) -> None:
@@ -226,11 +230,28 @@ class DatasetNodes:
 
     def rename(self, graph: str, old: URIRef, new: URIRef, label: str) -> None:
         g = self.ds.graph(URIRef(graph))
+        trials = designs.designed(g, [old])
         if new != old:
-            _rename(g, old, new)
+            rename(g, old, new)
             self.by_iri[old].discard(graph)
         _relabel(g, new, label)
         self._index(graph, new)
+        designs.apply(g, designs.redesign(g, trials))
+
+    def target_nodes(self, drugs: list, skip: str | None) -> dict[tuple[str, URIRef], TargetNode]:
+        out = {}
+        for d in drugs:
+            for _, _, t, g in self.ds.quads((URIRef(d), CP.targets, None, None)):
+                graph = str(getattr(g, "identifier", g))
+                if graph != skip and isinstance(t, URIRef):
+                    out[(graph, t)] = read_node(self.ds.graph(URIRef(graph)), t)
+        return out
+
+    def holds(self, graph: str, iri: URIRef) -> bool:
+        return (iri, None, None) in self.ds.graph(URIRef(graph))
+
+    def retarget(self, graph: str, old: URIRef, new: URIRef, label: str, own: URIRef) -> None:
+        retarget(self.ds.graph(URIRef(graph)), old, new, label, own)
 
 
 class StoreNodes:
@@ -244,19 +265,25 @@ class StoreNodes:
     def __init__(self, store):
         self.store = store
         self.waiting: dict[tuple[str, URIRef], tuple[set[str], str | None]] = {}   # drug nodes not yet flushed
+        self.waiting_targets: dict[tuple[str, URIRef], TargetNode] = {}           # target nodes not yet flushed
 
     def _waiting(self) -> dict[tuple[str, URIRef], tuple[set[str], str | None]]:
         if not self.store.pending:
             self.waiting.clear()
+            self.waiting_targets.clear()
         return self.waiting
 
     def register(self, g: Graph) -> None:
-        """Note the drug nodes of a graph just given to the store."""
+        """Note the drug and target nodes of a graph just given to the store."""
         waiting, graph = self._waiting(), str(g.identifier)
         for key in [k for k in waiting if k[0] == graph]:
             del waiting[key]
+        for key in [k for k in self.waiting_targets if k[0] == graph]:
+            del self.waiting_targets[key]
         for d in g.subjects(RDF.type, CP.Drug):
             waiting[(graph, d)] = (_names(g, d), next((str(x) for x in g.objects(d, RDFS.label)), None))
+        for t in sorted({t for _, t in g.subject_objects(CP.targets) if isinstance(t, URIRef)}):
+            self.waiting_targets[(graph, t)] = read_node(g, t)
 
     def holders(self, names: list[str], skip: str | None) -> dict[str, set[URIRef]]:
         waiting = self._waiting()
@@ -334,6 +361,68 @@ class StoreNodes:
         self.store.flush()
 
     def rename(self, graph: str, old: URIRef, new: URIRef, label: str) -> None:
-        self.store.rename_node(graph, str(old), str(new), label)    # flushes first when the graph is waiting
-        self.store.flush()
-        self.waiting.clear()
+        """Rename a drug in a stored graph, and the trials of its design there (:mod:`kg.rdf.designs`)."""
+        self.settle()
+        held = self._trials_of(graph, old)
+        trials = designs.designed(held, [old])
+        self.store.rename_node(graph, str(old), str(new), label)
+        if trials:
+            if new != old:
+                rename(held, old, new)
+            held.set((new, RDFS.label, Literal(label)))
+            for t, t_new, t_label, t_old_label in designs.redesign(held, trials):
+                self.store.rename_node(graph, str(t), str(t_new), t_label,
+                                       drop=[(t_new, SKOS.altLabel, Literal(t_old_label))])
+        self.settle()
+
+    def _trials_of(self, graph: str, drug: URIRef) -> Graph:
+        """What :mod:`kg.rdf.designs` reads of the trials of ``drug`` in a stored graph."""
+        g, d = URIRef(graph).n3(), URIRef(drug).n3()
+        result = self.store.query(
+            "CONSTRUCT { ?t ?p ?o . ?c <" + str(SKOS.broader) + "> ?b . ?x <" + str(RDFS.label) + "> ?l } WHERE { GRAPH "
+            + g + " { ?t <" + str(CP.studiesDrug) + "> " + d + " . { ?t ?p ?o FILTER (?p IN (<"
+            + ">, <".join(map(str, designs.TRIAL_PROPERTIES)) + ">)) } UNION { ?t <" + str(CP.studiesCondition)
+            + "> ?c . ?c <" + str(SKOS.broader) + "> ?b } UNION { ?t <" + str(CP.studiesDrug) + "> ?x . ?x <"
+            + str(RDFS.label) + "> ?l } } }")
+        held = Graph()
+        for t in result.triples:
+            o = t.object
+            held.add((URIRef(t.subject.value), URIRef(t.predicate.value),
+                      URIRef(o.value) if o.__class__.__name__ == "NamedNode" else Literal(o.value)))
+        return held
+
+    def target_nodes(self, drugs: list, skip: str | None) -> dict[tuple[str, URIRef], TargetNode]:
+        """The targets of ``drugs`` in the stored graphs (and those waiting in the batch), but ``skip``."""
+        self._waiting()
+        fresh = {graph for graph, _ in self.waiting} | {graph for graph, _ in self.waiting_targets}
+        triples: dict[tuple[str, URIRef], Graph] = {}
+        for i in range(0, len(drugs), 200):
+            values = " ".join(URIRef(d).n3() for d in drugs[i:i + 200])
+            rows = self.store.query(
+                "SELECT ?g ?t ?s ?p ?o WHERE { VALUES ?d { " + values + " } GRAPH ?g { ?d <" + str(CP.targets)
+                + "> ?t . { ?t ?p ?o . BIND(?t AS ?s) FILTER (?p IN (<" + ">, <".join(map(str, TARGET_PROPERTIES))
+                + ">)) } UNION { ?s ?p ?t . FILTER (?p = <" + str(CP.targets) + ">) BIND(?t AS ?o) } } }").rows
+            for g, t, s, p, o in rows:
+                if g.value != skip and g.value not in fresh:
+                    o = URIRef(o.value) if o.__class__.__name__ == "NamedNode" else Literal(o.value)
+                    triples.setdefault((g.value, URIRef(t.value)), Graph()).add((URIRef(s.value), URIRef(p.value), o))
+        out = {key: read_node(held, key[1]) for key, held in triples.items()}
+        wanted = {URIRef(d) for d in drugs}
+        out.update({k: n for k, n in self.waiting_targets.items() if k[0] != skip and n.drugs & wanted})
+        return out
+
+    def holds(self, graph: str, iri: URIRef) -> bool:
+        self.settle()
+        return bool(self.store.query("ASK { GRAPH " + URIRef(graph).n3() + " { " + URIRef(iri).n3() + " ?p ?o } }").boolean)
+
+    def retarget(self, graph: str, old: URIRef, new: URIRef, label: str, own: URIRef) -> None:
+        mark = joined(URIRef(new), URIRef(own))
+        self.settle()
+        if new != own:
+            first = not self.store.query("ASK { GRAPH " + URIRef(graph).n3() + " { " + URIRef(old).n3() + " <"
+                                         + str(CP.extractedAs) + "> ?o } }").boolean
+            self.store.rename_node(graph, str(old), str(new), label, keep_label=first, add=[mark])
+        else:   # the join undone: as the builder writes the node
+            self.store.rename_node(graph, str(old), str(new), label,
+                                   drop=[mark, (URIRef(new), SKOS.altLabel, Literal(label))])
+        self.settle()

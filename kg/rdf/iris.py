@@ -82,11 +82,18 @@ def trial_iri(doc_id: str, trial_id: str, names: list[str] | None = None,
     if names:
         return ID[f"{_TRIALS}/{slug(names[0])}-{_digest(normalize_name(names[0]))}"]
     if drugs and phase and conditions:
-        key = trial_design_key(drugs, phase, conditions)
-        locals_ = lambda keys: sorted({str(entity_iri(k)).rsplit("/", 1)[-1] for k in keys})
-        words = [phase, *locals_(drugs), *locals_(conditions)]
-        return ID[f"{_TRIALS}/{slug(' '.join(words))}-{_digest(key)}"]
+        return design_trial_iri([entity_iri(k) for k in drugs], phase, [entity_iri(k) for k in conditions])
     return ID[f"{_TRIALS}/{doc_id}-{trial_id}"]
+
+
+def design_trial_iri(drugs: Collection[str], phase: str, conditions: Collection[str]) -> URIRef:
+    """The IRI of the trial of a design: its studied drugs' and conditions' IRIs and its main phase
+    (:func:`trial_design_key`), so a graph's own facts give it again (:mod:`kg.rdf.designs`)."""
+    iris = lambda nodes: sorted({str(n) for n in nodes})
+    key = f"{phase}|{' '.join(iris(drugs))}|{' '.join(iris(conditions))}"
+    locals_ = lambda nodes: [n.rsplit("/", 1)[-1] for n in iris(nodes)]
+    words = [phase, *locals_(drugs), *locals_(conditions)]
+    return ID[f"{_TRIALS}/{slug(' '.join(words))}-{_digest(key)}"]
 
 
 def document_iri(doc_id: str) -> URIRef:

@@ -59,4 +59,5 @@ class CP(DefinedNamespace):
     subPhase: URIRef
     role: URIRef
     partOf: URIRef
+    extractedAs: URIRef
     screenedOut: URIRef

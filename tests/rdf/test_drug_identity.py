@@ -47,12 +47,14 @@ def in_dataset(order) -> Dataset:
     return ds
 
 
-def in_store(path, order, remove=()) -> set:
+def in_store(path, order, remove=(), graph_of=lambda doc: release(doc, *RELEASES[doc])) -> set:
+    """The named-graph quads of a store given the releases ``order`` (in a batch), then ``remove``
+    taken away; ``graph_of(doc)`` gives a release's graph."""
     with EmbeddedStore(path) as store:
         identities = Identities(StoreNodes(store))
         with store.batch(8):
             for doc in order:
-                g = identities(release(doc, *RELEASES[doc]))
+                g = identities(graph_of(doc))
                 store.replace_document(str(document_iri(doc)), g, source=f"/r/{doc}.txt", content_hash=doc)
                 identities.written(g)
         for doc in remove:

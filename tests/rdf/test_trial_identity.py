@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rdflib import RDF, RDFS, Dataset, Literal
+from rdflib import RDF, RDFS, Dataset, Literal, URIRef
 
 from kg.cli import main
 from kg.rdf.build import build_dataset, main_phase, trial_nodes
@@ -201,3 +201,71 @@ def test_trial_history_query_lists_each_releases_status_in_date_order(tmp_path, 
         ("2006-01-10", "completed", "/press/b.txt")]
     assert {r["trial"]["value"] for r in rows} == {str(node(releases[0]))}
     assert {r["trialLabel"]["value"] for r in rows} == {"Phase 2 trial of AB-101 in gout"}
+
+
+# ---------------------------------------------------------------------------
+# a design trial follows its drug's identity (kg/rdf/designs.py)
+# ---------------------------------------------------------------------------
+
+def _renamed_drug_releases():
+    """"CAN-2409" alone; "aglatimagene besadenovec" alone; a release giving both names (no trial)."""
+    from kg.records import entity_key
+
+    from .test_build import extraction
+
+    a = extraction("a", drug_name="CAN-2409", condition="non-small cell lung cancer")
+    b = extraction("b", drug_name="aglatimagene besadenovec", condition="non-small cell lung cancer")
+    c = extraction("c", drug_name="CAN-2409", condition="prostate cancer")
+    for x, names in ((a, {"CAN-2409"}), (b, {"aglatimagene besadenovec"}),
+                     (c, {"CAN-2409", "aglatimagene besadenovec"})):
+        x.entities[next(k for k in x.entities if k.startswith("Drug|"))].aliases = names
+    c.trials = []
+    return {"a": (a, "ha"), "b": (b, "hb"), "c": (c, "hc")}
+
+
+def _design_trials(quads) -> set[str]:
+    from rdflib import RDF
+
+    return {str(s) for s, p, o, _ in quads if p == RDF.type and o == CP.ClinicalTrial}
+
+
+def test_a_design_trial_follows_its_drug_renamed_by_another_release():
+    releases = _renamed_drug_releases()
+    apart = build_dataset([releases[d] for d in "ab"])
+    assert len(_design_trials(apart.quads())) == 2          # nothing says the two names are one drug
+    joined = build_dataset([releases[d] for d in "abc"])
+    (trial,) = _design_trials(joined.quads())
+    labels = {str(o) for _, _, o, _ in joined.quads((URIRef(trial), RDFS.label, None, None))}
+    assert labels == {"Phase 2 trial of aglatimagene besadenovec in non-small cell lung cancer"}
+    for order in ("cab", "bca", "acb"):
+        assert set(build_dataset([releases[d] for d in order]).quads()) == set(joined.quads())
+
+
+def test_a_stored_design_trial_is_renamed_and_split_again(tmp_path):
+    from kg.rdf.build import Identities, add_document
+    from kg.rdf.identity import StoreNodes
+    from kg.rdf.iris import document_iri
+    from kg.store import EmbeddedStore
+
+    releases = _renamed_drug_releases()
+
+    def store(path, order, remove=()):
+        with EmbeddedStore(path) as s:
+            identities = Identities(StoreNodes(s))
+            with s.batch(8):
+                for doc in order:
+                    x, h = releases[doc]
+                    g = identities(add_document(Dataset(), x, h))
+                    s.replace_document(str(document_iri(doc)), g, source=x.source, content_hash=h)
+                    identities.written(g)
+            for doc in remove:
+                before = identities.place.drugs(str(document_iri(doc)))
+                s.remove_source(releases[doc][0].source)
+                identities.recompute(before)
+            s.flush()
+            return {str(q) for q in s.oxigraph if q.graph_name.__class__.__name__ == "NamedNode"}
+
+    joined = store(tmp_path / "j", "abc")
+    assert store(tmp_path / "r", "bac") == joined and store(tmp_path / "l", "cab") == joined
+    assert len({q.split()[0] for q in joined if str(CP.ClinicalTrial) in q}) == 1
+    assert store(tmp_path / "p", "abc", remove="c") == store(tmp_path / "q", "ab")
