@@ -262,7 +262,8 @@ def trial_nodes(x: Extraction) -> list[tuple[URIRef, str]]:
 
 
 def design_label(design: Design) -> str:
-    """A designed trial's label, from its design alone, so every release gives its node the same one."""
+    """A designed trial's label, from its design alone, so every release gives its node the same one.
+    Drug identity then names its drugs by their labels (:func:`kg.rdf.designs.label_of`)."""
     drugs, phase, conditions = design
     name = lambda key: key.split("|", 1)[-1]
     # drug codes read in capitals ("GTI-2040"); keys are case-folded
@@ -279,12 +280,19 @@ class LabelRegistry:
     smallest of the labels releases give it, its other spellings ``skos:altLabel``: when a release
     brings a smaller one, the graphs already written are relabelled through ``place`` (which also
     answers "which labels do these IRIs already have?"). Drugs are not its business:
-    :mod:`kg.rdf.identity` labels them by their best name.
+    :mod:`kg.rdf.identity` labels them by their best name. A trial named by its design is labelled
+    by its drugs' names (:mod:`kg.rdf.designs`): when drug identity relabels it in stored graphs,
+    :meth:`forget` drops what the registry knew of it.
     """
 
     def __init__(self, place=None):
         self.known: dict[str, str] = {}
         self.place = place
+
+    def forget(self, iris) -> None:
+        """Labels of ``iris`` were changed in the place: ask the place again."""
+        for iri in iris:
+            self.known.pop(str(iri), None)
 
     def harmonize(self, g: Graph) -> Graph:
         subjects = sorted({s for s in g.subjects(RDFS.label, None) if isinstance(s, URIRef)
@@ -324,7 +332,13 @@ class Identities:
 
     def __call__(self, g: Graph) -> Graph:
         g = self.drugs.add(g)
-        return self.labels.harmonize(self.targets.add(g, self.drugs.renamed))
+        g = self.targets.add(g, self.drugs.renamed)
+        self._forget()
+        return self.labels.harmonize(g)
+
+    def _forget(self) -> None:
+        self.labels.forget(self.place.relabelled)
+        self.place.relabelled.clear()
 
     def written(self, g: Graph) -> None:
         self.place.register(g)
@@ -333,6 +347,7 @@ class Identities:
         """Work out again the drugs of graphs that were replaced or dropped, and their targets."""
         self.drugs.recompute(drugs)
         self.targets.recompute(set(drugs) | self.drugs.renamed)
+        self._forget()
 
 
 def build_dataset(items: list[tuple[Extraction, str]]) -> Dataset:

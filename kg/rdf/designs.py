@@ -18,6 +18,7 @@ order they came in.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
@@ -66,10 +67,14 @@ def redesign(g: Graph, trials) -> list[tuple[URIRef, URIRef, str, str]]:
     """(trial, its new IRI, its new label, its old label) for the ``trials`` of ``g`` (design trials
     before their drugs were renamed in ``g``) whose IRI or label their facts now change."""
     out = []
-    for t in sorted(trials):
-        new, old_label = minted(g, t), next((str(x) for x in g.objects(t, RDFS.label)), "")
+    minted_now = {t: minted(g, t) for t in sorted(trials)}
+    landing = Counter(minted_now.values())
+    for t, new in minted_now.items():
+        old_label = next((str(x) for x in g.objects(t, RDFS.label)), "")
+        if new is None or new != t and (landing[new] > 1 or (new, None, None) in g):
+            continue        # two trials the release keeps apart would become one: each keeps its node
         label = label_of(g, t) or old_label
-        if new is not None and (new != t or label != old_label):
+        if new != t or label != old_label:
             out.append((t, new, label, old_label))
     return out
 

@@ -31,7 +31,7 @@ from . import designs
 from .graphs import rename
 from .iris import entity_iri
 from .namespace import CP
-from .targets import TargetNode, joined, read_node, retarget
+from .targets import TargetNode, grounds, joined, read_node, retarget
 
 NAME_PROPERTIES = (RDFS.label, SKOS.altLabel)
 #: what :func:`kg.rdf.targets.read_node` reads of a target node
@@ -179,6 +179,7 @@ class DatasetNodes:
 
     def __init__(self, ds: Dataset):
         self.ds = ds
+        self.relabelled: set[URIRef] = set()     # trials renamed or relabelled in stored graphs (designs)
         self.by_name: dict[str, set[tuple[str, URIRef]]] = defaultdict(set)
         self.by_iri: dict[URIRef, set[str]] = defaultdict(set)
 
@@ -236,7 +237,9 @@ class DatasetNodes:
             self.by_iri[old].discard(graph)
         _relabel(g, new, label)
         self._index(graph, new)
-        designs.apply(g, designs.redesign(g, trials))
+        changes = designs.redesign(g, trials)
+        designs.apply(g, changes)
+        self.relabelled.update(t_new for _, t_new, _, _ in changes)
 
     def target_nodes(self, drugs: list, skip: str | None) -> dict[tuple[str, URIRef], TargetNode]:
         out = {}
@@ -247,8 +250,16 @@ class DatasetNodes:
                     out[(graph, t)] = read_node(self.ds.graph(URIRef(graph)), t)
         return out
 
+    def graph_targets(self, graphs: list) -> dict[tuple[str, URIRef], TargetNode]:
+        out = {}
+        for graph in graphs:
+            g = self.ds.graph(URIRef(graph))
+            for t in sorted({t for _, t in g.subject_objects(CP.targets) if isinstance(t, URIRef)}):
+                out[(str(graph), t)] = read_node(g, t)
+        return out
+
     def holds(self, graph: str, iri: URIRef) -> bool:
-        return (iri, None, None) in self.ds.graph(URIRef(graph))
+        return grounds(self.ds.graph(URIRef(graph)), iri)
 
     def retarget(self, graph: str, old: URIRef, new: URIRef, label: str, own: URIRef) -> None:
         retarget(self.ds.graph(URIRef(graph)), old, new, label, own)
@@ -264,6 +275,7 @@ class StoreNodes:
 
     def __init__(self, store):
         self.store = store
+        self.relabelled: set[URIRef] = set()     # trials renamed or relabelled in stored graphs (designs)
         self.waiting: dict[tuple[str, URIRef], tuple[set[str], str | None]] = {}   # drug nodes not yet flushed
         self.waiting_targets: dict[tuple[str, URIRef], TargetNode] = {}           # target nodes not yet flushed
 
@@ -332,6 +344,7 @@ class StoreNodes:
         """Write what waits in the store's batch, so its queries see every change."""
         self.store.flush()
         self.waiting.clear()
+        self.waiting_targets.clear()
 
     def drugs(self, graph: str) -> list[URIRef]:
         self.store.flush()
@@ -363,7 +376,7 @@ class StoreNodes:
     def rename(self, graph: str, old: URIRef, new: URIRef, label: str) -> None:
         """Rename a drug in a stored graph, and the trials of its design there (:mod:`kg.rdf.designs`)."""
         self.settle()
-        held = self._trials_of(graph, old)
+        held = self._trials_of(graph, [old, new])
         trials = designs.designed(held, [old])
         self.store.rename_node(graph, str(old), str(new), label)
         if trials:
@@ -373,14 +386,15 @@ class StoreNodes:
             for t, t_new, t_label, t_old_label in designs.redesign(held, trials):
                 self.store.rename_node(graph, str(t), str(t_new), t_label,
                                        drop=[(t_new, SKOS.altLabel, Literal(t_old_label))])
+                self.relabelled.add(t_new)
         self.settle()
 
-    def _trials_of(self, graph: str, drug: URIRef) -> Graph:
-        """What :mod:`kg.rdf.designs` reads of the trials of ``drug`` in a stored graph."""
-        g, d = URIRef(graph).n3(), URIRef(drug).n3()
+    def _trials_of(self, graph: str, drugs: list) -> Graph:
+        """What :mod:`kg.rdf.designs` reads of the trials of ``drugs`` in a stored graph."""
+        g, d = URIRef(graph).n3(), " ".join(URIRef(x).n3() for x in drugs)
         result = self.store.query(
             "CONSTRUCT { ?t ?p ?o . ?c <" + str(SKOS.broader) + "> ?b . ?x <" + str(RDFS.label) + "> ?l } WHERE { GRAPH "
-            + g + " { ?t <" + str(CP.studiesDrug) + "> " + d + " . { ?t ?p ?o FILTER (?p IN (<"
+            + g + " { VALUES ?d { " + d + " } ?t <" + str(CP.studiesDrug) + "> ?d . { ?t ?p ?o FILTER (?p IN (<"
             + ">, <".join(map(str, designs.TRIAL_PROPERTIES)) + ">)) } UNION { ?t <" + str(CP.studiesCondition)
             + "> ?c . ?c <" + str(SKOS.broader) + "> ?b } UNION { ?t <" + str(CP.studiesDrug) + "> ?x . ?x <"
             + str(RDFS.label) + "> ?l } } }")
@@ -393,27 +407,42 @@ class StoreNodes:
 
     def target_nodes(self, drugs: list, skip: str | None) -> dict[tuple[str, URIRef], TargetNode]:
         """The targets of ``drugs`` in the stored graphs (and those waiting in the batch), but ``skip``."""
+        wanted = {URIRef(d) for d in drugs}
+        return self._targets("VALUES ?d { %s } GRAPH ?g { ?d <" + str(CP.targets) + "> ?t", drugs, skip,
+                             lambda n: bool(n.drugs & wanted))
+
+    def graph_targets(self, graphs: list) -> dict[tuple[str, URIRef], TargetNode]:
+        """Every target of the graphs ``graphs`` (stored, or waiting in the batch)."""
+        wanted = set(map(str, graphs))
+        return self._targets("VALUES ?g { %s } GRAPH ?g { ?d <" + str(CP.targets) + "> ?t", graphs, None,
+                             lambda n: True, wanted)
+
+    def _targets(self, head: str, iris: list, skip: str | None, keep, graphs: set | None = None):
+        """Target nodes of the stored graphs read by ``head`` (``%s``: the IRIs ``iris``), and those of
+        the graphs waiting in the batch that ``keep`` keeps (in ``graphs`` when given)."""
         self._waiting()
         fresh = {graph for graph, _ in self.waiting} | {graph for graph, _ in self.waiting_targets}
         triples: dict[tuple[str, URIRef], Graph] = {}
-        for i in range(0, len(drugs), 200):
-            values = " ".join(URIRef(d).n3() for d in drugs[i:i + 200])
+        for i in range(0, len(iris), 200):
+            values = " ".join(URIRef(x).n3() for x in iris[i:i + 200])
             rows = self.store.query(
-                "SELECT ?g ?t ?s ?p ?o WHERE { VALUES ?d { " + values + " } GRAPH ?g { ?d <" + str(CP.targets)
-                + "> ?t . { ?t ?p ?o . BIND(?t AS ?s) FILTER (?p IN (<" + ">, <".join(map(str, TARGET_PROPERTIES))
-                + ">)) } UNION { ?s ?p ?t . FILTER (?p = <" + str(CP.targets) + ">) BIND(?t AS ?o) } } }").rows
+                "SELECT ?g ?t ?s ?p ?o WHERE { " + head % values + " . { ?t ?p ?o . BIND(?t AS ?s) FILTER (?p IN (<"
+                + ">, <".join(map(str, TARGET_PROPERTIES)) + ">)) } UNION { ?s ?p ?t . FILTER (?p = <"
+                + str(CP.targets) + ">) BIND(?t AS ?o) } } }").rows
             for g, t, s, p, o in rows:
                 if g.value != skip and g.value not in fresh:
                     o = URIRef(o.value) if o.__class__.__name__ == "NamedNode" else Literal(o.value)
                     triples.setdefault((g.value, URIRef(t.value)), Graph()).add((URIRef(s.value), URIRef(p.value), o))
         out = {key: read_node(held, key[1]) for key, held in triples.items()}
-        wanted = {URIRef(d) for d in drugs}
-        out.update({k: n for k, n in self.waiting_targets.items() if k[0] != skip and n.drugs & wanted})
+        out.update({k: n for k, n in self.waiting_targets.items()
+                    if k[0] != skip and keep(n) and (graphs is None or k[0] in graphs)})
         return out
 
     def holds(self, graph: str, iri: URIRef) -> bool:
         self.settle()
-        return bool(self.store.query("ASK { GRAPH " + URIRef(graph).n3() + " { " + URIRef(iri).n3() + " ?p ?o } }").boolean)
+        node, g = URIRef(iri).n3(), URIRef(graph).n3()
+        return bool(self.store.query("ASK { GRAPH " + g + " { " + node + " ?p ?o FILTER NOT EXISTS { " + node + " <"
+                                     + str(CP.extractedAs) + "> ?x } } }").boolean)
 
     def retarget(self, graph: str, old: URIRef, new: URIRef, label: str, own: URIRef) -> None:
         mark = joined(URIRef(new), URIRef(own))

@@ -21,7 +21,7 @@ targets would land on one gene node (they could not be told apart again).
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rdflib import RDFS, XSD, Graph, Literal, URIRef
@@ -45,15 +45,18 @@ class TargetNode:
     genes: frozenset[str]      # the HGNC IRIs its release grounds it in
     own: URIRef                # the IRI its release minted (cp:extractedAs once joined; else its IRI)
     drugs: frozenset[URIRef]   # the drugs its release says act on it
+    label: str | None = None   # its label there
 
 
 def read_node(g: Graph, t: URIRef) -> TargetNode:
     alt = {str(n) for n in g.objects(t, SKOS.altLabel)}
     own = next((URIRef(str(o)) for o in g.objects(t, CP.extractedAs)), None)
-    names = alt if own is not None else alt | {str(n) for n in g.objects(t, RDFS.label)}   # a joined node's label is the gene's
+    labels = {str(n) for n in g.objects(t, RDFS.label)}
+    names = alt if own is not None else alt | labels      # a joined node's label is the gene node's
     return TargetNode(frozenset(names), frozenset(str(i) for i in g.objects(t, SKOS.exactMatch)
                                                   if str(i).startswith(HGNC_PREFIX)),
-                      own or t, frozenset(d for d in g.subjects(CP.targets, t) if isinstance(d, URIRef)))
+                      own or t, frozenset(d for d in g.subjects(CP.targets, t) if isinstance(d, URIRef)),
+                      min(labels, default=None))
 
 
 def symbol(gene_iri: str) -> str | None:
@@ -70,29 +73,37 @@ def own_label(n: TargetNode) -> str:
 def resolve(nodes: dict[Key, TargetNode], known: dict[Key, TargetNode], holds) -> dict[Key, tuple[URIRef, str]]:
     """The ungrounded ``nodes`` whose node changes: (graph, IRI) -> (the IRI it is, its label).
 
-    ``known`` holds the grounded targets they may be (those of their drugs, in any graph);
-    ``holds(graph, iri)`` says whether a graph has a node ``iri``."""
-    plan: dict[Key, URIRef] = {}
-    label: dict[URIRef, str] = {}
+    ``nodes`` holds every target of each graph it holds an ungrounded target of, ``known`` the grounded
+    targets they may be (those of their drugs, in any graph); ``holds(graph, iri)`` says whether a graph
+    grounds a node ``iri`` itself (a node joined there does not count)."""
+    plan: dict[Key, tuple[URIRef, str]] = {}
     for (graph, iri), n in sorted(nodes.items()):
         if n.genes:
             continue
         keys = {symbol_key(x) for x in n.names}
-        found = {}
+        genes_of: dict[URIRef, set[str]] = defaultdict(set)
+        labels: dict[URIRef, set[str]] = defaultdict(set)
         for (other, g_iri), c in known.items():
             if c.genes and other != graph and c.drugs & n.drugs and keys & {symbol_key(x) for x in c.names}:
-                found[g_iri] = min(filter(None, map(symbol, c.genes)), default=None)
-        plan[(graph, iri)] = next(iter(found)) if len(found) == 1 and None not in found.values() else n.own
-        label.update((k, v) for k, v in found.items() if v)
-    landing = Counter((graph, new) for (graph, _), new in plan.items())
+                genes_of[g_iri] |= c.genes
+                labels[g_iri].add(c.label or symbol(next(iter(c.genes))) or str(g_iri))
+        # one node of one gene, labelled as the releases grounding it label it (the gene's symbol)
+        one = [(g_iri, min(labels[g_iri])) for g_iri, ids in genes_of.items() if len(ids) == 1]
+        plan[(graph, iri)] = one[0] if len(genes_of) == 1 and one else (n.own, own_label(n))
+    landing = Counter((graph, new) for (graph, _), (new, _) in plan.items())
     out = {}
-    for (graph, iri), new in sorted(plan.items()):
+    for (graph, iri), (new, label) in sorted(plan.items()):
         n = nodes[(graph, iri)]
-        if new != n.own and (landing[(graph, new)] > 1 or new != iri and holds(graph, new)):
-            new = n.own
+        if new != n.own and (landing[(graph, new)] > 1 or holds(graph, new)):
+            new, label = n.own, own_label(n)
         if new != iri:
-            out[(graph, iri)] = (new, label[new] if new != n.own else own_label(n))
+            out[(graph, iri)] = (new, label)
     return out
+
+
+def grounds(g: Graph, iri: URIRef) -> bool:
+    """Does ``g`` hold a node ``iri`` of its own (not one a target of it was joined to)?"""
+    return (iri, None, None) in g and (iri, CP.extractedAs, None) not in g
 
 
 def joined(node: URIRef, own: URIRef) -> tuple:
@@ -121,7 +132,8 @@ class TargetNodes:
 
     Besides what :class:`~kg.rdf.identity.DrugNodes` asks of it, a place answers
     ``target_nodes(drugs, skip)`` ((graph, IRI) -> :class:`TargetNode` for the targets of those drugs),
-    ``holds(graph, iri)`` and ``retarget(graph, old, new, label, own)``."""
+    ``graph_targets(graphs)`` (the same for every target of those graphs), ``holds(graph, iri)`` (does
+    the graph ground a node ``iri`` itself: :func:`grounds`) and ``retarget(graph, old, new, label, own)``."""
 
     def __init__(self, place):
         self.place = place
@@ -137,7 +149,7 @@ class TargetNodes:
         nodes, known = self._around(wanted, skip, own)
 
         def holds(graph: str, iri: URIRef) -> bool:
-            return (iri, None, None) in g if graph == skip else self.place.holds(graph, iri)
+            return grounds(g, iri) if graph == skip else self.place.holds(graph, iri)
 
         for (graph, iri), (new, label) in resolve(nodes, known, holds).items():
             if graph == skip:
@@ -156,9 +168,13 @@ class TargetNodes:
             self.place.retarget(graph, iri, new, label, nodes[(graph, iri)].own)
 
     def _around(self, drugs: set, skip: str | None, own: dict) -> tuple[dict, dict]:
-        """The targets of ``drugs`` (stored, and ``own``: the new graph's), and every target that may be
-        one of them: those of the drugs acting on an ungrounded one."""
+        """The targets of ``drugs`` (stored, and ``own``: the new graph's) with every other target of a
+        graph holding an ungrounded one (two may land on one gene), and every target that may be one of
+        them: those of the drugs acting on an ungrounded one."""
         nodes = {**self.place.target_nodes(sorted(drugs), skip), **own}
+        graphs = sorted({graph for (graph, _), n in nodes.items() if not n.genes and graph != skip})
+        if graphs:
+            nodes = {**self.place.graph_targets(graphs), **nodes}
         more = {d for n in nodes.values() if not n.genes for d in n.drugs} - drugs
         known = {**self.place.target_nodes(sorted(more), skip), **nodes} if more else nodes
         return nodes, known

@@ -147,3 +147,50 @@ def test_same_thing_says_why_the_short_name_is_the_gene(tmp_path):
     r2 = {(r["doc"], r["rule"], r["sentence"]) for r in rows if r["name"] == "R2"}
     assert r2 == {(str(document_iri("a")), None, None),
                   (str(document_iri("b")), "identity.target-of-same-drug", sentence)}
+
+
+# found at review: what the store's batch, another drug or another gene must not change
+
+def _graphs(spec: dict) -> dict:
+    """doc -> its graph, from doc -> [(drug, target label, its other names, its gene or None)]."""
+    out = {}
+    for doc, targets in spec.items():
+        g = Graph(identifier=document_iri(doc))
+        for drug_name, target, alt, gene in targets:
+            g += release(doc, drug_name, target, *alt, gene=gene)
+        out[doc] = g
+    return out
+
+
+CD82_ID = URIRef("https://identifiers.org/hgnc:6210")
+
+
+@pytest.mark.parametrize("order", ["bad", "abd", "dba"])
+def test_a_second_gene_carrying_the_name_keeps_it_apart_whatever_the_batch(tmp_path, order):
+    graphs = _graphs({"a": [("LOR-2040", "RRM2", ("R2",), RRM2_ID)], "b": [("LOR-2040", "R2", (), None)],
+                      "d": [("LOR-2040", "CD82", ("R2",), CD82_ID)]})
+    stored = drug_store(tmp_path / "s", order, (), lambda doc: graphs[doc])
+    assert any(f"<{drug('LOR-2040')}> <{CP.targets}> <{R2}> <{document_iri('b')}>" in q for q in stored)
+    assert not any(str(CP.extractedAs) in q for q in stored)
+
+
+@pytest.mark.parametrize("order", ["bae", "bea", "eab"])
+def test_two_targets_of_a_release_never_land_on_one_gene(order):
+    """b names two drugs' targets "R2" and "M2"; a and e ground both names in one gene."""
+    graphs = _graphs({"a": [("LOR-2040", "RRM2", ("R2",), RRM2_ID)], "e": [("GTI-9", "RRM2", ("M2",), RRM2_ID)],
+                      "b": [("LOR-2040", "R2", (), None), ("GTI-9", "M2", (), None)]})
+    ds = Dataset()
+    identities = Identities(DatasetNodes(ds))
+    for doc in order:
+        g = ds.graph(document_iri(doc))
+        g += identities(graphs[doc])
+        identities.written(g)
+    b = ds.graph(document_iri("b"))
+    assert {o for _, o in b.subject_objects(CP.targets)} == {R2, entity_iri(entity_key("Target", "M2"))}
+
+
+def test_one_node_grounded_in_two_genes_joins_nothing():
+    nodes = {("b", R2): node({"R2"}, ["LOR-2040"])}
+    known = {("a", RRM2): node({"RRM2", "R2"}, ["LOR-2040"], {str(RRM2_ID)}, RRM2),
+             ("c", RRM2): node({"RRM2", "R2"}, ["LOR-2040"], {str(CD82_ID)}, RRM2), **nodes}
+    assert resolve(nodes, known, lambda graph, iri: False) == {}

@@ -269,3 +269,19 @@ def test_a_stored_design_trial_is_renamed_and_split_again(tmp_path):
     assert store(tmp_path / "r", "bac") == joined and store(tmp_path / "l", "cab") == joined
     assert len({q.split()[0] for q in joined if str(CP.ClinicalTrial) in q}) == 1
     assert store(tmp_path / "p", "abc", remove="c") == store(tmp_path / "q", "ab")
+
+
+def test_a_design_trial_relabelled_with_its_drug_has_one_label_in_any_order(tmp_path):
+    """Found at review: "AB 101" + "Zorbexa", then "Zorbexa" + "AB-101": the drug's best name changes
+    when the second release comes, and the first release's trial is relabelled with it."""
+    from .test_build import extraction
+
+    a = extraction("a", drug_name="AB 101")
+    a.entities[next(k for k in a.entities if k.startswith("Drug|"))].aliases = {"AB 101", "Zorbexa"}
+    b = extraction("b", drug_name="AB-101")
+    b.entities[next(k for k in b.entities if k.startswith("Drug|"))].aliases = {"AB-101", "Zorbexa"}
+    forward, backward = build_dataset([(a, "ha"), (b, "hb")]), build_dataset([(b, "hb"), (a, "ha")])
+    assert set(forward.quads()) == set(backward.quads())
+    (trial,) = _design_trials(forward.quads())
+    assert {str(o) for _, _, o, _ in forward.quads((URIRef(trial), RDFS.label, None, None))} == \
+        {"Phase 2 trial of AB-101 in gout"}
