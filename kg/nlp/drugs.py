@@ -255,6 +255,8 @@ def find_candidates(doc: Doc) -> list[Span]:
                 continue
             if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "-/_"):
                 continue      # part of a longer identifier ("RW-HPN-MF-01")
+            if re.match(r"-[A-Z0-9]", text[m.end():m.end() + 2]):
+                continue      # the start of a longer one ("ANR-16-CONV000X", a grant's reference)
             if code_label_before().search(text, max(0, m.start() - 30), m.start()):
                 continue      # "Session A22", "Poster B-104": the label of something else
             s = doc.char_span(m.start(), m.end(), label="DRUG", alignment_mode="strict")

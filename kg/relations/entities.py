@@ -27,7 +27,13 @@ from .lexicon import Vocabulary, org_roles
 from .mentions import LABEL_TYPES, MARKER_LABELS, DocumentIndex, Mention, surface
 from .roles import generic_name
 
-WORDS = Vocabulary("entity_words.tsv", ("dateline-verb", "exchange", "issuer-noun"))
+WORDS = Vocabulary("entity_words.tsv", ("dateline-verb", "exchange", "issuer-noun", "issuer-apposition"))
+#: the dateline sentence's subject when the NER misses it: a capitalised name at the start of the sentence or
+#: after the dateline's dash ("/24-7PressRelease/ -- Delta4, a leader in ...", "- Nantes, France - September 2nd,
+#: 2025 - InFlectis BioScience, a pioneering biotech company"), then an apposition naming a kind of company
+APPOSITION_SUBJECT = WORDS.regex(
+    r"(?:^|\s[-\u2013\u2014]{1,2}\s+)(?P<name>[A-Z][\w&.'\u2019+-]*(?:\s+[A-Z][\w&.'\u2019+-]*){0,4}),\s+(?:a|an)\s+"
+    r"(?:[\w-]+\s+){0,6}?(?:<<issuer-apposition>>)\b")
 
 ALIAS_CONNECTOR = re.compile(
     r"^\s*(?:\((?:R|TM|r|tm)\)|[\u00ae\u2122])?\s*(?:,\s*)?"
@@ -352,6 +358,8 @@ def _dateline_companies(ix: DocumentIndex, x: Extraction, clusters: Clusters) ->
         companies: list[str] = []
         _org_subjects(ix, x, clusters, sent, sent.start_char + m.start(), companies)
         _metadata_subjects(ix, x, clusters, sent, m.start(), companies)
+        if not companies:
+            _apposition_subject(ix, x, clusters, sent, m.start(), companies)
         if companies:
             companies.sort(key=lambda k: min((mm.start for mm in ix.mentions if mm.key == k), default=0))
             return companies
@@ -399,6 +407,25 @@ def _metadata_subjects(ix: DocumentIndex, x: Extraction, clusters: Clusters, sen
         companies.append(key)
 
 
+def _apposition_subject(ix: DocumentIndex, x: Extraction, clusters: Clusters, sent: Span, cut: int,
+                        companies: list[str]) -> None:
+    """The company a dateline sentence opens with when no organisation mention names it: "Lophora, a
+    Danish biotech advancing ..., announced" (:data:`APPOSITION_SUBJECT`, before ``cut``)."""
+    m = APPOSITION_SUBJECT.search(sent.text[:cut])
+    if m is None or is_issuer_noun(m.group("name")):
+        return
+    start = sent.start_char + m.start("name")
+    span = ix.doc.char_span(start, start + len(m.group("name")), alignment_mode="contract")
+    if span is None:
+        return
+    name = canonical_org(span.text)
+    key = entity_key("Organization", name)
+    e = x.entities.setdefault(key, Entity(key, "Organization", name))
+    e.aliases.add(span.text)
+    ix.add(Mention("ORG", span, key, "org.dateline-apposition"))
+    companies.append(key)
+
+
 def _metadata_company(ix: DocumentIndex, x: Extraction) -> list[str]:
     """The first company of the metadata, for a release whose dateline names none."""
     for name in ix.document.meta.get("companies", [])[:1]:
@@ -414,7 +441,9 @@ def _subject_company(ix: DocumentIndex, x: Extraction) -> list[str]:
     organisation it is about, named in its first sentences and more often than any other, at least twice."""
     counts: dict[str, int] = {}
     early: set[str] = set()
-    lead_end = ix.sents[min(2, len(ix.sents) - 1)].end_char if ix.sents else 0
+    # the first three sentences of words: a wire's tag line ("--News Direct--") is no sentence of the lead
+    lead = [s for s in ix.sents if sum(t.is_alpha for t in s) >= 3][:3]
+    lead_end = lead[-1].end_char if lead else 0
     for m in ix.mentions:
         if m.label != "ORG" or is_issuer_noun(m.text) or is_ticker(ix.text, m) or \
                 x.entities[m.key].roles & (org_roles("not-issuer") | {"institution"}):

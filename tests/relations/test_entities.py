@@ -79,6 +79,34 @@ def test_without_dateline_or_metadata_the_organisation_the_release_is_about_issu
     assert x.companies == ["Organization|painreform"]
 
 
+def test_a_wire_tag_line_is_no_sentence_of_the_lead(make_doc):
+    # "--News Direct--" splits into sentences of one word each: the lead still reaches the first paragraph
+    text = ("Acme Advances Its Drug. --News. Direct--. Acme Biosciences joined Proactive to discuss AB-101. "
+            "Acme Biosciences expects data soon.")
+    ix, x = make_doc(text, [("Acme Biosciences", "ORG", "org.model"), ("Acme Biosciences", "ORG", "org.model")])
+    link_entities(ix, x)
+    assert x.companies == ["Organization|acme biosciences"]
+
+
+def test_the_company_a_dateline_sentence_opens_with_issues_it_when_no_mention_names_it(make_doc):
+    # the NER found no organisation: the name before the dateline verb, with an apposition naming a kind
+    # of company, is the issuer (after a wire's dash, or at the sentence's start)
+    for text, name in (("VIENNA, February 10, 2025 /24-7PressRelease/ -- Delta4, a leader in drug discovery, "
+                        "announced new patents.", "delta4"),
+                       ("Lophora, a Danish biotech advancing psychedelic therapies, announced the first dosing.",
+                        "lophora"),
+                       ("Nantes, France \u2013 September 2nd, 2025 \u2013 InFlectis BioScience, a pioneering biotech "
+                        "company, announces a milestone.", "inflectis bioscience")):
+        ix, x = make_doc(text, [])
+        link_entities(ix, x)
+        assert x.companies == [f"Organization|{name}"], text
+        assert any(m.rule == "org.dateline-apposition" for m in ix.mentions)
+    # no kind of company in the apposition, or a mention found: nothing is guessed
+    ix, x = make_doc("Vienna, a city of music, announced a festival.", [])
+    link_entities(ix, x)
+    assert x.companies == []
+
+
 def test_no_issuer_is_guessed_when_two_organisations_are_named_as_often(make_doc):
     ix, x = make_doc("Alpha Labs met Beta Labs. Alpha Labs and Beta Labs agreed.",
                      [("Alpha Labs", "ORG", "org.model"), ("Beta Labs", "ORG", "org.model"),
