@@ -3,12 +3,13 @@
 A release that says "LOR-2040 (formerly GTI-2040)" gives one drug node both names; another that
 names only "LOR-2040" must land on the same node, and so must one that names only "GTI-2040". The
 drug nodes that share a distinctive name (as ``rdfs:label`` or ``skos:altLabel``, in any document
-graph) are one drug. Its IRI and label are a function of its names alone (:func:`best_name`): the
-dictionary's generic name first, then a brand, a code, any other name, each by the IRI it mints. So the graph
-depends on which releases are stored, never on the order they came in: when a release joins two
-nodes, or brings a better name, the nodes already stored are renamed in every graph that holds
-them; when a release is replaced or removed, the nodes it held are worked out again from the
-graphs that remain (a drug its names no longer join is split back).
+graph; in any spelling that mints one IRI, "AB-101" and "Ab-101") are one drug. Its IRI and label
+are a function of its names alone (:func:`best_name`): the dictionary's generic name first, then
+a brand, a code, any other name, each by the IRI it mints. So the graph depends on which releases
+are stored, never on the order they came in: when a release joins two nodes, or brings a better
+name, the nodes already stored are renamed in every graph that holds them; when a release is
+replaced or removed, the nodes it held are worked out again from the graphs that remain (a drug its
+names no longer join is split back).
 
 Only distinctive names join releases: codes, and names of five or more characters; short
 abbreviations ("AZA", "STS") name too many things.
@@ -101,7 +102,10 @@ class DrugNodes:
         drugs = sorted(s for s in g.subjects(RDF.type, CP.Drug) if isinstance(s, URIRef))
         own = {("", d): ({str(n) for p in NAME_PROPERTIES for n in g.objects(d, p)}, None) for d in drugs}   # all new
         names = sorted({n for names, _ in own.values() for n in names if distinctive(n)})
-        holders = sorted({iri for iris in self.place.holders(names, skip).values() for iri in iris})
+        holders = {iri for iris in self.place.holders(names, skip).values() for iri in iris}
+        # and the drugs stored under a name this graph spells otherwise ("Ab-101", "AB 101" for "AB-101"): every
+        # node of a drug has the drug's IRI, so each IRI brings its whole drug
+        holders = sorted(holders | {mint(n) for n in names})
         stored = self.place.nodes(holders, skip) if holders else {}
         trials = designs.designed(g)                    # as the release minted them, from its own drug names
         for (graph, iri), (new, label) in self._resolve({**stored, **own}).items():
@@ -131,17 +135,18 @@ class DrugNodes:
 
     @staticmethod
     def _resolve(nodes: dict) -> dict[tuple[str, URIRef], tuple[URIRef, str]]:
-        """(graph, node) -> (the drug's IRI, its label): nodes sharing a distinctive name are one drug."""
+        """(graph, node) -> (the drug's IRI, its label): nodes sharing a distinctive name are one drug, the
+        name compared by the IRI it mints ("AB-101", "Ab-101" and "AB 101" are one name)."""
         u = Union()
-        first: dict[str, tuple] = {}
+        first: dict[URIRef, tuple] = {}
         for node in sorted(nodes):
             u.find(node)
             for n in sorted(nodes[node][0]):
                 if distinctive(n):
-                    if n in first:
-                        u.join(node, first[n])
+                    if (key := mint(n)) in first:
+                        u.join(node, first[key])
                     else:
-                        first[n] = node
+                        first[key] = node
         groups: dict = defaultdict(list)
         for node in nodes:
             groups[u.find(node)].append(node)

@@ -173,3 +173,27 @@ def test_same_thing_shows_the_rule_and_sentence_that_joined_two_names(tmp_path):
     assert len(lor) == 2                                       # both releases call it LOR-2040
     assert {(r["rule"], r["sentence"]) for r in lor} == {("alias.former-name", why.text), (None, None)}
     assert [r["rule"] for r in rows if r["name"] == "GTI-2040"] == [None]
+
+
+#: two releases spelling one code two ways, and no other name they share (found at review)
+SPELLINGS = {"p": ("AB-101",), "q": ("Ab-101", "Zorbexa")}
+
+
+def test_one_code_spelt_two_ways_is_one_drug_with_one_label(tmp_path):
+    def dataset(order):
+        ds = Dataset()
+        identities = Identities(DatasetNodes(ds))
+        for doc in order:
+            g = ds.graph(document_iri(doc))
+            g += identities(release(doc, *SPELLINGS[doc]))
+            identities.written(g)
+        return ds
+
+    ds = dataset("pq")
+    assert {str(o) for _, _, o, _ in ds.quads((drug("AB-101"), RDFS.label, None, None))} == {"AB-101"}
+    assert quads(ds) == quads(dataset("qp"))
+    graph_of = lambda doc: release(doc, *SPELLINGS[doc])            # noqa: E731
+    both = in_store(tmp_path / "pq", "pq", graph_of=graph_of)
+    assert both == in_store(tmp_path / "qp", "qp", graph_of=graph_of)
+    # the second release gone, the first is as it was alone
+    assert in_store(tmp_path / "r", "pq", remove="q", graph_of=graph_of) == in_store(tmp_path / "p", "p", graph_of=graph_of)
