@@ -37,12 +37,12 @@ def release(doc: str, *names: str) -> Graph:
 RELEASES = {"a": ("GTI-2040",), "b": ("LOR-2040", "GTI-2040"), "c": ("LOR-2040",), "d": ("ZZ-99",)}
 
 
-def in_dataset(order) -> Dataset:
+def in_dataset(order, releases=RELEASES) -> Dataset:
     ds = Dataset()
     identities = Identities(DatasetNodes(ds))
     for doc in order:
         g = ds.graph(document_iri(doc))
-        g += identities(release(doc, *RELEASES[doc]))
+        g += identities(release(doc, *releases[doc]))
         identities.written(g)
     return ds
 
@@ -180,18 +180,9 @@ SPELLINGS = {"p": ("AB-101",), "q": ("Ab-101", "Zorbexa")}
 
 
 def test_one_code_spelt_two_ways_is_one_drug_with_one_label(tmp_path):
-    def dataset(order):
-        ds = Dataset()
-        identities = Identities(DatasetNodes(ds))
-        for doc in order:
-            g = ds.graph(document_iri(doc))
-            g += identities(release(doc, *SPELLINGS[doc]))
-            identities.written(g)
-        return ds
-
-    ds = dataset("pq")
+    ds = in_dataset("pq", SPELLINGS)
     assert {str(o) for _, _, o, _ in ds.quads((drug("AB-101"), RDFS.label, None, None))} == {"AB-101"}
-    assert quads(ds) == quads(dataset("qp"))
+    assert quads(ds) == quads(in_dataset("qp", SPELLINGS))
     graph_of = lambda doc: release(doc, *SPELLINGS[doc])            # noqa: E731
     both = in_store(tmp_path / "pq", "pq", graph_of=graph_of)
     assert both == in_store(tmp_path / "qp", "qp", graph_of=graph_of)
