@@ -159,6 +159,20 @@ def to_term(value: Any):
     raise TypeError(f"cannot make an RDF term of {type(value).__name__} {value!r}")
 
 
+def from_term(term):
+    """The rdflib term for a pyoxigraph IRI, blank node or literal (the inverse of :func:`to_term`)."""
+    from rdflib.term import BNode, Literal, URIRef
+
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
 def to_triples(triples) -> list:
     """pyoxigraph triples from an rdflib graph, an iterable of triples, or N-Triples text."""
     ox = _ox()

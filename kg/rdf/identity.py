@@ -28,6 +28,7 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from ..records import entity_key
+from ..store import from_term
 from . import designs
 from .graphs import rename
 from .iris import entity_iri
@@ -405,9 +406,7 @@ class StoreNodes:
             + str(RDFS.label) + "> ?l } } }")
         held = Graph()
         for t in result.triples:
-            o = t.object
-            held.add((URIRef(t.subject.value), URIRef(t.predicate.value),
-                      URIRef(o.value) if o.__class__.__name__ == "NamedNode" else Literal(o.value)))
+            held.add((from_term(t.subject), from_term(t.predicate), from_term(t.object)))
         return held
 
     def target_nodes(self, drugs: list, skip: str | None) -> dict[tuple[str, URIRef], TargetNode]:
@@ -436,8 +435,7 @@ class StoreNodes:
                 + str(CP.targets) + ">) BIND(?t AS ?o) } } }").rows
             for g, t, s, p, o in rows:
                 if g.value != skip and g.value not in fresh:
-                    o = URIRef(o.value) if o.__class__.__name__ == "NamedNode" else Literal(o.value)
-                    triples.setdefault((g.value, URIRef(t.value)), Graph()).add((URIRef(s.value), URIRef(p.value), o))
+                    triples.setdefault((g.value, from_term(t)), Graph()).add((from_term(s), from_term(p), from_term(o)))
         out = {key: read_node(held, key[1]) for key, held in triples.items()}
         out.update({k: n for k, n in self.waiting_targets.items()
                     if k[0] != skip and keep(n) and (graphs is None or k[0] in graphs)})

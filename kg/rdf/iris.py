@@ -58,12 +58,11 @@ def registry_number(names: list[str] | None) -> str | None:
 
 
 def trial_design_key(drugs: Collection[str], phase: str, conditions: Collection[str]) -> str:
-    """What a trial is, as the release says it: main phase, studied drugs, conditions (entity keys).
+    """What a trial is, as the release says it: main phase, studied drugs, conditions (their IRIs).
 
-    Made of the drugs' and conditions' IRIs, sorted, so the spelling a release uses and the
-    order it names them in do not matter.
+    Sorted, so the order a release names them in does not matter; IRIs, so neither does its spelling.
     """
-    iris = lambda keys: " ".join(sorted({str(entity_iri(k)) for k in keys}))
+    iris = lambda nodes: " ".join(sorted({str(n) for n in nodes}))
     return f"{phase}|{iris(drugs)}|{iris(conditions)}"
 
 
@@ -89,11 +88,9 @@ def trial_iri(doc_id: str, trial_id: str, names: list[str] | None = None,
 def design_trial_iri(drugs: Collection[str], phase: str, conditions: Collection[str]) -> URIRef:
     """The IRI of the trial of a design: its studied drugs' and conditions' IRIs and its main phase
     (:func:`trial_design_key`), so a graph's own facts give it again (:mod:`kg.rdf.designs`)."""
-    iris = lambda nodes: sorted({str(n) for n in nodes})
-    key = f"{phase}|{' '.join(iris(drugs))}|{' '.join(iris(conditions))}"
-    locals_ = lambda nodes: [n.rsplit("/", 1)[-1] for n in iris(nodes)]
+    locals_ = lambda nodes: sorted({str(n).rsplit("/", 1)[-1] for n in nodes})
     words = [phase, *locals_(drugs), *locals_(conditions)]
-    return ID[f"{_TRIALS}/{slug(' '.join(words))}-{_digest(key)}"]
+    return ID[f"{_TRIALS}/{slug(' '.join(words))}-{_digest(trial_design_key(drugs, phase, conditions))}"]
 
 
 def document_iri(doc_id: str) -> URIRef:

@@ -77,14 +77,15 @@ def resolve(nodes: dict[Key, TargetNode], known: dict[Key, TargetNode], holds) -
     targets they may be (those of their drugs, in any graph); ``holds(graph, iri)`` says whether a graph
     grounds a node ``iri`` itself (a node joined there does not count)."""
     plan: dict[Key, tuple[URIRef, str]] = {}
+    grounded = [(key, c, {symbol_key(x) for x in c.names}) for key, c in known.items() if c.genes]
     for (graph, iri), n in sorted(nodes.items()):
         if n.genes:
             continue
         keys = {symbol_key(x) for x in n.names}
         genes_of: dict[URIRef, set[str]] = defaultdict(set)
         labels: dict[URIRef, set[str]] = defaultdict(set)
-        for (other, g_iri), c in known.items():
-            if c.genes and other != graph and c.drugs & n.drugs and keys & {symbol_key(x) for x in c.names}:
+        for (other, g_iri), c, symbols in grounded:
+            if other != graph and c.drugs & n.drugs and keys & symbols:
                 genes_of[g_iri] |= c.genes
                 labels[g_iri].add(c.label or symbol(next(iter(c.genes))) or str(g_iri))
         # one node of one gene, labelled as the releases grounding it label it (the gene's symbol)
