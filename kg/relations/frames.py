@@ -26,7 +26,7 @@ from .values import normalize_phase, parse_count
 WORDS = Vocabulary("frame_words.tsv", (
     "clinical-word", "not-trial-follower", "aside-lead", "reference-adjective", "determiner", "quantifier",
     "definite", "plural-determiner", "reference-stop", "phase-not-trial", "participant-noun", "not-a-count",
-    "count-hedge"))
+    "count-hedge", "respectively"))
 # interim results of a trial still treating or accruing patients: ongoing, whatever "conducted" says
 STATUS_OF_CONTEXT = (("TERMINATED", "terminated"), ("INTERIM", "ongoing"), ("COMPLETED", "completed"), ("ONGOING", "ongoing"),
                      ("PLANNED", "planned"), ("HYPOTHETICAL", "planned"))
@@ -273,7 +273,37 @@ def segment(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Mention]) -> l
         parts = _segment_by_anchor(ix, frame, sent, ms)
     if len(parts) == 1:
         parts = _segment_by_count(frame, sent)
-    return parts
+    return [f for part in parts for f in _segment_by_phase(part, sent)]
+
+
+def _main_phases(phases: list[str]) -> list[str]:
+    """The phases of a trial each ("Phase 2", "Phase 1/2"), not the sub-phases ("Phase 2a")."""
+    return [p for p in phases if re.fullmatch(r"Phase \d(?:/\d)?", p)]
+
+
+def _segment_by_phase(frame: Frame, sent: Span) -> list[Frame]:
+    """ "prostate cancer (phase 2 and phase 3)", "completed phase 2a and phase 3 trials in pancreatic
+    cancer and prostate cancer, respectively": one trial per phase, of the one condition, or of the
+    condition in the same place of the list when the sentence says "respectively"."""
+    main = _main_phases(frame.phases)
+    if len(main) < 2 or frame.names or not frame.conditions:
+        return [frame]       # "to pave the way for phase 1b and phase 2 studies": no trial said enough of yet
+    if len(frame.conditions) == 1:
+        conditions = [list(frame.conditions)] * len(main)
+    elif len(frame.conditions) == len(main) and any(w in sent.text.lower() for w in WORDS.words("respectively")):
+        conditions = [[c] for c in frame.conditions]
+    else:
+        return [frame]
+    out = []
+    for phase, conds in zip(main, conditions):
+        f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=conds,
+                  sites=list(frame.sites), sponsors=list(frame.sponsors),
+                  phases=[p for p in frame.phases if phase in normalize_phase(p)], names=[],
+                  status=frame.status, enrollment=None, anaphoric=frame.anaphoric, has_trial=True,
+                  investigator_sponsored=frame.investigator_sponsored, hypothetical=frame.hypothetical)
+        f.rules["segment"] = frame.rules.get("segment", "trial.phase-segmentation")
+        out.append(f)
+    return out
 
 
 def _segment_by_count(frame: Frame, sent: Span) -> list[Frame]:
@@ -281,13 +311,18 @@ def _segment_by_count(frame: Frame, sent: Span) -> list[Frame]:
     as many trials as the sentence counts, one per condition it lists."""
     if not frame.count or frame.count < 2 or len(frame.conditions) != frame.count:
         return [frame]
+    return _one_per_condition(frame, sent, "trial.count-segmentation")
+
+
+def _one_per_condition(frame: Frame, sent: Span, rule: str) -> list[Frame]:
+    """One frame of ``frame``'s drugs, phases and other parts per condition it names."""
     out = []
     for ckey in frame.conditions:
         f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=[ckey],
                   sites=list(frame.sites), sponsors=list(frame.sponsors), phases=list(frame.phases), names=[],
                   status=frame.status, anaphoric=frame.anaphoric, has_trial=True,
                   investigator_sponsored=frame.investigator_sponsored, hypothetical=frame.hypothetical)
-        f.rules["segment"] = "trial.count-segmentation"
+        f.rules["segment"] = rule
         out.append(f)
     return out
 
@@ -302,7 +337,13 @@ def _segment_by_list(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Menti
     conds = [m for m in ms if m.label == "CONDITION" and m.key in frame.conditions]
     if len(conds) < 2:
         return [frame]
-    pairs = [(c.key, _site_after(ix, frame, c, ms), _phases_after(ix, c)) for c in conds]
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for c in conds:       # "non-small cell lung cancer (NSCLC) (phase 2)": one condition, its site and phases
+        site, phases = found.get(c.key, (None, []))
+        found[c.key] = (site or _site_after(ix, frame, c, ms), phases or _phases_after(ix, c))
+    if len(found) < 2:
+        return [frame]
+    pairs = [(k, site, phases) for k, (site, phases) in found.items()]
     by_site = sum(1 for _, s_, _ in pairs if s_)
     by_phase = sum(1 for _, _, p in pairs if p)
     if by_site < 2 and by_phase < 2:
@@ -329,8 +370,9 @@ def _site_after(ix: DocumentIndex, frame: Frame, c: Mention, ms: list[Mention]) 
 
 
 def _phases_after(ix: DocumentIndex, c: Mention) -> list[str]:
-    """ "prostate cancer (phase 2 and phase 3)": the phases in brackets right after the condition."""
-    paren = re.match(r"\s*\(([^()]{3,60})\)", ix.text[c.end:c.end + 70])
+    """ "prostate cancer (phase 2 and phase 3)", "non-small cell lung cancer (NSCLC) (phase 2)": the phases
+    in brackets right after the condition (and its abbreviation)."""
+    paren = re.match(r"\s*(?:\([^()]{1,15}\)\s*)?\(([^()]{3,60})\)", ix.text[c.end:c.end + 90])
     if paren and normalize_phase(paren.group(1)):
         return sorted({p for part in re.split(r",|;", paren.group(1)) for p in normalize_phase(part)}
                       | set(normalize_phase(paren.group(1))))
@@ -359,7 +401,23 @@ def _segment_by_anchor(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Men
             _add_once(groups[id(_nearest_anchor(anchors, m, True))].conditions, m.key)
         elif m.label == "DRUG" and m.key in frame.drugs:
             _add_once(groups[id(_nearest_anchor(anchors, m, False))].drugs, m.key)
-    return _merge_anchor_frames([groups[id(a)] for a in anchors], frame)
+    out = []
+    for g in _merge_anchor_frames([groups[id(a)] for a in anchors], frame):
+        plural = not by_name and any(_trials_follow(ix, sent, a) for a in anchors
+                                     if normalize_phase(a.text) == g.phases)
+        out.extend(_one_per_condition(g, sent, "trial.phase-segmentation")
+                   if plural and len(g.drugs) == 1 and len(g.conditions) >= 2 else [g])
+    return out
+
+
+def _trials_follow(ix: DocumentIndex, sent: Span, a: Mention) -> bool:
+    """ "phase 2a clinical trials of X in NSCLC and PDAC": the phase names trials (plural), one per
+    condition, when the first trial noun within a few words after it is a plural one."""
+    for t in [t for t in sent if t.idx >= a.end][:4]:
+        kind = ix.cues.kind(t.lower_)
+        if kind in ("trial", "plural"):
+            return kind == "plural"
+    return False
 
 
 def _add_once(values: list[str], key: str) -> None:

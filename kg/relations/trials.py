@@ -78,8 +78,10 @@ class TrialBuilder:
         if target is None and self.focus_trial is not None:
             if not f.has_trial and set(f.drugs) & set(self.focus_trial.drugs):
                 target = self.focus_trial
-            elif not f.conditions and not f.phases and not f.names and (not f.has_trial or inherited):
-                # "an open-label, single-arm study enrolling 30 patients": nothing new, the same trial
+            elif not f.conditions and not f.phases and not f.names and (
+                    not f.has_trial or inherited or set(f.drugs) <= set(self.focus_trial.drugs)):
+                # "an open-label, single-arm study enrolling 30 patients", "clinical study sites for X":
+                # nothing new, the same trial
                 target = self.focus_trial
         if target is None:
             self._new_trial(f)
@@ -182,8 +184,8 @@ def _inherit_program(f: Frame, program: Frame) -> None:
 
 def _restates(f: Frame, t: Trial) -> bool:
     """ "GTI-2040 met its Phase I endpoints": the Phase I trial again; or the same phase and conditions."""
-    if f.phases and not f.conditions and set(f.phases) <= set(t.phases):
-        return True
+    if f.phases and set(f.phases) <= set(t.phases) and (not f.conditions or not t.conditions):
+        return True      # or a trial named without its condition ("Phase III Trial for X Expanded"), now with it
     return bool(f.phases and t.phases and set(f.phases) & set(t.phases) and f.conditions and t.conditions
                 and set(f.conditions) <= set(t.conditions))
 

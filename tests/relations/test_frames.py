@@ -68,3 +68,42 @@ def test_status_from_the_context_cues():
     assert status({"COMPLETED": "context.completed"}) == "completed"
     assert status({"HYPOTHETICAL": "context.may"}) == "planned"
     assert status({"NEGATED": "context.no"}) is None
+
+
+def test_phases_in_brackets_after_a_condition_and_its_abbreviation_give_one_trial_per_phase(make_doc):
+    ix, x, frames = frames_of(
+        make_doc, "HB-3301 is in ongoing clinical trials in non-small cell lung cancer (NSCLC) (phase 2), "
+                  "pancreatic cancer (phase 2), and prostate cancer (phase 2 and phase 3).",
+        [DRUG, ("non-small cell lung cancer", "CONDITION", "condition.lexicon"),
+         ("NSCLC", "CONDITION", "condition.abbreviation", "non-small cell lung cancer"),
+         ("phase 2", "PHASE", "phase"), ("pancreatic cancer", "CONDITION", "condition.lexicon"),
+         ("phase 2", "PHASE", "phase"), ("prostate cancer", "CONDITION", "condition.lexicon"),
+         ("phase 2 and phase 3", "PHASE", "phase")])
+    assert [(names(x, f.conditions), f.phases) for f in frames] == [
+        (["non-small cell lung cancer"], ["Phase 2"]), (["pancreatic cancer"], ["Phase 2"]),
+        (["prostate cancer"], ["Phase 2"]), (["prostate cancer"], ["Phase 3"])]
+    assert {f.rules["segment"] for f in frames} == {"trial.list-segmentation"}
+
+
+def test_phases_and_conditions_respectively_pair_in_order(make_doc):
+    text = "HB-3301 has completed phase 2a and phase 3 trials in pancreatic cancer and prostate cancer{}."
+    ents = [DRUG, ("phase 2a and phase 3", "PHASE", "phase"), ("pancreatic cancer", "CONDITION", "condition.lexicon"),
+            ("prostate cancer", "CONDITION", "condition.lexicon")]
+    ix, x, frames = frames_of(make_doc, text.format(", respectively"), ents)
+    assert [(names(x, f.conditions), sorted(f.phases)) for f in frames] == [
+        (["pancreatic cancer"], ["Phase 2", "Phase 2a"]), (["prostate cancer"], ["Phase 3"])]
+    ix, x, [frame] = frames_of(make_doc, text.format(""), ents)      # without it, which goes with which is unknown
+    assert len(frame.conditions) == 2
+
+
+def test_a_phase_of_plural_trials_gives_one_trial_per_condition(make_doc):
+    text = "HB-3301 completed {} in melanoma and glioblastoma, and a phase 3 trial in gastric cancer."
+    ents = [DRUG, ("phase 2a", "PHASE", "phase"), ("melanoma", "CONDITION", "condition.lexicon"),
+            ("glioblastoma", "CONDITION", "condition.lexicon"), ("phase 3", "PHASE", "phase"),
+            ("gastric cancer", "CONDITION", "condition.lexicon")]
+    ix, x, frames = frames_of(make_doc, text.format("phase 2a clinical trials"), ents)
+    assert [(names(x, f.conditions), f.phases[-1]) for f in frames] == [
+        (["melanoma"], "Phase 2"), (["glioblastoma"], "Phase 2"), (["gastric cancer"], "Phase 3")]
+    ix, x, frames = frames_of(make_doc, text.format("a phase 2a clinical trial"), ents)
+    assert [(names(x, f.conditions), f.phases[-1]) for f in frames] == [      # one trial of both (a basket trial)
+        (["melanoma", "glioblastoma"], "Phase 2"), (["gastric cancer"], "Phase 3")]

@@ -68,3 +68,24 @@ def test_a_trial_without_condition_inherits_the_one_condition_of_its_drug():
     inherit_conditions([known, bare])
     assert bare.conditions == ["Condition|y"]
     assert bare.evidence["conditions|Condition|y"].rule == "trial.condition-of-drug"
+
+
+def test_a_trial_named_without_condition_takes_it_when_named_again(release):
+    """ "Phase 2 trial of X expanded" (a headline), then "X ... for melanoma, in a Phase 2 trial": one trial."""
+    ix, x = release
+    headline = Frame(ix.sents[0], drugs=[DRUG], phases=["Phase 2"], has_trial=True)
+    again = Frame(ix.sents[1], drugs=[DRUG], conditions=[MELANOMA], phases=["Phase 2"], has_trial=True)
+    other = Frame(ix.sents[2], drugs=[DRUG], conditions=[GLIOBLASTOMA], phases=["Phase 2"], has_trial=True)
+    trials = TrialBuilder(ix, x).build([headline, again, other], {0: DRUG})
+    assert [(t.conditions, t.phases) for t in trials] == [([MELANOMA], ["Phase 2"]), ([GLIOBLASTOMA], ["Phase 2"])]
+
+
+def test_a_study_of_the_drug_in_focus_that_adds_nothing_is_the_trial_in_focus(release):
+    """ "Ongoing clinical study sites for X are located ...": the trial named before, not a new one."""
+    ix, x = release
+    first = Frame(ix.sents[0], drugs=[DRUG], conditions=[MELANOMA], phases=["Phase 2"], has_trial=True)
+    sites = Frame(ix.sents[1], drugs=[DRUG], has_trial=True, status="ongoing")
+    [trial] = TrialBuilder(ix, x).build([first, sites], {0: DRUG})
+    assert trial.status == "ongoing" and trial.evidence["status|ongoing"].start == ix.sents[1].start_char
+    other = Frame(ix.sents[2], drugs=[DRUG, "Drug|hb-9"], has_trial=True)
+    assert len(TrialBuilder(ix, x).build([first, other], {0: DRUG})) == 2      # another drug: another trial
