@@ -294,16 +294,9 @@ def _segment_by_phase(frame: Frame, sent: Span) -> list[Frame]:
         conditions = [[c] for c in frame.conditions]
     else:
         return [frame]
-    out = []
-    for phase, conds in zip(main, conditions):
-        f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=conds,
-                  sites=list(frame.sites), sponsors=list(frame.sponsors),
-                  phases=[p for p in frame.phases if phase in normalize_phase(p)], names=[],
-                  status=frame.status, enrollment=None, anaphoric=frame.anaphoric, has_trial=True,
-                  investigator_sponsored=frame.investigator_sponsored, hypothetical=frame.hypothetical)
-        f.rules["segment"] = frame.rules.get("segment", "trial.phase-segmentation")
-        out.append(f)
-    return out
+    rule = frame.rules.get("segment", "trial.phase-segmentation")
+    return [_part(frame, sent, rule, conds, [p for p in frame.phases if phase in normalize_phase(p)])
+            for phase, conds in zip(main, conditions)]
 
 
 def _segment_by_count(frame: Frame, sent: Span) -> list[Frame]:
@@ -316,15 +309,18 @@ def _segment_by_count(frame: Frame, sent: Span) -> list[Frame]:
 
 def _one_per_condition(frame: Frame, sent: Span, rule: str) -> list[Frame]:
     """One frame of ``frame``'s drugs, phases and other parts per condition it names."""
-    out = []
-    for ckey in frame.conditions:
-        f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=[ckey],
-                  sites=list(frame.sites), sponsors=list(frame.sponsors), phases=list(frame.phases), names=[],
-                  status=frame.status, anaphoric=frame.anaphoric, has_trial=True,
-                  investigator_sponsored=frame.investigator_sponsored, hypothetical=frame.hypothetical)
-        f.rules["segment"] = rule
-        out.append(f)
-    return out
+    return [_part(frame, sent, rule, [ckey], list(frame.phases)) for ckey in frame.conditions]
+
+
+def _part(frame: Frame, sent: Span, rule: str, conditions: list[str], phases: list[str]) -> Frame:
+    """The frame of one trial of those ``frame`` speaks of: its conditions and phases, the rest of
+    ``frame``'s parts (no name, no enrollment: they were said of all the trials), segmented by ``rule``."""
+    f = Frame(sent, drugs=list(frame.drugs), partners=list(frame.partners), conditions=conditions,
+              sites=list(frame.sites), sponsors=list(frame.sponsors), phases=phases, names=[],
+              status=frame.status, anaphoric=frame.anaphoric, has_trial=True,
+              investigator_sponsored=frame.investigator_sponsored, hypothetical=frame.hypothetical)
+    f.rules["segment"] = rule
+    return f
 
 
 def _segment_by_list(ix: DocumentIndex, frame: Frame, sent: Span, ms: list[Mention]) -> list[Frame]:
