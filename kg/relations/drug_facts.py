@@ -5,8 +5,9 @@
 * indications: a drug and a condition joined by an indication cue ("X for the treatment of Y",
   "X in patients with Y"), or a designation for a condition naming the drug after it;
 * developers: the company a sentence credits with a drug ("Bayer's darolutamide", "developed by",
-  "capecitabine (Xeloda, Roche)", "Rhythm reported Phase 3 results for setmelanotide"), else the
-  issuing company for its own drugs (those it calls "its", those its trials study, code names).
+  "capecitabine (Xeloda, Roche)", "Polynoma, a company developing seviprotimut-L", "Rhythm reported
+  Phase 3 results for setmelanotide"), else the issuing company for its own drugs (those it calls
+  "its", those "we" or "the Company" is developing, those its trials study, code names).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from .roles import condition_is_background, drug_roles, is_generic
 
 WORDS = Vocabulary("fact_words.tsv", (
     "target-break", "target-copula", "target-combination", "drug-reference", "drug-noun", "derived-drug",
-    "approval-word", "designated-noun", "reporting-verb", "possessive-lead"))
+    "approval-word", "designated-noun", "reporting-verb", "develop-verb", "possessive-lead"))
 
 
 # -- targets -------------------------------------------------------------------
@@ -178,6 +179,16 @@ def developer_facts(ix: DocumentIndex, x: Extraction, trial_drugs: set[str], par
     return drug_owner
 
 
+def _issuer_developing(before: str) -> bool:
+    """ "The Company is also developing X", "we are developing X", "Our ... segment is developing and moving
+    toward commercialization of X": the issuer, by its kind or in the first person, develops the drug
+    (``before``: the lower-cased text before the drug in its sentence)."""
+    verb = "(?:" + "|".join(re.escape(w) for w in WORDS.ordered("develop-verb")) + ")"
+    return bool(ENTITY_WORDS.regex(
+        r"(?:\b(?:we|our)\b|\bthe\s+<<issuer-noun>>\b)(?:\s+[\w-]+){0,4}?\s+(?:is|are)(?:\s+\w+ly|\s+also|\s+now)?"
+        r"\s+" + verb + r"\b[^.;:]{0,80}$").search(before))
+
+
 def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs: set[str],
                       partner_only: set[str]) -> str | None:
     """Why the drug is the issuer's own: "its X", a drug its trials study, a code name; None if not."""
@@ -187,6 +198,8 @@ def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs:
     if WORDS.regex(r"\b<<possessive-lead>>\b(?:\s+[\w-]+){0,5}[\s,]*$").search(before) \
             or ENTITY_WORDS.regex(r"<<issuer-noun>>['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$").search(before):
         return "developer.possessive-its"
+    if _issuer_developing(ix.text[sent.start_char:m.start].lower()):
+        return "developer.issuer-developing"
     if m.key in trial_drugs and m.key not in partner_only:
         return "developer.issuer-trial"
     if not e.ids and (re.search(r"\d", e.name) or "drug.brand-mark" in e.rules or "drug.frame" in e.rules):
@@ -265,5 +278,25 @@ def _reporting_company(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention,
     return None
 
 
+def _developing(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: list[Mention],
+                drugs: list[Mention]) -> str | None:
+    """ "Theriva Biologics is also developing SYN-004", "Polynoma LLC, a privately held immuno-oncology
+    company developing seviprotimut-L": the organisation before the development verb, the drug at most six
+    words after it, no other organisation between them. A unit of the issuer ("Our Specialized
+    BioTherapeutics business segment is developing X") is not the developer: the issuer is."""
+    verb = WORDS.regex(r"\b<<develop-verb>>\b")
+    for o in reversed([o for o in orgs if o.end <= d.start]):
+        if WORDS.regex(r"\b<<possessive-lead>>\s*$").search(ix.text[max(sent.start_char, o.start - 8):o.start].lower()):
+            return None
+        between = ix.text[o.end:d.start]
+        hits = list(verb.finditer(between.lower()))
+        if hits and len(ix.words_between(o.end, d.start)) <= 14 \
+                and len(ix.words_between(o.end + hits[-1].end(), d.start)) <= 6:
+            return o.key
+        break           # only the nearest organisation before the drug
+    return None
+
+
 OWNER_RULES = (("developer.possessive", _possessive), ("developer.brand-owner", _brand_owner),
-               ("developer.developed-by", _developed_by), ("developer.reporting-company", _reporting_company))
+               ("developer.developed-by", _developed_by), ("developer.developing", _developing),
+               ("developer.reporting-company", _reporting_company))

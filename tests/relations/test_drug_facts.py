@@ -66,6 +66,36 @@ def test_the_issuer_develops_its_own_drugs(make_doc):
     assert facts(x) == {("Drug|hb-3301", "developedBy", "Organization|acme biosciences", "developer.possessive-its", 0.9)}
 
 
+def test_the_company_before_a_development_verb_develops_the_drug(make_doc):
+    ix, x = linked(make_doc, DATELINE + "It bought Zeta Pharma, a privately held company developing ZT-101.",
+                   [ACME, ("Zeta Pharma", "ORG", "org.model"), ("ZT-101", "DRUG", "drug.code-name")])
+    assert developer_facts(ix, x, set(), set()) == {"Drug|zt-101": "Organization|zeta pharma"}
+    assert {(a.subject, a.object, a.evidence.rule) for a in x.assertions} == \
+        {("Drug|zt-101", "Organization|zeta pharma", "developer.developing")}
+
+
+def test_a_drug_far_after_the_development_verb_is_not_credited_by_it(make_doc):
+    ix, x = linked(make_doc, DATELINE + "Zeta Pharma is developing a platform that after many years of careful "
+                   "work may one day yield ZT-101.",
+                   [ACME, ("Zeta Pharma", "ORG", "org.model"), ("ZT-101", "DRUG", "drug.code-name")])
+    assert developer_facts(ix, x, set(), set()) == {}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our Oncology Solutions business segment is developing and moving toward commercialization of HB-3301.",
+    "The Company is also developing HB-3301.",
+    "We are developing HB-3301 for gastric cancer.",
+])
+def test_a_drug_the_issuer_is_developing_is_its_own(make_doc, sentence):
+    ents = [ACME] + ([("Oncology Solutions", "ORG", "org.model")] if "Oncology" in sentence else []) + \
+        [("HB-3301", "DRUG", "drug.code-name", "HB-3301")]
+    ix, x = linked(make_doc, DATELINE + sentence, ents)
+    # a unit of the issuer ("our ... segment") is not the developer: the issuer is
+    assert developer_facts(ix, x, set(), set()) == {}
+    assert {(a.subject, a.object, a.evidence.rule) for a in x.assertions} == \
+        {("Drug|hb-3301", "Organization|acme biosciences", "developer.issuer-developing")}
+
+
 def test_a_target_frame_is_about_the_drug_before_it(make_doc):
     ix, x = linked(make_doc, "HB-3301 inhibits thymidylate synthase.",
                    [("HB-3301", "DRUG", "drug.code-name"), ("thymidylate synthase", "TARGET", "target.verb")])
