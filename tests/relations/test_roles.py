@@ -24,6 +24,20 @@ def test_drug_roles_principal_partner_comparator(make_doc):
     assert [roles[id(m)] for m in ms] == ["principal", "partner", "comparator"]
 
 
+def test_a_comparator_cue_in_a_closed_bracket_does_not_reach_the_drug_after_it(make_doc):
+    ents = [("HB-3301", "DRUG", "drug.code-name"), ("HB-4401", "DRUG", "drug.code-name")]
+    ix, x, sent, ms = linked(make_doc, "Programs include HB-3301 and vaccines against filoviruses (such as Marburg "
+                             "and Ebola) and HB-4401.", ents)
+    roles = drug_roles(ix, sent, ms)
+    assert [roles[id(m)] for m in ms] == ["principal", "principal"]
+    # the cue with the drug inside its bracket, or with no bracket, still makes a comparator
+    for text in ("Programs include HB-3301 and vaccines (such as HB-4401).",
+                 "Programs include HB-3301 and vaccines such as HB-4401."):
+        ix, x, sent, ms = linked(make_doc, text, ents)
+        roles = drug_roles(ix, sent, ms)
+        assert [roles[id(m)] for m in ms] == ["principal", "comparator"]
+
+
 def test_a_drug_named_to_describe_another_is_a_description(make_doc):
     ix, x, sent, ms = linked(make_doc, "CYB004, a deuterated DMT analog, is tested.",
                              [("CYB004", "DRUG", "drug.code-name"), ("DMT", "DRUG", "drug.lexicon")])
