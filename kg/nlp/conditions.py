@@ -115,7 +115,7 @@ def _extend_left(doc: Doc, head_start: int, lo: int, mods: dict) -> int:
                 continue
         break
     # never start on a hyphen, apostrophe or qualifier-less connector
-    while j < head_start and (doc[j].is_punct or doc[j].lower_ in ("and", "or", "to")):
+    while j < head_start and (doc[j].is_punct or doc[j].lower_ in ("and", "or", "to", "'s", "\u2019s")):
         j += 1
     # nor inside a compound whose first part was not taken ("HR-deficient ovarian cancer" loses
     # "deficient" with "HR": the condition is "ovarian cancer")

@@ -38,6 +38,14 @@ def test_head_noun_used_as_a_modifier_is_not_a_condition(nlp):
     assert kb(nlp, "The drug reduced tumor growth and cancer cell survival.", "CONDITION") == set()
 
 
+@pytest.mark.parametrize("text, name", [
+    ("The company's COVID-19 vaccine entered a Phase 2 trial.", "COVID-19"),
+    ("It is the Company's Alzheimer's disease program.", "Alzheimer's disease"),
+])
+def test_the_owner_of_a_program_is_no_part_of_its_condition(nlp, text, name):
+    assert [t for t, *_ in ents(nlp, text, "CONDITION")] == [name]
+
+
 def test_british_and_american_spellings_name_one_condition(nlp):
     assert kb(nlp, "It was tested in solid tumours.", "CONDITION") == kb(nlp, "It was tested in solid tumors.", "CONDITION")
 
