@@ -171,6 +171,12 @@ def _population_target(doc: Doc, np: tuple[int, int], skip: dict) -> tuple[int, 
     return np
 
 
+def _drug_nouns() -> frozenset[str]:
+    from .entities import drug_nouns
+
+    return drug_nouns()
+
+
 @functools.lru_cache(maxsize=1)
 def _cues_by_first_word() -> tuple[dict[str, tuple[Cue, ...]], tuple[Cue, ...]]:
     """The cues that can match at a token, by its lower-case text (in the order of :func:`lexicons`):
@@ -223,6 +229,11 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
             elif cue.side == "right":
                 np = _np_right(doc, ce, hi, skip)
                 np = _population_target(doc, np, skip) if np else np
+                if np and cue.words[0] in ("targeting", "targeted", "directed") and doc[np[0]].lower_ in _drug_nouns():
+                    # "the TGF-β2 targeting antisense oligonucleotide OT-101": what follows is the drug, by its
+                    # kind; the target is named before the cue
+                    left = next((c for c in cues if c.side == "left" and c.words == cue.words[:1]), None)
+                    cue, np = (left, _np_left(doc, cs, lo, skip)) if left else (cue, None)
             else:
                 j = cs - 1 if doc[cs - 1].text == "-" and cs - 1 > lo else cs
                 if j - 1 > lo and doc[j - 1].text == "," and cue.words[0] == "the":

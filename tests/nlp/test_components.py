@@ -258,6 +258,12 @@ def test_no_target_without_a_molecular_name(nlp):
     assert ents(nlp, "ZX-4410 is an immune checkpoint inhibitor and a novel angiogenesis inhibitor.", "TARGET") == []
 
 
+def test_the_drug_after_a_targeting_cue_is_no_target_the_name_before_it_is(nlp):
+    found = ents(nlp, "The trial evaluates the TGF-β2 Targeting Antisense Oligonucleotide ZX-4410 with docetaxel.")
+    assert [(t, l) for t, l, *_ in found if l in ("TARGET", "DRUG")] == \
+        [("TGF-β2", "TARGET"), ("ZX-4410", "DRUG"), ("docetaxel", "DRUG")]
+
+
 # -- context and zones -------------------------------------------------------------
 
 def test_context_cues(nlp):
