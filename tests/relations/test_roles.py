@@ -24,6 +24,17 @@ def test_drug_roles_principal_partner_comparator(make_doc):
     assert [roles[id(m)] for m in ms] == ["principal", "partner", "comparator"]
 
 
+def test_a_trial_combining_two_drugs_makes_the_second_a_partner(make_doc):
+    ents = [("HB-3301", "DRUG", "drug.code-name"), ("olaparib", "DRUG", "drug.inn-stem")]
+    for text in ("It launched a Phase 2 trial combining HB-3301 and olaparib.",
+                 "It launched a Phase 2 trial combining HB-3301 with olaparib."):
+        ix, x, sent, ms = linked(make_doc, text, ents)
+        roles = drug_roles(ix, sent, ms)
+        assert [roles[id(m)] for m in ms] == ["principal", "partner"]
+    ix, x, sent, ms = linked(make_doc, "It launched Phase 2 trials of HB-3301 and, later, olaparib.", ents)
+    assert [drug_roles(ix, sent, ms)[id(m)] for m in ms] == ["principal", "principal"]
+
+
 def test_a_comparator_cue_in_a_closed_bracket_does_not_reach_the_drug_after_it(make_doc):
     ents = [("HB-3301", "DRUG", "drug.code-name"), ("HB-4401", "DRUG", "drug.code-name")]
     ix, x, sent, ms = linked(make_doc, "Programs include HB-3301 and vaccines against filoviruses (such as Marburg "
