@@ -802,6 +802,7 @@ def frame_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
 @Language.factory("kg_conditions")
 def make_conditions(nlp: Language, name: str):
     lexicon()
+    eponyms()
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     terms = sorted(dictionary_terms())
     matcher.add("CONDITION", list(nlp.tokenizer.pipe(terms)))
@@ -816,9 +817,46 @@ class ConditionFinder:
         capitals = capital_tokens(doc)
         matches = self.matcher(doc)
         found = find_conditions(doc, capitals) + dictionary_conditions(doc, matches, capitals) \
-            + capital_conditions(doc, matches, capitals) + frame_conditions(doc, capitals)
+            + capital_conditions(doc, matches, capitals) + frame_conditions(doc, capitals) \
+            + eponym_conditions(doc, capitals)
         doc.spans[KEY] = [s for s in found if not not_a_condition(s.text)]
         return doc
+
+
+@functools.lru_cache(maxsize=1)
+def eponyms() -> dict[str, str]:
+    """``condition_eponyms.tsv``: eponym -> the condition its possessive names alone (a capitalised word,
+    and a condition named after it: "Alzheimer" -> "Alzheimer's disease")."""
+    path = data_path("lexicons", "condition_eponyms.tsv")
+    out = {}
+    for r in load_tsv(path, ["eponym", "condition"]):
+        if not re.fullmatch(r"[A-Z][a-z]+", r["eponym"]) or not r["condition"].startswith(r["eponym"] + "'s "):
+            raise DataFileError(path, int(r["_line"]), f"an eponym is one capitalised word and its condition is "
+                                f"named after it (\"X's disease\"), got {r['eponym']!r} -> {r['condition']!r}")
+        out[r["eponym"]] = r["condition"]
+    return out
+
+
+def eponym_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
+    """A disease named by its eponym alone: "Alzheimer's and Parkinson's", "its Alzheimer's clinical
+    program" (``condition_eponyms.tsv``). Not before a capitalised word, which makes a name of something
+    else ("Alzheimer's Association"), nor before a disease word, which the other rules take with it.
+    Rule ``condition.eponym``."""
+    table = eponyms()
+    heads = lexicon()[0]
+    out = []
+    for tok in doc:
+        condition = table.get(tok.text)
+        if condition is None or capitals[tok.i] or tok.i + 1 >= len(doc) or tok.whitespace_ \
+                or doc[tok.i + 1].text not in ("'s", "\u2019s", "'", "\u2019"):
+            continue
+        nxt = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
+        if nxt is not None and (nxt.text[:1].isupper() and nxt.is_alpha or nxt.lower_ in heads):
+            continue
+        span = Span(doc, tok.i, tok.i + 2, label="CONDITION", span_id="condition.eponym")
+        span.kb_id_ = canonical(condition)
+        out.append(span)
+    return out
 
 
 def not_a_condition(text: str) -> bool:

@@ -46,6 +46,16 @@ def test_the_owner_of_a_program_is_no_part_of_its_condition(nlp, text, name):
     assert [t for t, *_ in ents(nlp, text, "CONDITION")] == [name]
 
 
+def test_a_disease_named_by_its_eponym_alone(nlp):
+    found = ents(nlp, "ZX-4410 is in development for Parkinson's and early-stage Alzheimer\u2019s.", "CONDITION")
+    assert [(t, k, r) for t, _, k, r in found] == [("Parkinson's", "Parkinson's disease", "condition.eponym"),
+                                                   ("Alzheimer\u2019s", "Alzheimer's disease", "condition.eponym")]
+    # a capitalised word after it makes the name of something else; a disease word, the whole name
+    assert ents(nlp, "The Alzheimer's Association praised the study.", "CONDITION") == []
+    assert [(t, r) for t, _, _, r in ents(nlp, "It enrolled patients with Alzheimer's disease.", "CONDITION")] == \
+        [("Alzheimer's disease", "condition.head-noun")]
+
+
 def test_british_and_american_spellings_name_one_condition(nlp):
     assert kb(nlp, "It was tested in solid tumours.", "CONDITION") == kb(nlp, "It was tested in solid tumors.", "CONDITION")
 

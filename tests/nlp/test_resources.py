@@ -102,6 +102,14 @@ def test_condition_frame_cue_sides_are_checked(tmp_path, monkeypatch):
     assert "treatment" in conditions.frame_cues()["before"] and "vaccine" in conditions.frame_cues()["after"]
 
 
+def test_an_eponym_must_name_its_condition(tmp_path, monkeypatch):
+    from kg.nlp import conditions
+
+    broken_lexicon(tmp_path, monkeypatch, "condition_eponyms.tsv", "Parkinson\tshaking palsy\n", conditions.eponyms,
+                   r"condition_eponyms.tsv:\d+: an eponym is one capitalised word and its condition is named after it")
+    assert conditions.eponyms()["Alzheimer"] == "Alzheimer's disease"
+
+
 def test_a_regimen_must_be_an_acronym_with_its_components(tmp_path, monkeypatch):
     from kg.nlp import drugs
 
