@@ -181,8 +181,8 @@ def _trim(run: list, kw: dict) -> list:
         end = len(run)
     else:
         while end < len(run) and end - last <= 2 and run[end].ent_type_ in ("GPE", "LOC", "ORG", "FAC") \
-                and run[end].text not in kw:
-            end += 1
+                and run[end].text not in kw and run[end].text not in ("'s", "\u2019s"):
+            end += 1        # not past a possessive: "Mayo Clinic's Independent Review Board" is the clinic's
     run = run[:end]
     while run and (run[-1].lower_ in CONNECTORS or run[-1].is_punct):
         run = run[:-1]

@@ -248,6 +248,11 @@ def test_institution_names_stop_at_people_and_places(nlp):
     assert orgs == ["Riverside Cancer Center", "Lakeside University Hospital"]
 
 
+def test_an_institution_name_stops_at_its_possessive(nlp):
+    text = "We will submit our plan to the Mayo Clinic's Independent Review Board for clearance."
+    assert [t for t, l, k, r in ents(nlp, text, "ORG") if r == "org.institution"] == ["Mayo Clinic"]
+
+
 def test_agency_lexicon_and_its_abbreviation(nlp):
     found = ents(nlp, "The trial is sponsored by the National Cancer Institute (NCI). The NCI will fund it.", "ORG")
     assert {k for _, _, k, _ in found} == {"National Cancer Institute"}
