@@ -16,6 +16,7 @@ functions, so the two numbers are comparable with identity.py's recall.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -43,25 +44,30 @@ def main(argv: list[str] | None = None) -> None:
     golds = [identity.Gold(p) for p in paths]
     raw = {g.doc: json.loads(p.read_text()) for g, p in zip(golds, paths)}
     world = identity.world_entities(golds, raw)
-    rdf = a.rdf
-    if rdf is None:
-        rdf = Path(tempfile.mkdtemp()) / "extraction.trig"
-        subprocess.run([str(Path(sys.executable).with_name("kg")), "extract", "-q", str(a.corpus / "raw"),
-                        "-o", str(rdf)], check=True)
     ds = rdflib.Dataset()
-    ds.parse(str(rdf), format=rdflib.util.guess_format(str(rdf)))
+    if a.rdf is not None:
+        ds.parse(str(a.rdf), format=rdflib.util.guess_format(str(a.rdf)))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            rdf = Path(tmp) / "extraction.trig"
+            subprocess.run([str(Path(sys.executable).with_name("kg")), "extract", "-q", str(a.corpus / "raw"),
+                            "-o", str(rdf)], check=True)
+            ds.parse(str(rdf), format="trig")
     by_doc, types = identity.document_graphs(ds), identity.node_types(ds)
     parents = defaultdict(set)
     for s, _, o, _g in ds.quads((None, rdflib.URIRef(SKOS_BROADER), None, None)):
         parents[s].add(o)
 
-    def ancestors(n, seen=None) -> set:
-        seen = set() if seen is None else seen
-        for p in parents.get(n, ()):
-            if p not in seen:
-                seen.add(p)
-                ancestors(p, seen)
-        return seen
+    @functools.lru_cache(maxsize=None)
+    def ancestors(n) -> frozenset:
+        out: set = set()
+        todo = list(parents.get(n, ()))
+        while todo:
+            p = todo.pop()
+            if p not in out:
+                out.add(p)
+                todo.extend(parents.get(p, ()))
+        return frozenset(out)
 
     nodes_of = defaultdict(list)          # real thing -> its nodes, one per (release, node)
     for g in golds:

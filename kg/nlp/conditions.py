@@ -36,6 +36,7 @@ from .abbreviations import KEY as ABBR_KEY
 from .resources import check_choice, data_path, doc_text, in_capitals, load_tsv, word_set
 
 KEY = "kg_condition"
+TITLES = ("Dr", "Mr", "Mrs", "Ms", "Prof", "Professor", "Sir")
 MAX_TOKENS = 9
 FIXED_COORDINATIONS = {("head", "neck"), ("oral", "pharyngeal")}
 
@@ -840,7 +841,8 @@ def eponyms() -> dict[str, str]:
 def eponym_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
     """A disease named by its eponym alone: "Alzheimer's and Parkinson's", "its Alzheimer's clinical
     program" (``condition_eponyms.tsv``). Not before a capitalised word, which makes a name of something
-    else ("Alzheimer's Association"), nor before a disease word, which the other rules take with it.
+    else ("Alzheimer's Association"), nor before a disease word, which the other rules take with it; not
+    after a capitalised word or a title, which make it a person's name ("Dr. Huntington's lab").
     Rule ``condition.eponym``."""
     table = eponyms()
     heads = lexicon()[0]
@@ -848,8 +850,11 @@ def eponym_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
     for tok in doc:
         condition = table.get(tok.text)
         if condition is None or capitals[tok.i] or tok.i + 1 >= len(doc) or tok.whitespace_ \
-                or doc[tok.i + 1].text not in ("'s", "\u2019s", "'", "\u2019"):
+                or doc[tok.i + 1].text not in ("'s", "\u2019s"):
             continue
+        prev = doc[tok.i - 1] if tok.i > tok.sent.start else None
+        if prev is not None and (prev.text[:1].isupper() and prev.is_alpha or prev.text.rstrip(".") in TITLES):
+            continue         # "James Parkinson's team", "Dr. Huntington's lab": a person
         nxt = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
         if nxt is not None and (nxt.text[:1].isupper() and nxt.is_alpha or nxt.lower_ in heads):
             continue

@@ -176,9 +176,9 @@ def _trim(run: list, kw: dict) -> list:
     if last < 0:
         return []
     end = last + 1
-    # "University of California", "Institute of Hematology": keep an "of ..." tail
+    # "University of California", "Institute of Hematology": keep an "of ..." tail, up to a possessive
     if end < len(run) and run[end].lower_ == "of":
-        end = len(run)
+        end = next((k for k in range(end, len(run)) if run[k].text in ("'s", "\u2019s")), len(run))
     else:
         while end < len(run) and end - last <= 2 and run[end].ent_type_ in ("GPE", "LOC", "ORG", "FAC") \
                 and run[end].text not in kw and run[end].text not in ("'s", "\u2019s"):

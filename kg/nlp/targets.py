@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataFileError
+from .entities import drug_nouns
 from .resources import check_choice, data_path, load_tsv
 
 KEY = "kg_target"
@@ -171,12 +172,6 @@ def _population_target(doc: Doc, np: tuple[int, int], skip: dict) -> tuple[int, 
     return np
 
 
-def _drug_nouns() -> frozenset[str]:
-    from .entities import drug_nouns
-
-    return drug_nouns()
-
-
 @functools.lru_cache(maxsize=1)
 def _cues_by_first_word() -> tuple[dict[str, tuple[Cue, ...]], tuple[Cue, ...]]:
     """The cues that can match at a token, by its lower-case text (in the order of :func:`lexicons`):
@@ -186,6 +181,15 @@ def _cues_by_first_word() -> tuple[dict[str, tuple[Cue, ...]], tuple[Cue, ...]]:
     by_first = {c.words[0]: tuple(d for d in cues if d in anywhere or d.words[0] == c.words[0])
                 for c in cues if c.words}
     return by_first, anywhere
+
+
+def _left_end(doc: Doc, cs: int, lo: int, cue: Cue) -> int:
+    """Where the target before a left-side cue starting at token ``cs`` ends: before the hyphen that glues
+    it to the cue ("R2-targeted"), or the comma of an apposition ("R2, the target of LOR-2040")."""
+    j = cs - 1 if doc[cs - 1].text == "-" and cs - 1 > lo else cs
+    if j - 1 > lo and doc[j - 1].text == "," and cue.words[0] == "the":
+        j -= 1
+    return j
 
 
 def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
@@ -229,16 +233,13 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
             elif cue.side == "right":
                 np = _np_right(doc, ce, hi, skip)
                 np = _population_target(doc, np, skip) if np else np
-                if np and cue.words[0] in ("targeting", "targeted", "directed") and doc[np[0]].lower_ in _drug_nouns():
-                    # "the TGF-β2 targeting antisense oligonucleotide OT-101": what follows is the drug, by its
-                    # kind; the target is named before the cue
-                    left = next((c for c in cues if c.side == "left" and c.words == cue.words[:1]), None)
-                    cue, np = (left, _np_left(doc, cs, lo, skip)) if left else (cue, None)
+                left = next((c for c in cues if c.side == "left" and c.words == cue.words[:1]), None)
+                if np and left and doc[np[0]].lower_ in drug_nouns():
+                    # "the TGF-β2 targeting antisense oligonucleotide OT-101", "a CD47-targeting antibody": what
+                    # follows is the drug, by its kind; the target is named before the cue (its left-side cue)
+                    cue, np = left, _np_left(doc, _left_end(doc, cs, lo, left), lo, skip)
             else:
-                j = cs - 1 if doc[cs - 1].text == "-" and cs - 1 > lo else cs
-                if j - 1 > lo and doc[j - 1].text == "," and cue.words[0] == "the":
-                    j -= 1          # "R2, the target of LOR-2040"
-                np = _np_left(doc, j, lo, skip)
+                np = _np_left(doc, _left_end(doc, cs, lo, cue), lo, skip)
             if np:
                 s, e = np
                 toks = list(doc[s:e])
@@ -256,6 +257,7 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
 @Language.factory("kg_targets")
 def make_targets(nlp: Language, name: str):
     lexicons()
+    drug_nouns()
     return TargetFinder()
 
 

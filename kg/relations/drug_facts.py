@@ -20,7 +20,7 @@ from ..nlp.targets import FRAMES_KEY
 from ..records import Assertion, Extraction
 from .entities import is_ticker, unresolved_anaphor
 from .entities import WORDS as ENTITY_WORDS
-from .lexicon import Vocabulary, confidence, factor, org_roles
+from .lexicon import Vocabulary, confidence, factor, org_roles, words
 from .mentions import DocumentIndex, Mention
 from .roles import condition_is_background, drug_roles, is_generic
 
@@ -179,26 +179,55 @@ def developer_facts(ix: DocumentIndex, x: Extraction, trial_drugs: set[str], par
     return drug_owner
 
 
-def _issuer_developing(before: str) -> bool:
+#: words after a development verb before its drug, at most ("is developing and moving toward potential
+#: commercialization of HyBryte(TM) (SGX301": eight)
+DEVELOPED_WITHIN = 8
+#: between a company and its development verb: an apposition (", a privately held immuno-oncology company")
+#: or a copula ("is also", "are currently"), after a ticker in brackets
+SUBJECT_TO_VERB = re.compile(r"(?:\s*\([^()]*\))?(?:\s*,\s*(?:an?|the)\b[^,;.()]{0,80}?|\s+(?:is|are|was|has\s+been|have\s+been)"
+                             r"(?:\s+\w+ly|\s+also|\s+now)*)\s+")
+
+
+def _develop_verb(text: str) -> re.Match | None:
+    """The last development verb of ``text`` ("is developing", "a company developing") with at most
+    :data:`DEVELOPED_WITHIN` words after it (``text``: lower case, ending where the drug starts)."""
+    hit = None
+    for hit in WORDS.regex(r"\b<<develop-verb>>\b").finditer(text):
+        pass
+    if hit is None or sum(w[:1].isalnum() for w in words(text[hit.end():])) > DEVELOPED_WITHIN:
+        return None
+    return hit
+
+
+def _principal(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
+    """Is the drug what its sentence is about, not a partner, comparator or description of another?"""
+    drugs = [d for d in ix.by_sent.get(ix.sidx(sent), []) if d.label == "DRUG"]
+    return drug_roles(ix, sent, drugs).get(id(m), "principal") == "principal"
+
+
+def _issuer_developing(ix: DocumentIndex, m: Mention) -> bool:
     """ "The Company is also developing X", "we are developing X", "Our ... segment is developing and moving
-    toward commercialization of X": the issuer, by its kind or in the first person, develops the drug
-    (``before``: the lower-cased text before the drug in its sentence)."""
-    verb = "(?:" + "|".join(re.escape(w) for w in WORDS.ordered("develop-verb")) + ")"
-    return bool(ENTITY_WORDS.regex(
-        r"(?:\b(?:we|our)\b|\bthe\s+<<issuer-noun>>\b)(?:\s+[\w-]+){0,4}?\s+(?:is|are)(?:\s+\w+ly|\s+also|\s+now)?"
-        r"\s+" + verb + r"\b[^.;:]{0,80}$").search(before))
+    toward commercialization of X": the issuer, by its kind or in the first person, develops the drug; not a
+    partner ("we are developing X in combination with pembrolizumab")."""
+    sent = m.span.sent
+    before = ix.text[sent.start_char:m.start].lower()
+    verb = _develop_verb(before)
+    return verb is not None and bool(ENTITY_WORDS.regex(
+        r"(?:\b(?:we|our)\b|\bthe\s+<<issuer-noun>>\b)(?:\s+[\w-]+){0,4}?\s+(?:is|are)(?:\s+\w+ly|\s+also|\s+now)?\s+$"
+    ).search(before[:verb.start()])) and _principal(ix, sent, m)
 
 
 def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs: set[str],
                       partner_only: set[str]) -> str | None:
-    """Why the drug is the issuer's own: "its X", a drug its trials study, a code name; None if not."""
+    """Why the drug is the issuer's own: "its X", "we are developing X", a drug its trials study, a code
+    name; None if not."""
     sent = m.span.sent
     e = x.entities[m.key]
     before = ix.text[max(sent.start_char, m.start - 60):m.start].lower()
     if WORDS.regex(r"\b<<possessive-lead>>\b(?:\s+[\w-]+){0,5}[\s,]*$").search(before) \
             or ENTITY_WORDS.regex(r"<<issuer-noun>>['\u2019]s\b(?:\s+[\w-]+){0,5}[\s,]*$").search(before):
         return "developer.possessive-its"
-    if _issuer_developing(ix.text[sent.start_char:m.start].lower()):
+    if m.key not in partner_only and _issuer_developing(ix, m):
         return "developer.issuer-developing"
     if m.key in trial_drugs and m.key not in partner_only:
         return "developer.issuer-trial"
@@ -209,7 +238,7 @@ def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs:
 
 def _credited_owners(ix: DocumentIndex, x: Extraction) -> dict[str, tuple[str, Span, str]]:
     """drug -> (organisation, sentence, rule) for the first sentence that credits the drug to an
-    organisation: a possessive, a brand owner, "developed by", a reporting company."""
+    organisation: a possessive, a brand owner, "developed by", "X is developing", a reporting company."""
     owners: dict[str, tuple[str, Span, str]] = {}
     for _, sent, ms in ix.usable_sentences():
         drugs = [m for m in ms if m.label == "DRUG"]
@@ -281,20 +310,20 @@ def _reporting_company(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention,
 def _developing(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: list[Mention],
                 drugs: list[Mention]) -> str | None:
     """ "Theriva Biologics is also developing SYN-004", "Polynoma LLC, a privately held immuno-oncology
-    company developing seviprotimut-L": the organisation before the development verb, the drug at most six
-    words after it, no other organisation between them. A unit of the issuer ("Our Specialized
-    BioTherapeutics business segment is developing X") is not the developer: the issuer is."""
-    verb = WORDS.regex(r"\b<<develop-verb>>\b")
-    for o in reversed([o for o in orgs if o.end <= d.start]):
-        if WORDS.regex(r"\b<<possessive-lead>>\s*$").search(ix.text[max(sent.start_char, o.start - 8):o.start].lower()):
-            return None
-        between = ix.text[o.end:d.start]
-        hits = list(verb.finditer(between.lower()))
-        if hits and len(ix.words_between(o.end, d.start)) <= 14 \
-                and len(ix.words_between(o.end + hits[-1].end(), d.start)) <= 6:
-            return o.key
-        break           # only the nearest organisation before the drug
-    return None
+    company developing seviprotimut-L": the nearest organisation before the drug, the subject of a
+    development verb (:data:`SUBJECT_TO_VERB`) at most :data:`DEVELOPED_WITHIN` words before the drug,
+    which is what the sentence is about (not "developing X in combination with Y" for Y). A unit of the
+    issuer ("Our Specialized BioTherapeutics business segment is developing X") is not the developer:
+    the issuer is."""
+    o = max((o for o in orgs if o.end <= d.start), key=lambda o: o.end, default=None)
+    if o is None or WORDS.regex(r"\b<<possessive-lead>>\s*$").search(
+            ix.text[max(sent.start_char, o.start - 8):o.start].lower()):
+        return None
+    between = ix.text[o.end:d.start].lower()
+    verb = _develop_verb(between)
+    if verb is None or not SUBJECT_TO_VERB.fullmatch(between[:verb.start()]) or not _principal(ix, sent, d):
+        return None
+    return o.key
 
 
 OWNER_RULES = (("developer.possessive", _possessive), ("developer.brand-owner", _brand_owner),

@@ -61,7 +61,7 @@ def _drug_role(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, 
         if roles.get(id(prev)) == "comparator" and \
                 re.fullmatch(r"\s*(?:,|or|and|, or|, and|\(|/)\s*", text[prev.end:m.start]):
             return "comparator"       # "such as enzalutamide, apalutamide, darolutamide or abiraterone"
-    if _after_comparator_cue(ix, sent, m, prev, lead):
+    if _after_comparator_cue(ix, sent, m, prev):
         return "comparator"
     if principal is not None:
         return "partner" if _partner_of(ix, sent, principal, prev, m, roles) else "principal"
@@ -70,18 +70,14 @@ def _drug_role(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, 
     return "principal"
 
 
-def _after_comparator_cue(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, lead: str) -> bool:
+def _after_comparator_cue(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None) -> bool:
     """At most six words after a comparator cue ("versus", "such as"), unless the cue stands in a bracket
     closed before the drug: "vaccine programs targeting filoviruses (such as Marburg and Ebola) and CiVax"."""
-    comparators = ix.cues.phrases("comparator", "before")
-    if not any(re.search(r"(?:^|\s)" + re.escape(c) + r"(?:\s+\S+){0,6}$", lead) for c in comparators):
-        return False
     raw = ix.text[max(sent.start_char, prev.end if prev else sent.start_char):m.start].lower()
-    for c in comparators:
-        for hit in re.finditer(r"(?<![\w-])" + re.escape(c).replace(r"\ ", r"\s+") + r"(?![\w-])", raw):
-            rest = raw[hit.end():]
-            if rest.count(")") <= rest.count("(") and len(words(rest)) <= 6:
-                return True
+    for hit in ix.cues.before_regex("comparator").finditer(raw):
+        rest = raw[hit.end():]
+        if rest.count(")") <= rest.count("(") and len(words(rest)) <= 6:
+            return True
     return False
 
 

@@ -52,6 +52,8 @@ def test_a_disease_named_by_its_eponym_alone(nlp):
                                                    ("Alzheimer\u2019s", "Alzheimer's disease", "condition.eponym")]
     # a capitalised word after it makes the name of something else; a disease word, the whole name
     assert ents(nlp, "The Alzheimer's Association praised the study.", "CONDITION") == []
+    # after a capitalised word or a title, a person's name
+    assert ents(nlp, "It was seen in Dr. Huntington's lab and by James Parkinson's team.", "CONDITION") == []
     assert [(t, r) for t, _, _, r in ents(nlp, "It enrolled patients with Alzheimer's disease.", "CONDITION")] == \
         [("Alzheimer's disease", "condition.head-noun")]
 
@@ -248,9 +250,12 @@ def test_institution_names_stop_at_people_and_places(nlp):
     assert orgs == ["Riverside Cancer Center", "Lakeside University Hospital"]
 
 
-def test_an_institution_name_stops_at_its_possessive(nlp):
-    text = "We will submit our plan to the Mayo Clinic's Independent Review Board for clearance."
-    assert [t for t, l, k, r in ents(nlp, text, "ORG") if r == "org.institution"] == ["Mayo Clinic"]
+@pytest.mark.parametrize("text, name", [
+    ("We will submit our plan to the Mayo Clinic's Independent Review Board for clearance.", "Mayo Clinic"),
+    ("We will submit our plan to the University of Texas's Review Board for clearance.", "University of Texas"),
+])
+def test_an_institution_name_stops_at_its_possessive(nlp, text, name):
+    assert [t for t, l, k, r in ents(nlp, text, "ORG") if r == "org.institution"] == [name]
 
 
 def test_agency_lexicon_and_its_abbreviation(nlp):
@@ -273,10 +278,14 @@ def test_no_target_without_a_molecular_name(nlp):
     assert ents(nlp, "ZX-4410 is an immune checkpoint inhibitor and a novel angiogenesis inhibitor.", "TARGET") == []
 
 
-def test_the_drug_after_a_targeting_cue_is_no_target_the_name_before_it_is(nlp):
-    found = ents(nlp, "The trial evaluates the TGF-β2 Targeting Antisense Oligonucleotide ZX-4410 with docetaxel.")
+@pytest.mark.parametrize("text, target", [
+    ("The trial evaluates the TGF-β2 Targeting Antisense Oligonucleotide ZX-4410 with docetaxel.", "TGF-β2"),
+    ("The trial evaluates the CD47-targeting antibody ZX-4410 with docetaxel.", "CD47"),
+])
+def test_the_drug_after_a_targeting_cue_is_no_target_the_name_before_it_is(nlp, text, target):
+    found = ents(nlp, text)
     assert [(t, l) for t, l, *_ in found if l in ("TARGET", "DRUG")] == \
-        [("TGF-β2", "TARGET"), ("ZX-4410", "DRUG"), ("docetaxel", "DRUG")]
+        [(target, "TARGET"), ("ZX-4410", "DRUG"), ("docetaxel", "DRUG")]
 
 
 # -- context and zones -------------------------------------------------------------

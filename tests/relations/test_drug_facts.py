@@ -74,23 +74,31 @@ def test_the_company_before_a_development_verb_develops_the_drug(make_doc):
         {("Drug|zt-101", "Organization|zeta pharma", "developer.developing")}
 
 
-def test_a_drug_far_after_the_development_verb_is_not_credited_by_it(make_doc):
-    ix, x = linked(make_doc, DATELINE + "Zeta Pharma is developing a platform that after many years of careful "
-                   "work may one day yield ZT-101.",
-                   [ACME, ("Zeta Pharma", "ORG", "org.model"), ("ZT-101", "DRUG", "drug.code-name")])
-    assert developer_facts(ix, x, set(), set()) == {}
+@pytest.mark.parametrize("sentence", [
+    "Zeta Pharma is developing a platform that may after some years of work yield ZT-101.",   # nine words on
+    "Zeta Pharma is developing HB-3301 in combination with ZT-101.",       # a partner of its drug
+    "Data from Zeta Pharma show that patients developing resistance to ZT-101 did well.",    # not its verb
+])
+def test_a_drug_the_development_verb_does_not_reach_is_not_credited_by_it(make_doc, sentence):
+    ents = [ACME, ("Zeta Pharma", "ORG", "org.model")] + \
+        ([("HB-3301", "DRUG", "drug.code-name")] if "HB-3301" in sentence else []) + [("ZT-101", "DRUG", "drug.code-name")]
+    ix, x = linked(make_doc, DATELINE + sentence, ents)
+    assert "Drug|zt-101" not in developer_facts(ix, x, set(), set())
 
 
 @pytest.mark.parametrize("sentence", [
     "Our Oncology Solutions business segment is developing and moving toward commercialization of HB-3301.",
     "The Company is also developing HB-3301.",
     "We are developing HB-3301 for gastric cancer.",
+    "We are developing HB-3301 in combination with pembrolizumab.",
 ])
 def test_a_drug_the_issuer_is_developing_is_its_own(make_doc, sentence):
     ents = [ACME] + ([("Oncology Solutions", "ORG", "org.model")] if "Oncology" in sentence else []) + \
-        [("HB-3301", "DRUG", "drug.code-name", "HB-3301")]
+        [("HB-3301", "DRUG", "drug.code-name", "HB-3301")] + \
+        ([("pembrolizumab", "DRUG", "drug.inn-stem")] if "pembrolizumab" in sentence else [])
     ix, x = linked(make_doc, DATELINE + sentence, ents)
-    # a unit of the issuer ("our ... segment") is not the developer: the issuer is
+    # a unit of the issuer ("our ... segment") is not the developer: the issuer is; nor is the issuer the
+    # developer of a partner of its drug
     assert developer_facts(ix, x, set(), set()) == {}
     assert {(a.subject, a.object, a.evidence.rule) for a in x.assertions} == \
         {("Drug|hb-3301", "Organization|acme biosciences", "developer.issuer-developing")}
