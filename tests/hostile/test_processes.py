@@ -28,7 +28,10 @@ def corpus(tmp_path_factory):
     if not DEV.is_dir():
         pytest.skip("needs the dev corpus beside the project (../shared/corpus/dev)")
     folder = tmp_path_factory.mktemp("releases")
-    for f in sorted(DEV.iterdir())[:40]:       # more than one write batch (32 documents)
+    # two write batches (32 documents each) and, after the first write, extraction tasks (16 documents
+    # each) still to run: the interrupt that follows the first write lands mid-run, not while the run
+    # closes (with 40, a fast machine had finished extracting before it wrote its first batch)
+    for f in sorted(DEV.iterdir())[:64]:
         shutil.copy(f, folder / f.name)
     return folder
 
