@@ -36,7 +36,6 @@ from .abbreviations import KEY as ABBR_KEY
 from .resources import check_choice, data_path, doc_text, in_capitals, load_tsv, word_set
 
 KEY = "kg_condition"
-TITLES = ("Dr", "Mr", "Mrs", "Ms", "Prof", "Professor", "Sir")
 MAX_TOKENS = 9
 FIXED_COORDINATIONS = {("head", "neck"), ("oral", "pharyngeal")}
 
@@ -853,7 +852,8 @@ def eponym_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
                 or doc[tok.i + 1].text not in ("'s", "\u2019s"):
             continue
         prev = doc[tok.i - 1] if tok.i > tok.sent.start else None
-        if prev is not None and (prev.text[:1].isupper() and prev.is_alpha or prev.text.rstrip(".") in TITLES):
+        if prev is not None and (prev.text[:1].isupper() and prev.is_alpha
+                                 or prev.text in word_set("person_titles.tsv", "word")):
             continue         # "James Parkinson's team", "Dr. Huntington's lab": a person
         nxt = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
         if nxt is not None and (nxt.text[:1].isupper() and nxt.is_alpha or nxt.lower_ in heads):

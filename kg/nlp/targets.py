@@ -233,8 +233,9 @@ def find_targets(doc: Doc) -> tuple[list[Span], list[dict]]:
             elif cue.side == "right":
                 np = _np_right(doc, ce, hi, skip)
                 np = _population_target(doc, np, skip) if np else np
-                left = next((c for c in cues if c.side == "left" and c.words == cue.words[:1]), None)
-                if np and left and doc[np[0]].lower_ in drug_nouns():
+                left = next((c for c in cues if c.side == "left" and c.words == cue.words[:1]), None) \
+                    if np and doc[np[0]].lower_ in drug_nouns() else None
+                if left:
                     # "the TGF-β2 targeting antisense oligonucleotide OT-101", "a CD47-targeting antibody": what
                     # follows is the drug, by its kind; the target is named before the cue (its left-side cue)
                     cue, np = left, _np_left(doc, _left_end(doc, cs, lo, left), lo, skip)

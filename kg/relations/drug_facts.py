@@ -199,9 +199,9 @@ def _develop_verb(text: str) -> re.Match | None:
     return hit
 
 
-def _principal(ix: DocumentIndex, sent: Span, m: Mention) -> bool:
-    """Is the drug what its sentence is about, not a partner, comparator or description of another?"""
-    drugs = [d for d in ix.by_sent.get(ix.sidx(sent), []) if d.label == "DRUG"]
+def _principal(ix: DocumentIndex, sent: Span, m: Mention, drugs: list[Mention]) -> bool:
+    """Is the drug what its sentence (whose drug mentions are ``drugs``) is about, not a partner, comparator
+    or description of another?"""
     return drug_roles(ix, sent, drugs).get(id(m), "principal") == "principal"
 
 
@@ -214,7 +214,8 @@ def _issuer_developing(ix: DocumentIndex, m: Mention) -> bool:
     verb = _develop_verb(before)
     return verb is not None and bool(ENTITY_WORDS.regex(
         r"(?:\b(?:we|our)\b|\bthe\s+<<issuer-noun>>\b)(?:\s+[\w-]+){0,4}?\s+(?:is|are)(?:\s+\w+ly|\s+also|\s+now)?\s+$"
-    ).search(before[:verb.start()])) and _principal(ix, sent, m)
+    ).search(before[:verb.start()])) and \
+        _principal(ix, sent, m, [d for d in ix.by_sent.get(ix.sidx(sent), []) if d.label == "DRUG"])
 
 
 def _issuer_drug_rule(ix: DocumentIndex, x: Extraction, m: Mention, trial_drugs: set[str],
@@ -321,7 +322,7 @@ def _developing(ix: DocumentIndex, x: Extraction, sent: Span, d: Mention, orgs: 
         return None
     between = ix.text[o.end:d.start].lower()
     verb = _develop_verb(between)
-    if verb is None or not SUBJECT_TO_VERB.fullmatch(between[:verb.start()]) or not _principal(ix, sent, d):
+    if verb is None or not SUBJECT_TO_VERB.fullmatch(between[:verb.start()]) or not _principal(ix, sent, d, drugs):
         return None
     return o.key
 

@@ -52,7 +52,8 @@ def drug_roles(ix: DocumentIndex, sent: Span, drugs: list[Mention]) -> dict[int,
 def _drug_role(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, principal: Mention | None,
                roles: dict[int, str]) -> str:
     text = ix.text
-    lead = " ".join(ix.words_between(max(sent.start_char, (prev.end if prev else sent.start_char)), m.start))
+    start = max(sent.start_char, prev.end if prev else sent.start_char)
+    lead = " ".join(ix.words_between(start, m.start))
     if prev is not None:
         if prev.key == m.key:
             return roles[id(prev)]
@@ -61,7 +62,7 @@ def _drug_role(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, 
         if roles.get(id(prev)) == "comparator" and \
                 re.fullmatch(r"\s*(?:,|or|and|, or|, and|\(|/)\s*", text[prev.end:m.start]):
             return "comparator"       # "such as enzalutamide, apalutamide, darolutamide or abiraterone"
-    if _after_comparator_cue(ix, sent, m, prev):
+    if _after_comparator_cue(ix, ix.text[start:m.start].lower()):
         return "comparator"
     if principal is not None:
         return "partner" if _partner_of(ix, sent, principal, prev, m, roles) else "principal"
@@ -70,10 +71,10 @@ def _drug_role(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None, 
     return "principal"
 
 
-def _after_comparator_cue(ix: DocumentIndex, sent: Span, m: Mention, prev: Mention | None) -> bool:
-    """At most six words after a comparator cue ("versus", "such as"), unless the cue stands in a bracket
-    closed before the drug: "vaccine programs targeting filoviruses (such as Marburg and Ebola) and CiVax"."""
-    raw = ix.text[max(sent.start_char, prev.end if prev else sent.start_char):m.start].lower()
+def _after_comparator_cue(ix: DocumentIndex, raw: str) -> bool:
+    """Does ``raw`` (the lower-cased text from the previous drug to this one) end at most six words after a
+    comparator cue ("versus", "such as"), the cue not in a bracket closed before the drug: "vaccine programs
+    targeting filoviruses (such as Marburg and Ebola) and CiVax" is no comparator?"""
     for hit in ix.cues.before_regex("comparator").finditer(raw):
         rest = raw[hit.end():]
         if rest.count(")") <= rest.count("(") and len(words(rest)) <= 6:
