@@ -841,7 +841,7 @@ def eponym_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
     """A disease named by its eponym alone: "Alzheimer's and Parkinson's", "its Alzheimer's clinical
     program" (``condition_eponyms.tsv``). Not before a capitalised word, which makes a name of something
     else ("Alzheimer's Association"), nor before a disease word, which the other rules take with it; not
-    after a capitalised word or a title, which make it a person's name ("Dr. Huntington's lab").
+    after a capitalised word or a title, which make it a person's name ("Dr. Parkinson's lab").
     Rule ``condition.eponym``."""
     table = eponyms()
     heads = lexicon()[0]
@@ -854,7 +854,7 @@ def eponym_conditions(doc: Doc, capitals: list[bool]) -> list[Span]:
         prev = doc[tok.i - 1] if tok.i > tok.sent.start else None
         if prev is not None and (prev.text[:1].isupper() and prev.is_alpha
                                  or prev.text in word_set("person_titles.tsv", "word")):
-            continue         # "James Parkinson's team", "Dr. Huntington's lab": a person
+            continue         # "James Parkinson's team", "Dr. Parkinson's lab": a person
         nxt = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
         if nxt is not None and (nxt.text[:1].isupper() and nxt.is_alpha or nxt.lower_ in heads):
             continue

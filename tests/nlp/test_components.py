@@ -53,7 +53,7 @@ def test_a_disease_named_by_its_eponym_alone(nlp):
     # a capitalised word after it makes the name of something else; a disease word, the whole name
     assert ents(nlp, "The Alzheimer's Association praised the study.", "CONDITION") == []
     # after a capitalised word or a title, a person's name
-    assert ents(nlp, "It was seen in Dr. Huntington's lab and by James Parkinson's team.", "CONDITION") == []
+    assert ents(nlp, "It was seen in Dr. Parkinson's lab and by James Alzheimer's team.", "CONDITION") == []
     assert [(t, r) for t, _, _, r in ents(nlp, "It enrolled patients with Alzheimer's disease.", "CONDITION")] == \
         [("Alzheimer's disease", "condition.head-noun")]
 
